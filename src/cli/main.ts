@@ -1,13 +1,23 @@
 // The `domainflow` command.
 import { Command } from 'commander';
 import { registerCodesCommand } from './commands/codes.ts';
+import { registerMachinesCommand } from './commands/machines.ts';
+import { registerSimCommand } from './commands/sim.ts';
+import { registerManageCommands } from './commands/manage.ts';
 import { registerStartCommand } from './commands/start.ts';
+import { registerSubmitCommands } from './commands/submit.ts';
+import { registerWorkerCommand } from './commands/worker.ts';
 
 export function buildProgram(): Command {
   const program = new Command();
   program.name('domainflow').description('domain operations as state machines in a Redis-backed queue').showHelpAfterError();
   registerCodesCommand(program);
+  registerMachinesCommand(program);
   registerStartCommand(program);
+  registerSimCommand(program);
+  registerWorkerCommand(program);
+  registerSubmitCommands(program);
+  registerManageCommands(program);
   return program;
 }
 

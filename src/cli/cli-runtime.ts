@@ -1,0 +1,40 @@
+// What every CLI command shares: building the runtime from the environment,
+// closing it, and the exit-code conventions (0 ok, 1 failed operation or
+// runtime error, 2 invalid input).
+import { ConfigError } from '../engine/config.ts';
+import { createRuntime, type Runtime } from '../engine/runtime.ts';
+import { SecretKeyError } from '../engine/secret-box.ts';
+import { createLogger } from '../logger.ts';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value) + '\n');
+}
+
+/** Run `fn` with a runtime; map errors to exit codes and messages (JSON with --json). */
+export async function withRuntime(json: boolean | undefined, fn: (rt: Runtime) => Promise<number | void>): Promise<void> {
+  let runtime: Runtime | undefined;
+  let code = 0;
+  try {
+    runtime = createRuntime(process.env, createLogger('cli', process.env.LOG_LEVEL ?? 'warn'));
+    code = (await fn(runtime)) ?? 0;
+  } catch (err) {
+    const usage = err instanceof UsageError || err instanceof ConfigError || err instanceof SecretKeyError;
+    const message = err instanceof Error ? err.message : String(err);
+    if (json) printJson({ error: message, ...(err instanceof UsageError && err.field ? { field: err.field } : {}) });
+    else console.error(`domainflow: ${message}`);
+    code = usage ? 2 : 1;
+  } finally {
+    await runtime?.close().catch(() => undefined);
+  }
+  process.exitCode = code;
+}

@@ -1,0 +1,101 @@
+// status, list, retry, cancel, pause, resume: reading and steering operations.
+import type { Command } from 'commander';
+import type { OperationView, OpStatus } from '../../engine/operation.ts';
+import { printJson, UsageError, withRuntime } from '../cli-runtime.ts';
+
+const STATUSES: readonly OpStatus[] = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'];
+
+function line(op: OperationView): string {
+  const outcome = op.failure ? `${op.failure.type} (${op.failure.code})` : op.result?.expirationDate ? `expires ${op.result.expirationDate}` : '';
+  return [op.id, op.type.padEnd(8), op.domain.padEnd(30), op.status.padEnd(9), outcome].join('  ').trimEnd();
+}
+
+export function registerManageCommands(program: Command): void {
+  program
+    .command('status <id>')
+    .description('show an operation with its command history')
+    .option('--json', 'print it as JSON')
+    .action((id: string, flags: { json?: boolean }) =>
+      withRuntime(flags.json, async (rt) => {
+        const op = await rt.engine.store.get(id, true);
+        if (!op) throw new UsageError(`no operation ${id}`, 'id');
+        if (flags.json) return printJson(op);
+        console.log(line(op));
+        if (op.state) console.log(`  state: ${op.state}${op.nextRunAt ? `, next run ${op.nextRunAt}` : ''}`);
+        if (op.failure) console.log(`  failure: ${op.failure.type} at ${op.failure.step}: ${op.failure.code} ${op.failure.description}`);
+        for (const h of op.history ?? []) console.log(`  ${h.at}  ${h.step}: ${h.command} -> ${h.code} ${h.description} (${h.ms} ms, attempt ${h.attempt})`);
+      }),
+    );
+
+  program
+    .command('list')
+    .description('list operations')
+    .option('--status <status>', `one of ${STATUSES.join(', ')}`)
+    .option('--type <failureType>', 'failure type (domain_not_available, credit_limit_exceeded, ...)')
+    .option('--batch <id>', 'operations of one batch')
+    .option('--limit <n>', 'at most this many', '1000')
+    .option('--json', 'print a JSON array')
+    .action((flags: { status?: string; type?: string; batch?: string; limit: string; json?: boolean }) =>
+      withRuntime(flags.json, async (rt) => {
+        if (flags.status && !STATUSES.includes(flags.status as OpStatus)) throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`, 'status');
+        const limit = Number(flags.limit);
+        if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a whole number >= 1', 'limit');
+        const ops = await rt.engine.store.list({
+          ...(flags.status ? { status: flags.status as OpStatus } : {}),
+          ...(flags.type ? { type: flags.type } : {}),
+          ...(flags.batch ? { batch: flags.batch } : {}),
+          limit,
+        });
+        if (flags.json) return printJson(ops);
+        for (const op of ops) console.log(line(op));
+        console.error(`${ops.length} operation(s)`);
+      }),
+    );
+
+  program
+    .command('retry [id]')
+    .description('redrive failed operations from the step that failed')
+    .option('--reason <failureType>', 'every failed operation with this failure type')
+    .option('--batch <id>', 'every failed operation of this batch')
+    .option('--json', 'print the redriven operations as JSON')
+    .action((id: string | undefined, flags: { reason?: string; batch?: string; json?: boolean }) =>
+      withRuntime(flags.json, async (rt) => {
+        if (!id && !flags.reason && !flags.batch) throw new UsageError('give an operation id, --reason TYPE or --batch ID', 'id');
+        const ops = id ? [await rt.engine.store.retry(id)] : await rt.engine.store.retryMany({ ...(flags.reason ? { type: flags.reason } : {}), ...(flags.batch ? { batch: flags.batch } : {}) });
+        if (flags.json) return printJson(ops);
+        for (const op of ops) console.log(`redriven ${op.id} ${op.domain}`);
+        console.error(`${ops.length} operation(s) redriven`);
+      }),
+    );
+
+  program
+    .command('cancel <id>')
+    .description('cancel an operation that is queued or waiting (a running one stops before its next command)')
+    .option('--json', 'print the operation as JSON')
+    .action((id: string, flags: { json?: boolean }) =>
+      withRuntime(flags.json, async (rt) => {
+        const op = await rt.engine.store.cancel(id);
+        if (flags.json) return printJson(op);
+        console.log(op.status === 'cancelled' ? `cancelled ${op.id}` : `${op.id} is running: it stops before its next command`);
+      }),
+    );
+
+  for (const [name, summary] of [
+    ['pause', "stop dispatching the account's operations (they stay queued)"],
+    ['resume', "close the account's breaker and dispatch again"],
+  ] as const) {
+    program
+      .command(name)
+      .description(summary)
+      .option('--json', 'print the account state as JSON')
+      .action((flags: { json?: boolean }) =>
+        withRuntime(flags.json, async (rt) => {
+          if (name === 'pause') await rt.engine.account.pause();
+          else await rt.engine.account.resume();
+          const state = await rt.engine.account.state();
+          if (flags.json) return printJson(state);
+          console.log(`account ${state.account}: ${state.breaker ? `paused (${state.breaker.reason})` : 'dispatching'}`);
+        }),
+      );
+  }
+}

@@ -1,0 +1,18 @@
+import type { Command } from 'commander';
+import { runWorker } from '../../../workers/operations-worker.ts';
+
+export function registerWorkerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description('run a worker for the account until SIGTERM (then finish or hand back in-flight steps, exit 0)')
+    .option('--concurrency <n>', 'operations in flight at once', '4')
+    .action(async (flags: { concurrency: string }) => {
+      const concurrency = Number(flags.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1) {
+        console.error('domainflow: --concurrency must be a whole number >= 1');
+        process.exitCode = 2;
+        return;
+      }
+      await runWorker({ concurrency });
+    });
+}

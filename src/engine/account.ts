@@ -1,0 +1,134 @@
+// The registrar account, as every worker of every host shares it: its command
+// rate, its 422 cool-down, and its breaker (opened by account-level failures
+// or by hand; while open, no operation of the account is dispatched).
+import type { Queue } from 'bullmq';
+import type { Keys } from './keys.ts';
+import type { EngineRedis } from './scripts.ts';
+
+export type SlotDecision =
+  | { readonly kind: 'go'; readonly waitMs: number }
+  | { readonly kind: 'locked'; readonly ms: number }
+  | { readonly kind: 'breaker' }
+  | { readonly kind: 'busy'; readonly ms: number }
+  | { readonly kind: 'lost' }
+  | { readonly kind: 'cancelled' };
+
+export interface BreakerState {
+  readonly reason: string;
+  readonly code?: number;
+  readonly operation?: string;
+  readonly at: string;
+}
+
+export interface AccountState {
+  readonly account: string;
+  readonly breaker: BreakerState | null;
+  /** ms left of a 422 cool-down, 0 when none */
+  readonly lockPauseMs: number;
+}
+
+export interface AccountOptions {
+  /** Registrar commands per second for the whole account; 0 or Infinity for no limit. */
+  readonly rateLimit: number;
+  /** Added to the 1-second window so that jitter between us and the registrar cannot exceed its limit. */
+  readonly rateMarginMs: number;
+  /** A slot further ahead than this is not reserved: the job is handed back instead of holding a worker. */
+  readonly maxAheadMs?: number;
+}
+
+let seq = 0;
+
+export class Account {
+  private readonly max: number;
+  private readonly windowMs: number;
+
+  constructor(
+    private readonly redis: EngineRedis,
+    private readonly keys: Keys,
+    private readonly queue: Queue,
+    private readonly options: AccountOptions,
+  ) {
+    const r = options.rateLimit;
+    // A window of (1 s + margin) holding `max` commands; a fractional rate (0.5/s) widens the window instead.
+    if (!Number.isFinite(r) || r <= 0) {
+      this.max = 0;
+      this.windowMs = 1000;
+    } else if (r >= 1) {
+      this.max = Math.floor(r);
+      this.windowMs = Math.ceil((1000 * Math.floor(r)) / r) + options.rateMarginMs;
+    } else {
+      this.max = 1;
+      this.windowMs = Math.ceil(1000 / r) + options.rateMarginMs;
+    }
+  }
+
+  /** Ask for the right to send one command now (or after waitMs). */
+  async reserve(jobId: string, token: string): Promise<SlotDecision> {
+    const k = this.keys;
+    const member = `${jobId}:${process.pid}:${++seq}`;
+    const [status, ms] = await this.redis.reserveCommandSlot(
+      k.rate,
+      k.lockPause,
+      k.breaker,
+      k.jobLock(jobId),
+      k.cancel(jobId),
+      this.max,
+      this.windowMs,
+      member,
+      this.options.maxAheadMs ?? 10_000,
+      token,
+    );
+    switch (status) {
+      case 0:
+        return { kind: 'go', waitMs: ms };
+      case 1:
+        return { kind: 'locked', ms };
+      case 2:
+        return { kind: 'breaker' };
+      case 3:
+        return { kind: 'busy', ms };
+      case 4:
+        return { kind: 'lost' };
+      default:
+        return { kind: 'cancelled' };
+    }
+  }
+
+  /** A 422: every worker stops sending for `ms`. */
+  async startLockPause(ms: number): Promise<void> {
+    await this.redis.set(this.keys.lockPause, String(Date.now() + ms), 'PX', Math.max(1, Math.round(ms)));
+  }
+
+  /** Open the breaker unless it is open already; true when this call opened it. */
+  async openBreaker(state: Omit<BreakerState, 'at'>): Promise<boolean> {
+    const opened = await this.redis.set(this.keys.breaker, JSON.stringify({ ...state, at: new Date().toISOString() }), 'NX');
+    // Stop fetching too (idempotent), so idle workers do not pick jobs up only to hand them back.
+    await this.queue.pause();
+    return opened === 'OK';
+  }
+
+  /** `domainflow pause`: stop dispatching by hand. */
+  async pause(reason = 'paused by an operator'): Promise<void> {
+    await this.redis.set(this.keys.breaker, JSON.stringify({ reason, at: new Date().toISOString() }));
+    await this.queue.pause();
+  }
+
+  /** `domainflow resume`: close the breaker and dispatch again. */
+  async resume(): Promise<void> {
+    await this.redis.del(this.keys.breaker);
+    await this.queue.resume();
+  }
+
+  async state(): Promise<AccountState> {
+    const [breaker, pttl] = await Promise.all([this.redis.get(this.keys.breaker), this.redis.pttl(this.keys.lockPause)]);
+    let parsed: BreakerState | null = null;
+    if (breaker) {
+      try {
+        parsed = JSON.parse(breaker) as BreakerState;
+      } catch {
+        parsed = { reason: 'breaker open', at: new Date(0).toISOString() };
+      }
+    }
+    return { account: this.keys.account, breaker: parsed, lockPauseMs: Math.max(0, pttl) };
+  }
+}

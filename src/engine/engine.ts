@@ -1,0 +1,121 @@
+// The engine for one registrar account: its queue, its shared account state,
+// the operation store, and workers that run the machines.
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { BackoffPolicy } from '../../machines/backoff.ts';
+import type { Contacts } from '../../machines/contract.ts';
+import type { Registrar } from '../registrar/client.ts';
+import { silentLogger, type Logger } from '../registrar/mask.ts';
+import { Account } from './account.ts';
+import { DomainLocks } from './domain-lock.ts';
+import { Keys } from './keys.ts';
+import type { OpData } from './operation.ts';
+import { OperationRunner, type JobResult, type RunnerDeps } from './runner.ts';
+import { withEngineScripts, type EngineRedis } from './scripts.ts';
+import type { SecretBox } from './secret-box.ts';
+import { OperationStore } from './store.ts';
+
+export interface EngineOptions {
+  readonly redisUrl: string;
+  readonly prefix: string;
+  /** The registrar account's login: one queue per account. */
+  readonly account: string;
+  readonly secrets: SecretBox;
+  readonly policy: BackoffPolicy;
+  readonly rateLimit: number;
+  readonly rateMarginMs?: number;
+  /** How soon a dead worker's operation is taken over by another. */
+  readonly stallMs?: number;
+  readonly defaults?: { readonly contacts?: Contacts; readonly nameservers?: readonly string[] };
+  readonly logger?: Logger;
+}
+
+export interface WorkerOptions {
+  readonly registrar: Registrar;
+  readonly concurrency?: number;
+  readonly onCommand?: RunnerDeps['onCommand'];
+  readonly onFinal?: RunnerDeps['onFinal'];
+}
+
+export interface RunningWorker {
+  readonly worker: Worker<OpData, JobResult>;
+  /** Finish or hand back in-flight steps, then stop. */
+  close(): Promise<void>;
+}
+
+export class Engine {
+  readonly keys: Keys;
+  readonly redis: EngineRedis;
+  readonly queue: Queue<OpData, JobResult>;
+  readonly account: Account;
+  readonly domains: DomainLocks;
+  readonly store: OperationStore;
+  private readonly workers = new Set<RunningWorker>();
+  private readonly queueConnection: Redis;
+
+  constructor(readonly options: EngineOptions) {
+    this.keys = new Keys(options.prefix, options.account);
+    this.redis = withEngineScripts(new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false }));
+    this.queueConnection = this.redis.duplicate();
+    this.queue = new Queue<OpData, JobResult>(this.keys.queue, {
+      connection: this.queueConnection,
+      prefix: this.keys.bullPrefix,
+      // The event stream is for live views, not for keeping: a short one keeps memory per operation low.
+      streams: { events: { maxLen: 1000 } },
+      defaultJobOptions: { removeOnComplete: false, removeOnFail: false },
+    });
+    this.account = new Account(this.redis, this.keys, this.queue, { rateLimit: options.rateLimit, rateMarginMs: options.rateMarginMs ?? 60 });
+    this.domains = new DomainLocks(this.redis, this.keys, this.queue);
+    this.store = new OperationStore(this.queue, this.redis, this.keys, options.secrets, this.domains);
+  }
+
+  startWorker(options: WorkerOptions): RunningWorker {
+    const shutdown = new AbortController();
+    const runner = new OperationRunner({
+      redis: this.redis,
+      keys: this.keys,
+      account: this.account,
+      domains: this.domains,
+      registrar: options.registrar,
+      secrets: this.options.secrets,
+      policy: this.options.policy,
+      defaults: this.options.defaults ?? {},
+      logger: this.options.logger ?? silentLogger,
+      shutdown: shutdown.signal,
+      ...(options.onCommand ? { onCommand: options.onCommand } : {}),
+      ...(options.onFinal ? { onFinal: options.onFinal } : {}),
+    });
+    const stallMs = this.options.stallMs ?? 30_000;
+    const connection = this.redis.duplicate();
+    const worker = new Worker<OpData, JobResult>(this.keys.queue, (job, token) => runner.process(job, token), {
+      connection,
+      prefix: this.keys.bullPrefix,
+      concurrency: options.concurrency ?? 4,
+      // A job whose worker died is taken over after about stallMs; a live worker renews its lock
+      // every stallMs / 2. Stalls never fail an operation: the checkpoint makes a takeover safe.
+      lockDuration: stallMs,
+      stalledInterval: Math.max(250, Math.round(stallMs / 2)),
+      maxStalledCount: Number.MAX_SAFE_INTEGER,
+      autorun: true,
+    });
+    worker.on('error', (err) => (this.options.logger ?? silentLogger).error({ err: err.message }, 'worker error'));
+    const running: RunningWorker = {
+      worker,
+      close: async () => {
+        shutdown.abort();
+        await worker.close();
+        await connection.quit().catch(() => undefined);
+        this.workers.delete(running);
+      },
+    };
+    this.workers.add(running);
+    return running;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.workers].map((w) => w.close()));
+    await this.queue.close();
+    await this.queueConnection.quit().catch(() => undefined);
+    await this.redis.quit().catch(() => undefined);
+  }
+}

@@ -1,0 +1,91 @@
+// Every Redis key the engine uses, in one place. All keys share one hash tag
+// (`{prefix}`), so the multi-key scripts stay valid on a Redis Cluster (one
+// slot a prefix; scale out across prefixes or accounts).
+
+/** BullMQ queue names may not contain ':'; accounts become `ops-<account>`. */
+export function queueName(account: string): string {
+  return `ops-${account.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+}
+
+export class Keys {
+  /** The prefix BullMQ is given: its keys are `<bullPrefix>:<queue>:...`. */
+  readonly bullPrefix: string;
+  private readonly base: string;
+
+  constructor(
+    readonly prefix: string,
+    readonly account: string,
+  ) {
+    this.bullPrefix = `{${prefix}}`;
+    this.base = `{${prefix}}:df`;
+  }
+
+  get queue(): string {
+    return queueName(this.account);
+  }
+
+  /** BullMQ's hash for one job (= one operation). */
+  job(id: string): string {
+    return `${this.bullPrefix}:${this.queue}:${id}`;
+  }
+
+  /** BullMQ's lock on a job while a worker holds it (value = the worker's token). */
+  jobLock(id: string): string {
+    return `${this.bullPrefix}:${this.queue}:${id}:lock`;
+  }
+
+  /** BullMQ's lists and sets of this queue, by state. */
+  bull(state: 'wait' | 'paused' | 'delayed' | 'prioritized' | 'failed' | 'completed' | 'active' | 'events' | 'meta' | 'marker'): string {
+    return `${this.bullPrefix}:${this.queue}:${state}`;
+  }
+
+  /** Sorted set of registrar command slots (score = ms), the account's rate window. */
+  get rate(): string {
+    return `${this.base}:acct:${this.account}:rate`;
+  }
+
+  /** Set while the account is in a 422 cool-down; value = the time it ends (ms). */
+  get lockPause(): string {
+    return `${this.base}:acct:${this.account}:lock-pause`;
+  }
+
+  /** The account's breaker: present = open (JSON: why, by which operation, when). */
+  get breaker(): string {
+    return `${this.base}:acct:${this.account}:breaker`;
+  }
+
+  /** Which operation owns a domain right now. */
+  domainLock(domain: string): string {
+    return `${this.base}:acct:${this.account}:domain:${domain}:owner`;
+  }
+
+  /** Operations waiting for a domain, in arrival order. */
+  domainQueue(domain: string): string {
+    return `${this.base}:acct:${this.account}:domain:${domain}:waiting`;
+  }
+
+  /** The commands an operation sent (JSON lines). */
+  history(id: string): string {
+    return `${this.base}:history:${id}`;
+  }
+
+  /** A batch: its metadata and counts. */
+  batch(id: string): string {
+    return `${this.base}:batch:${id}`;
+  }
+
+  /** Ids of a batch's operations, in file order. */
+  batchMembers(id: string): string {
+    return `${this.base}:batch:${id}:ops`;
+  }
+
+  /** All batches, newest last (score = created ms). */
+  get batches(): string {
+    return `${this.base}:batches`;
+  }
+
+  /** Set when an operation is asked to stop; the runner checks it between steps. */
+  cancel(id: string): string {
+    return `${this.base}:cancel:${id}`;
+  }
+}

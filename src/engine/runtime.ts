@@ -1,0 +1,67 @@
+// Everything a process needs to talk to the engine, built from the
+// environment (validated): configuration, the secret box, the backoff policy,
+// the engine for the account, and the registrar client.
+import { policyFromEnv } from '../../machines/backoff.ts';
+import type { Contacts } from '../../machines/contract.ts';
+import { RegistrarClient } from '../registrar/client.ts';
+import type { Logger } from '../registrar/mask.ts';
+import { SIM_DEFAULTS } from '../sandbox/defaults.ts';
+import { loadConfig, type EngineConfig } from './config.ts';
+import { Engine } from './engine.ts';
+import { loadSecretBox } from './secret-box.ts';
+
+export interface Runtime {
+  readonly config: EngineConfig;
+  readonly engine: Engine;
+  /** Created on first use: a CLI that only reads statuses never opens a registrar connection. */
+  registrar(): RegistrarClient;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_REGISTRAR_URL = `http://127.0.0.1:${SIM_DEFAULTS.port}/api/call.cgi`;
+
+export function defaultContacts(config: EngineConfig): Contacts {
+  if (config.defaultContact) {
+    const h = config.defaultContact;
+    return { owner: h, admin: h, tech: h, billing: h };
+  }
+  return { ...SIM_DEFAULTS.contacts };
+}
+
+export function createRuntime(env: NodeJS.ProcessEnv, logger: Logger, overrides: Partial<Pick<EngineConfig, 'registrarUrl'>> = {}): Runtime {
+  const config = { ...loadConfig(env), ...overrides };
+  const policy = policyFromEnv(env);
+  const secrets = loadSecretBox(config.secretKey, config.dataDir, (msg) => logger.warn({}, msg));
+  const engine = new Engine({
+    redisUrl: config.redisUrl,
+    prefix: config.prefix,
+    account: config.login,
+    secrets,
+    policy,
+    rateLimit: config.rateLimit,
+    rateMarginMs: config.rateMarginMs,
+    stallMs: config.stallMs,
+    defaults: { contacts: defaultContacts(config), nameservers: config.defaultNameservers ?? SIM_DEFAULTS.nameservers },
+    logger,
+  });
+  let client: RegistrarClient | undefined;
+  return {
+    config,
+    engine,
+    registrar() {
+      client ??= new RegistrarClient({
+        url: config.registrarUrl ?? DEFAULT_REGISTRAR_URL,
+        login: config.login,
+        password: config.password,
+        timeoutMs: config.registrarTimeoutMs,
+        maxConnections: config.maxConnections,
+        logger,
+      });
+      return client;
+    },
+    async close() {
+      await engine.close();
+      await client?.close();
+    },
+  };
+}

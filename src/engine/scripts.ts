@@ -1,0 +1,146 @@
+// The engine's Redis scripts. Each opens with its contract: keys, arguments,
+// what it returns. Time comes from Redis (TIME), so every worker on every host
+// agrees on it.
+import type { Redis } from 'ioredis';
+
+const NOW = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+export const RESERVE_COMMAND_SLOT = `--[[ reserve-command-slot: the account's registrar rate, shared by every worker
+KEYS[1] rate window: sorted set, member = one command, score = its slot (ms)
+KEYS[2] 422 cool-down: present while the account is locked
+KEYS[3] breaker: present while the account's dispatching is stopped
+KEYS[4] the job's lock (BullMQ): the worker must still hold it
+KEYS[5] the operation's cancel flag
+ARGV[1] commands allowed per window (>= 1), or 0 for no limit
+ARGV[2] window length in ms (1000 + a safety margin)
+ARGV[3] a unique member for this command
+ARGV[4] the furthest ahead (ms) a slot may be reserved; beyond it nothing is reserved
+ARGV[5] the worker's lock token
+Returns {status, ms}:
+  {0, wait}  reserved: send the command in wait ms (0 = now)
+  {1, ms}    the account is in a 422 cool-down for ms more
+  {2, 0}     the breaker is open
+  {3, wait}  the next free slot is wait ms away, more than ARGV[4]: nothing reserved
+  {4, 0}     the worker no longer holds the job: send nothing
+  {5, 0}     the operation was cancelled
+]]
+${NOW}
+if redis.call('GET', KEYS[4]) ~= ARGV[5] then return {4, 0} end
+if redis.call('EXISTS', KEYS[5]) == 1 then return {5, 0} end
+if redis.call('EXISTS', KEYS[3]) == 1 then return {2, 0} end
+local pttl = redis.call('PTTL', KEYS[2])
+if pttl > 0 then return {1, pttl} end
+local max = tonumber(ARGV[1])
+if max == 0 then return {0, 0} end
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local n = redis.call('ZCARD', KEYS[1])
+local slot = now
+if n >= max then
+  local kth = redis.call('ZRANGE', KEYS[1], n - max, n - max, 'WITHSCORES')
+  slot = math.max(now, tonumber(kth[2]) + window)
+end
+if slot - now > tonumber(ARGV[4]) then return {3, slot - now} end
+redis.call('ZADD', KEYS[1], slot, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], window * 2 + (slot - now))
+return {0, slot - now}`;
+
+export const CHECKPOINT = `--[[ checkpoint: write an operation's state (job data) and its new history lines at once
+KEYS[1] the job hash
+KEYS[2] the job's lock (BullMQ)
+KEYS[3] the operation's history list
+ARGV[1] the worker's lock token
+ARGV[2] the job data (JSON)
+ARGV[3..] history entries (JSON), appended in order
+Returns 1 when written; 0 when the job is gone; -1 when the worker no longer holds the job (nothing written).
+]]
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return -1 end
+redis.call('HSET', KEYS[1], 'data', ARGV[2])
+if #ARGV > 2 then redis.call('RPUSH', KEYS[3], unpack(ARGV, 3)) end
+return 1`;
+
+export const CLAIM_DOMAIN = `--[[ claim-domain: one operation a domain at a time, the others wait in arrival order
+KEYS[1] the domain's owner (operation id)
+KEYS[2] the domain's waiting list (operation ids)
+ARGV[1] the operation id
+ARGV[2] key prefix of the owner's job hash ('<bull prefix>:<queue>:'); an owner whose job is gone or finished is stale
+Returns 1 when the operation owns the domain (now or already); 0 when it waits (listed once in KEYS[2]).
+]]
+local owner = redis.call('GET', KEYS[1])
+if owner and owner ~= ARGV[1] then
+  local job = ARGV[2] .. owner
+  if redis.call('EXISTS', job) == 1 and redis.call('HEXISTS', job, 'finishedOn') == 0 then
+    if not redis.call('LPOS', KEYS[2], ARGV[1]) then redis.call('RPUSH', KEYS[2], ARGV[1]) end
+    return 0
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('LREM', KEYS[2], 0, ARGV[1])
+return 1`;
+
+export const RELEASE_DOMAIN = `--[[ release-domain: hand the domain to the next waiting operation
+KEYS[1] the domain's owner
+KEYS[2] the domain's waiting list
+ARGV[1] the operation id releasing it
+Returns the id of the operation that owns the domain now (to be woken), or false.
+]]
+redis.call('LREM', KEYS[2], 0, ARGV[1])
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
+local nextOp = redis.call('LPOP', KEYS[2])
+if nextOp then
+  redis.call('SET', KEYS[1], nextOp)
+  return nextOp
+end
+redis.call('DEL', KEYS[1])
+return false`;
+
+export const CANCEL_QUEUED = `--[[ cancel-queued: end an operation that is waiting, delayed or paused (not one a worker holds)
+KEYS[1] the job hash
+KEYS[2] wait list, KEYS[3] paused list, KEYS[4] delayed set, KEYS[5] prioritized set
+KEYS[6] failed set
+KEYS[7] events stream
+ARGV[1] job id
+ARGV[2] failedReason (the failure as JSON)
+Returns 1 when the job was moved to failed; 0 when it was in none of those states.
+]]
+${NOW}
+local removed = redis.call('LREM', KEYS[2], 0, ARGV[1]) + redis.call('LREM', KEYS[3], 0, ARGV[1])
+  + redis.call('ZREM', KEYS[4], ARGV[1]) + redis.call('ZREM', KEYS[5], ARGV[1])
+if removed == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'failedReason', ARGV[2], 'finishedOn', now)
+redis.call('ZADD', KEYS[6], now, ARGV[1])
+redis.call('XADD', KEYS[7], 'MAXLEN', '~', 1000, '*', 'event', 'failed', 'jobId', ARGV[1], 'failedReason', ARGV[2], 'prev', 'waiting')
+return 1`;
+
+export interface EngineRedis extends Redis {
+  reserveCommandSlot(
+    rate: string,
+    pause: string,
+    breaker: string,
+    lock: string,
+    cancel: string,
+    max: number,
+    windowMs: number,
+    member: string,
+    maxAheadMs: number,
+    token: string,
+  ): Promise<[number, number]>;
+  checkpoint(job: string, lock: string, history: string, token: string, data: string, ...entries: string[]): Promise<number>;
+  claimDomain(owner: string, waiting: string, id: string, jobPrefix: string): Promise<number>;
+  releaseDomain(owner: string, waiting: string, id: string): Promise<string | null>;
+  cancelQueued(job: string, wait: string, paused: string, delayed: string, prioritized: string, failed: string, events: string, id: string, reason: string): Promise<number>;
+}
+
+/** Register the scripts on a connection (EVALSHA with a fallback to EVAL). */
+export function withEngineScripts(redis: Redis): EngineRedis {
+  const r = redis as EngineRedis;
+  if (typeof r.reserveCommandSlot === 'function') return r;
+  redis.defineCommand('reserveCommandSlot', { numberOfKeys: 5, lua: RESERVE_COMMAND_SLOT });
+  redis.defineCommand('checkpoint', { numberOfKeys: 3, lua: CHECKPOINT });
+  redis.defineCommand('claimDomain', { numberOfKeys: 2, lua: CLAIM_DOMAIN });
+  redis.defineCommand('releaseDomain', { numberOfKeys: 2, lua: RELEASE_DOMAIN });
+  redis.defineCommand('cancelQueued', { numberOfKeys: 7, lua: CANCEL_QUEUED });
+  return r;
+}

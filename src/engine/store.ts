@@ -1,0 +1,250 @@
+// Submitting, reading, listing, cancelling and redriving operations. An
+// operation is one BullMQ job (job id = operation id); its state is the job's
+// state, its outcome the job's return value or failed reason.
+import { createHash, randomBytes } from 'node:crypto';
+import { Job, type JobType, type Queue } from 'bullmq';
+import type { Contacts, OperationType } from '../../machines/contract.ts';
+import type { DomainLocks } from './domain-lock.ts';
+import type { Keys } from './keys.ts';
+import type { FailureView, HistoryEntry, OpData, OperationView, OpStatus } from './operation.ts';
+import type { JobResult } from './runner.ts';
+import type { EngineRedis } from './scripts.ts';
+import type { SecretBox } from './secret-box.ts';
+
+/** A validated submission (src/operations/input.ts) plus what a batch knows. */
+export interface SubmitSpec {
+  readonly type: OperationType;
+  readonly domain: string;
+  readonly period?: number;
+  readonly auth?: string;
+  readonly ns?: readonly string[];
+  readonly contacts?: Partial<Contacts>;
+  readonly key?: string;
+  /** renew: the current expiration, when known */
+  readonly expiration?: string;
+  /** register: the batch already found the name available */
+  readonly checked?: boolean;
+  readonly batch?: string;
+}
+
+export interface Submitted {
+  readonly operation: OperationView;
+  /** false when the idempotency key named an operation that already existed */
+  readonly created: boolean;
+}
+
+export interface ListFilter {
+  readonly status?: OpStatus;
+  /** failure type */
+  readonly type?: string;
+  readonly batch?: string;
+  readonly operationType?: OperationType;
+  readonly offset?: number;
+  readonly limit?: number;
+}
+
+const STATES_BY_STATUS: Record<OpStatus, JobType[]> = {
+  queued: ['waiting', 'paused', 'prioritized'],
+  running: ['active'],
+  waiting: ['delayed'],
+  succeeded: ['completed'],
+  failed: ['failed'],
+  cancelled: ['failed'],
+};
+const ALL_STATES: JobType[] = ['waiting', 'paused', 'prioritized', 'active', 'delayed', 'completed', 'failed'];
+
+interface ParsedReason {
+  failure: FailureView & { scope?: string };
+  redrive?: { step: string; carried?: Record<string, unknown> };
+}
+
+export function parseFailedReason(reason: string | undefined): ParsedReason | undefined {
+  if (!reason) return undefined;
+  try {
+    const parsed = JSON.parse(reason) as ParsedReason;
+    if (parsed && typeof parsed.failure?.type === 'string') return parsed;
+  } catch {
+    // not ours: an engine error BullMQ recorded
+  }
+  return { failure: { type: 'engine_error', code: 0, description: reason.slice(0, 300), step: 'unknown' } };
+}
+
+function statusOf(state: string, failure: FailureView | undefined): OpStatus | undefined {
+  switch (state) {
+    case 'completed':
+      return 'succeeded';
+    case 'failed':
+      return failure?.type === 'cancelled' ? 'cancelled' : 'failed';
+    case 'active':
+      return 'running';
+    case 'delayed':
+      return 'waiting';
+    case 'waiting':
+    case 'paused':
+    case 'prioritized':
+    case 'waiting-children':
+      return 'queued';
+    default:
+      return undefined;
+  }
+}
+
+export class OperationStore {
+  constructor(
+    private readonly queue: Queue<OpData, JobResult>,
+    private readonly redis: EngineRedis,
+    private readonly keys: Keys,
+    private readonly secrets: SecretBox,
+    private readonly domains: DomainLocks,
+  ) {}
+
+  /** The same key always names the same operation of the account. */
+  idFor(key: string | undefined): string {
+    if (key === undefined) return `op_${randomBytes(10).toString('base64url')}`;
+    return `op_${createHash('sha256').update(`${this.keys.account}\0${key}`).digest('base64url').slice(0, 20)}`;
+  }
+
+  dataFor(spec: SubmitSpec): OpData {
+    const data: OpData = { t: spec.type, d: spec.domain };
+    if (spec.period !== undefined && spec.type !== 'delete') data.p = spec.period;
+    if (spec.ns?.length) data.ns = [...spec.ns];
+    if (spec.contacts && Object.keys(spec.contacts).length > 0) data.c = { ...spec.contacts };
+    if (spec.expiration) data.x = spec.expiration;
+    if (spec.checked) data.k = 1;
+    if (spec.auth !== undefined) data.s = { auth: this.secrets.seal(spec.auth) };
+    if (spec.batch) data.b = spec.batch;
+    if (spec.key !== undefined) data.key = spec.key;
+    return data;
+  }
+
+  async submit(spec: SubmitSpec): Promise<Submitted> {
+    const id = this.idFor(spec.key);
+    if (spec.key !== undefined) {
+      const existing = await this.get(id, false);
+      if (existing) return { operation: existing, created: false };
+    }
+    const job = await this.queue.add(spec.type, this.dataFor(spec), { jobId: id });
+    return { operation: this.view(job, 'waiting'), created: true };
+  }
+
+  /** Submit many at once (a batch): one round trip for all of them. */
+  async submitMany(specs: readonly SubmitSpec[]): Promise<OperationView[]> {
+    const jobs = await this.queue.addBulk(specs.map((spec) => ({ name: spec.type, data: this.dataFor(spec), opts: { jobId: this.idFor(spec.key) } })));
+    return jobs.map((job) => this.view(job, 'waiting'));
+  }
+
+  async get(id: string, withHistory = true): Promise<OperationView | undefined> {
+    const job = await Job.fromId<OpData, JobResult>(this.queue, id);
+    if (!job) return undefined;
+    const state = await job.getState();
+    const history = withHistory ? await this.history(id) : undefined;
+    return this.view(job, state, history);
+  }
+
+  async history(id: string): Promise<HistoryEntry[]> {
+    const lines = await this.redis.lrange(this.keys.history(id), 0, -1);
+    return lines.map((l) => JSON.parse(l) as HistoryEntry);
+  }
+
+  async list(filter: ListFilter = {}): Promise<OperationView[]> {
+    const offset = filter.offset ?? 0;
+    const limit = filter.limit ?? 1000;
+    let views: OperationView[];
+    if (filter.batch) {
+      const ids = await this.redis.lrange(this.keys.batchMembers(filter.batch), 0, -1);
+      views = (await Promise.all(ids.map((id) => this.get(id, false)))).filter((v): v is OperationView => v !== undefined);
+    } else {
+      const states = filter.status ? STATES_BY_STATUS[filter.status] : ALL_STATES;
+      const views2: OperationView[] = [];
+      for (const state of states) {
+        const jobs = await this.queue.getJobs([state], 0, -1, true);
+        for (const job of jobs) if (job) views2.push(this.view(job, state === 'waiting' ? 'waiting' : state));
+      }
+      views = views2;
+    }
+    return views
+      .filter((v) => (filter.status ? v.status === filter.status : true))
+      .filter((v) => (filter.type ? v.failure?.type === filter.type : true))
+      .filter((v) => (filter.operationType ? v.type === filter.operationType : true))
+      .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1))
+      .slice(offset, offset + limit);
+  }
+
+  view(job: Job<OpData, JobResult>, state: string, history?: HistoryEntry[]): OperationView {
+    const d = job.data;
+    const reason = state === 'failed' ? parseFailedReason(job.failedReason) : undefined;
+    const failure = reason ? { type: reason.failure.type, code: reason.failure.code, description: reason.failure.description, step: reason.failure.step } : undefined;
+    const status = statusOf(state, failure) ?? 'queued';
+    const snap = d.snap as { value?: unknown } | undefined;
+    const updated = job.finishedOn ?? job.processedOn ?? job.timestamp;
+    return {
+      id: job.id as string,
+      type: d.t,
+      domain: d.d,
+      status,
+      ...(d.p !== undefined ? { period: d.p } : {}),
+      ...(status === 'succeeded' && job.returnvalue ? { result: { ...job.returnvalue.result } } : {}),
+      ...(failure ? { failure } : {}),
+      ...(d.b ? { batch: d.b } : {}),
+      ...(d.key !== undefined ? { key: d.key } : {}),
+      ...(snap?.value !== undefined ? { state: typeof snap.value === 'string' ? snap.value : JSON.stringify(snap.value) } : {}),
+      ...(status === 'waiting' && d.w ? { nextRunAt: new Date(d.w).toISOString() } : {}),
+      createdAt: new Date(job.timestamp).toISOString(),
+      updatedAt: new Date(updated).toISOString(),
+      ...(history ? { history } : {}),
+    };
+  }
+
+  /** Cancel an operation that has not ended. A running one stops before its next command. */
+  async cancel(id: string): Promise<OperationView> {
+    const job = await Job.fromId<OpData, JobResult>(this.queue, id);
+    if (!job) throw new NotFoundError(`no operation ${id}`);
+    const state = await job.getState();
+    if (state === 'completed' || state === 'failed') throw new ConflictError(`operation ${id} has already ended (${statusOf(state, parseFailedReason(job.failedReason)?.failure)})`);
+    const step = (job.data.snap as { context?: { step?: string } } | undefined)?.context?.step ?? 'queued';
+    const reason = JSON.stringify({ failure: { type: 'cancelled', code: 0, description: 'Cancelled by a user', step, scope: 'operation' } });
+    const k = this.keys;
+    const moved = await this.redis.cancelQueued(k.job(id), k.bull('wait'), k.bull('paused'), k.bull('delayed'), k.bull('prioritized'), k.bull('failed'), k.bull('events'), id, reason);
+    if (moved === 1) {
+      await this.domains.release(job.data.d, id);
+    } else {
+      await this.redis.set(k.cancel(id), '1', 'EX', 86_400);
+    }
+    return (await this.get(id, false)) as OperationView;
+  }
+
+  /** Redrive a failed (or cancelled) operation from the step that failed. */
+  async retry(id: string): Promise<OperationView> {
+    const job = await Job.fromId<OpData, JobResult>(this.queue, id);
+    if (!job) throw new NotFoundError(`no operation ${id}`);
+    const state = await job.getState();
+    if (state !== 'failed') throw new ConflictError(`operation ${id} has not failed (it is ${statusOf(state, undefined)})`);
+    const reason = parseFailedReason(job.failedReason);
+    const data: OpData = { ...job.data };
+    delete data.snap;
+    delete data.fl;
+    delete data.w;
+    if (reason?.redrive && reason.failure.type !== 'cancelled') data.rd = reason.redrive;
+    else delete data.rd;
+    await this.redis.del(this.keys.cancel(id));
+    await job.updateData(data);
+    await job.retry('failed');
+    return (await this.get(id, false)) as OperationView;
+  }
+
+  /** Redrive every failed operation with this failure type, or of this batch. */
+  async retryMany(filter: { type?: string; batch?: string }): Promise<OperationView[]> {
+    const failed = await this.list({ status: 'failed', ...(filter.type ? { type: filter.type } : {}), ...(filter.batch ? { batch: filter.batch } : {}), limit: 1_000_000 });
+    const out: OperationView[] = [];
+    for (const op of failed) out.push(await this.retry(op.id));
+    return out;
+  }
+}
+
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+}
+
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+}

@@ -1,0 +1,44 @@
+// The operations worker process: runs operations of the configured account
+// until SIGTERM or SIGINT, then finishes or hands back its in-flight steps and
+// exits 0.
+import { pathToFileURL } from 'node:url';
+import { createLogger } from '../src/logger.ts';
+import { createRuntime } from '../src/engine/runtime.ts';
+
+export interface WorkerProcessOptions {
+  readonly concurrency?: number;
+}
+
+export async function runWorker(options: WorkerProcessOptions = {}): Promise<void> {
+  const logger = createLogger('worker');
+  const runtime = createRuntime(process.env, logger);
+  const concurrency = options.concurrency ?? 4;
+  const worker = runtime.engine.startWorker({ registrar: runtime.registrar(), concurrency });
+  logger.info({ account: runtime.config.login, queue: runtime.engine.keys.queue, concurrency, rateLimit: runtime.config.rateLimit }, 'worker started');
+  let stopping = false;
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'worker stopping: finishing or handing back in-flight steps');
+      void worker
+        .close()
+        .then(() => runtime.close())
+        .then(resolve, (err: unknown) => {
+          logger.error({ err: err instanceof Error ? err.message : String(err) }, 'worker did not stop cleanly');
+          resolve();
+        });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  logger.info({}, 'worker stopped');
+}
+
+// Run directly (node dist/workers/operations-worker.js) as well as through `domainflow worker`.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  runWorker({ concurrency: Number(process.env.DOMAINFLOW_CONCURRENCY) || 4 }).catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}
