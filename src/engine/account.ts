@@ -113,10 +113,21 @@ export class Account {
     await this.queue.pause();
   }
 
+  /** A job stopped by the open breaker: resume wakes it rather than leaving it to its safety delay. */
+  async park(jobId: string): Promise<void> {
+    await this.redis.sadd(this.keys.parked, jobId);
+  }
+
   /** `domainflow resume`: close the breaker and dispatch again. */
   async resume(): Promise<void> {
     await this.redis.del(this.keys.breaker);
     await this.queue.resume();
+    const parked = await this.redis.smembers(this.keys.parked);
+    await this.redis.del(this.keys.parked);
+    for (const id of parked) {
+      const job = await this.queue.getJob(id);
+      if (job && (await job.isDelayed())) await job.promote().catch(() => undefined);
+    }
   }
 
   async state(): Promise<AccountState> {

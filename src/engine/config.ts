@@ -16,15 +16,16 @@ const intMs = (name: string, dflt: number, min = 1) =>
       return n;
     });
 
-const positiveNumber = (name: string, dflt: number) =>
+/** A rate: a number > 0, or 0 for no limit (an in-house registrar, a benchmark). */
+const rate = (name: string, dflt: number) =>
   z
     .string()
     .optional()
     .transform((v, ctx) => {
       if (v === undefined || v.trim() === '') return dflt;
       const n = Number(v);
-      if (!Number.isFinite(n) || n <= 0) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be a number > 0, got ${JSON.stringify(v)}` });
+      if (!Number.isFinite(n) || n < 0) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be a number >= 0 (0 = no limit), got ${JSON.stringify(v)}` });
         return z.NEVER;
       }
       return n;
@@ -69,7 +70,7 @@ const schema = z.object({
   DOMAINFLOW_REGISTRAR_URL: url('DOMAINFLOW_REGISTRAR_URL'),
   DOMAINFLOW_REGISTRAR_LOGIN: z.string().optional(),
   DOMAINFLOW_REGISTRAR_PASSWORD: z.string().optional(),
-  DOMAINFLOW_RATE_LIMIT: positiveNumber('DOMAINFLOW_RATE_LIMIT', 1),
+  DOMAINFLOW_RATE_LIMIT: rate('DOMAINFLOW_RATE_LIMIT', 1),
   DOMAINFLOW_CONNECTIONS: intMs('DOMAINFLOW_CONNECTIONS', 4),
   DOMAINFLOW_REGISTRAR_TIMEOUT_MS: intMs('DOMAINFLOW_REGISTRAR_TIMEOUT_MS', 30_000),
   DOMAINFLOW_API_TOKEN: z.string().optional(),

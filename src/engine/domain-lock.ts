@@ -15,17 +15,26 @@ export class DomainLocks {
     private readonly queue: Queue,
   ) {}
 
+  private get jobPrefix(): string {
+    return `${this.keys.bullPrefix}:${this.keys.queue}:`;
+  }
+
   /** True when the operation owns the domain; false when it must wait its turn (it is queued for it). */
-  async claim(domain: string, id: string): Promise<boolean> {
+  async claim(domain: string, id: string, submittedAt: number): Promise<boolean> {
     const k = this.keys;
-    return (await this.redis.claimDomain(k.domainLock(domain), k.domainQueue(domain), id, `${k.bullPrefix}:${k.queue}:`)) === 1;
+    const [owns, handedTo] = await this.redis.claimDomain(k.domainLock(domain), k.domainQueue(domain), id, this.jobPrefix, submittedAt);
+    if (handedTo && handedTo !== id) await this.wake(handedTo);
+    return owns === 1;
   }
 
   /** Give the domain up; the next waiting operation owns it and is woken. */
   async release(domain: string, id: string): Promise<void> {
     const k = this.keys;
-    const next = await this.redis.releaseDomain(k.domainLock(domain), k.domainQueue(domain), id);
-    if (!next) return;
+    const next = await this.redis.releaseDomain(k.domainLock(domain), k.domainQueue(domain), id, this.jobPrefix);
+    if (next) await this.wake(next);
+  }
+
+  private async wake(next: string): Promise<void> {
     const job = await this.queue.getJob(next);
     if (!job) return;
     // Only a parked (delayed) job needs waking; one in another state will get there by itself.

@@ -54,6 +54,11 @@ export class Keys {
     return `${this.base}:acct:${this.account}:breaker`;
   }
 
+  /** Operations handed back because the breaker was open: woken when the account resumes. */
+  get parked(): string {
+    return `${this.base}:acct:${this.account}:parked`;
+  }
+
   /** Which operation owns a domain right now. */
   domainLock(domain: string): string {
     return `${this.base}:acct:${this.account}:domain:${domain}:owner`;

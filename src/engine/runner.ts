@@ -107,7 +107,7 @@ class Run {
 
   async execute(): Promise<JobResult> {
     const { domains } = this.deps;
-    if (!(await domains.claim(this.data.d, this.id))) {
+    if (!(await domains.claim(this.data.d, this.id, this.job.timestamp))) {
       // Another operation owns the domain: wait for it to hand the domain over.
       await this.job.moveToDelayed(Date.now() + PARK_MS, this.token);
       throw new DelayedError('waiting for the domain');
@@ -187,7 +187,10 @@ class Run {
         return;
       }
       if (slot.kind === 'locked') return this.handBack(Date.now() + slot.ms);
-      if (slot.kind === 'breaker') return this.handBack(Date.now() + PARK_MS);
+      if (slot.kind === 'breaker') {
+        await account.park(this.id);
+        return this.handBack(Date.now() + PARK_MS);
+      }
       return this.handBack(Date.now() + slot.ms);
     }
     const params: Record<string, string | number | string[]> = { ...action.params };
@@ -211,6 +214,7 @@ class Run {
         // Another operation already stopped the account for the same cause: this one had no effect
         // and stays queued (the step runs again after `domainflow resume`).
         delete this.data.fl;
+        await account.park(this.id);
         return this.handBack(Date.now() + PARK_MS);
       }
     }

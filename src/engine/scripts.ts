@@ -61,37 +61,61 @@ redis.call('HSET', KEYS[1], 'data', ARGV[2])
 if #ARGV > 2 then redis.call('RPUSH', KEYS[3], unpack(ARGV, 3)) end
 return 1`;
 
-export const CLAIM_DOMAIN = `--[[ claim-domain: one operation a domain at a time, the others wait in arrival order
-KEYS[1] the domain's owner (operation id)
-KEYS[2] the domain's waiting list (operation ids)
-ARGV[1] the operation id
-ARGV[2] key prefix of the owner's job hash ('<bull prefix>:<queue>:'); an owner whose job is gone or finished is stale
-Returns 1 when the operation owns the domain (now or already); 0 when it waits (listed once in KEYS[2]).
-]]
-local owner = redis.call('GET', KEYS[1])
-if owner and owner ~= ARGV[1] then
-  local job = ARGV[2] .. owner
-  if redis.call('EXISTS', job) == 1 and redis.call('HEXISTS', job, 'finishedOn') == 0 then
-    if not redis.call('LPOS', KEYS[2], ARGV[1]) then redis.call('RPUSH', KEYS[2], ARGV[1]) end
-    return 0
-  end
-end
-redis.call('SET', KEYS[1], ARGV[1])
-redis.call('LREM', KEYS[2], 0, ARGV[1])
-return 1`;
+const ALIVE = `local function alive(op)
+  local job = ARGV[2] .. op
+  return redis.call('EXISTS', job) == 1 and redis.call('HEXISTS', job, 'finishedOn') == 0
+end`;
 
-export const RELEASE_DOMAIN = `--[[ release-domain: hand the domain to the next waiting operation
+export const CLAIM_DOMAIN = `--[[ claim-domain: one operation a domain at a time, the others wait in submission order
+KEYS[1] the domain's owner (operation id)
+KEYS[2] the domain's waiting operations: sorted set, score = submission time (ms)
+ARGV[1] the operation id
+ARGV[2] key prefix of job hashes ('<bull prefix>:<queue>:'): an operation whose job is gone or finished is dead
+ARGV[3] the operation's submission time (ms)
+Returns {1, id} when the operation owns the domain (now or already);
+        {0, other} when it must wait; other, when set, was just given the domain and must be woken.
+]]
+${ALIVE}
+local id = ARGV[1]
+local owner = redis.call('GET', KEYS[1])
+if owner == id then return {1, id} end
+if owner and alive(owner) then
+  redis.call('ZADD', KEYS[2], 'NX', ARGV[3], id)
+  return {0, ''}
+end
+-- The domain is free: the earliest live waiter goes first.
+while true do
+  local head = redis.call('ZRANGE', KEYS[2], 0, 0)
+  if #head == 0 or head[1] == id then break end
+  if alive(head[1]) then
+    redis.call('ZADD', KEYS[2], 'NX', ARGV[3], id)
+    redis.call('ZREM', KEYS[2], head[1])
+    redis.call('SET', KEYS[1], head[1])
+    return {0, head[1]}
+  end
+  redis.call('ZREM', KEYS[2], head[1])
+end
+redis.call('SET', KEYS[1], id)
+redis.call('ZREM', KEYS[2], id)
+return {1, id}`;
+
+export const RELEASE_DOMAIN = `--[[ release-domain: hand the domain to the next live waiting operation
 KEYS[1] the domain's owner
-KEYS[2] the domain's waiting list
+KEYS[2] the domain's waiting operations (sorted set)
 ARGV[1] the operation id releasing it
+ARGV[2] key prefix of job hashes: dead waiters (job gone or finished) are skipped
 Returns the id of the operation that owns the domain now (to be woken), or false.
 ]]
-redis.call('LREM', KEYS[2], 0, ARGV[1])
+${ALIVE}
+redis.call('ZREM', KEYS[2], ARGV[1])
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
-local nextOp = redis.call('LPOP', KEYS[2])
-if nextOp then
-  redis.call('SET', KEYS[1], nextOp)
-  return nextOp
+while true do
+  local head = redis.call('ZPOPMIN', KEYS[2])
+  if #head == 0 then break end
+  if alive(head[1]) then
+    redis.call('SET', KEYS[1], head[1])
+    return head[1]
+  end
 end
 redis.call('DEL', KEYS[1])
 return false`;
@@ -128,8 +152,8 @@ export interface EngineRedis extends Redis {
     token: string,
   ): Promise<[number, number]>;
   checkpoint(job: string, lock: string, history: string, token: string, data: string, ...entries: string[]): Promise<number>;
-  claimDomain(owner: string, waiting: string, id: string, jobPrefix: string): Promise<number>;
-  releaseDomain(owner: string, waiting: string, id: string): Promise<string | null>;
+  claimDomain(owner: string, waiting: string, id: string, jobPrefix: string, submittedAt: number): Promise<[number, string]>;
+  releaseDomain(owner: string, waiting: string, id: string, jobPrefix: string): Promise<string | null>;
   cancelQueued(job: string, wait: string, paused: string, delayed: string, prioritized: string, failed: string, events: string, id: string, reason: string): Promise<number>;
 }
 

@@ -1,0 +1,71 @@
+// 200 mixed operations against `domainflow sim --temp-fail-rate 0.2 --drop-rate 0.05`:
+// every operation ends as it should and every intended effect happens exactly once,
+// with workers in this process, and with worker processes killed (SIGKILL) mid-run.
+import type { ChildProcess } from 'node:child_process';
+import { afterEach, expect, it } from 'vitest';
+import { createHarness, spawnWorker, type Harness } from '../helpers/engine-harness.ts';
+import { checkOutcomes, mixedScenario, prepareExisting } from '../helpers/mixed-scenario.ts';
+import { startSimProcess, type SimProcess } from '../helpers/sim-process.ts';
+
+let sim: SimProcess | undefined;
+let h: Harness | undefined;
+const children: ChildProcess[] = [];
+
+afterEach(async () => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+  await h?.close();
+  await sim?.stop();
+});
+
+async function setUp(tag: string, latencyMs: number) {
+  const scenario = mixedScenario(tag);
+  sim = await startSimProcess(['--rate', '5000', '--transfer-seconds', '1', '--seed', '42', '--latency-ms', String(latencyMs), '--taken', scenario.taken.join(',')]);
+  h = createHarness(tag);
+  await prepareExisting(scenario, h.client(sim.url));
+  await sim.post('/faults', { tempFailRate: 0.2, dropRate: 0.05 });
+  return scenario;
+}
+
+async function submitAll(harness: Harness, scenario: ReturnType<typeof mixedScenario>): Promise<string[]> {
+  const ids: string[] = [];
+  for (const op of scenario.ops) ids.push((await harness.engine.store.submit(op.spec)).operation.id);
+  return ids;
+}
+
+it('200 mixed operations end as they should, each effect exactly once', async () => {
+  const scenario = await setUp('mixed', 0);
+  const worker = h!.engine.startWorker({ registrar: h!.client(sim!.url), concurrency: 16 });
+  const ids = await submitAll(h!, scenario);
+  const views = await h!.waitAllFinal(ids, 120_000);
+  await worker.close();
+  await checkOutcomes(scenario, views, sim!);
+  const stats = await sim!.stats();
+  // the faults really happened: retries and reconciliations were needed
+  expect(stats.dropped as number).toBeGreaterThan(5);
+  expect((stats.byCode['420'] ?? 0) + (stats.byCode['421'] ?? 0) + (stats.byCode['423'] ?? 0)).toBeGreaterThan(30);
+});
+
+it('the same with worker processes killed by SIGKILL twice and restarted', async () => {
+  const scenario = await setUp('killed', 15);
+  const env = { DOMAINFLOW_RATE_LIMIT: '0', DOMAINFLOW_STALL_MS: '1500' };
+  const start = () => {
+    const child = spawnWorker(h!.prefix, sim!.url, env, 8);
+    children.push(child);
+    return child;
+  };
+  const workers = [start(), start()];
+  const ids = await submitAll(h!, scenario);
+  const finished = async () => (await Promise.all(ids.map((id) => h!.engine.store.get(id, false)))).filter((v) => v && ['succeeded', 'failed'].includes(v.status)).length;
+  let kills = 0;
+  for (const threshold of [40, 110]) {
+    const deadline = Date.now() + 60_000;
+    while ((await finished()) < threshold && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const victim = workers.shift()!;
+    victim.kill('SIGKILL');
+    kills++;
+    workers.push(start());
+  }
+  expect(kills).toBe(2);
+  const views = await h!.waitAllFinal(ids, 150_000);
+  await checkOutcomes(scenario, views, sim!);
+});

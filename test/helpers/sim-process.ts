@@ -1,0 +1,73 @@
+// The simulated registrar in its own process (`domainflow sim`), as users run it,
+// with its admin endpoints.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const CLI = resolve(ROOT, 'bin/domainflow.js');
+
+export interface SimProcess {
+  readonly url: string;
+  readonly admin: string;
+  readonly child: ChildProcess;
+  effects(): Promise<Record<string, { registered: number; renewed: number; transferred: number; deleted: number }>>;
+  stats(): Promise<{ commands: number; byCode: Record<string, number>; locks: number; [k: string]: unknown }>;
+  log(query?: string): Promise<SimLogEntry[]>;
+  post(path: string, body?: unknown): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+export interface SimLogEntry {
+  seq: number;
+  command: string;
+  domain?: string;
+  code: number;
+  account?: string;
+  start: number;
+  end: number;
+  [k: string]: unknown;
+}
+
+export async function startSimProcess(args: string[] = []): Promise<SimProcess> {
+  const child = spawn(process.execPath, [CLI, 'sim', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sim did not start: ${output}`)), 15_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/api\/call\.cgi)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolveUrl(m[1]!);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`sim exited with ${code}: ${output}`)));
+  });
+  const admin = url.replace('/api/call.cgi', '/_sim');
+  const get = async (path: string) => {
+    const res = await fetch(`${admin}${path}`);
+    if (!res.ok) throw new Error(`GET ${path}: ${res.status}`);
+    return res.json();
+  };
+  return {
+    url,
+    admin,
+    child,
+    effects: () => get('/effects') as never,
+    stats: () => get('/stats') as never,
+    log: (query = '') => get(`/log${query}`) as never,
+    async post(path, body) {
+      const res = await fetch(`${admin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+      if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
+      return res.json();
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
