@@ -1,0 +1,51 @@
+// Domain and host names as the registry sees them: lower-case ASCII (IDN
+// converted to punycode), labels of letters, digits and inner hyphens.
+import { domainToASCII } from 'node:url';
+
+const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const TLD = /^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** The registry's form of a domain or host name, or undefined when it is not a valid name. */
+export function normalizeName(raw: string): string | undefined {
+  let name = raw.trim().toLowerCase();
+  if (name.endsWith('.')) name = name.slice(0, -1);
+  if (name === '' || name.length > 253) return undefined;
+  if (NON_ASCII.test(name)) {
+    name = domainToASCII(name);
+    if (name === '') return undefined;
+  }
+  const labels = name.split('.');
+  if (labels.length < 2) return undefined;
+  for (const label of labels) if (!LABEL.test(label)) return undefined;
+  if (!TLD.test(labels[labels.length - 1] ?? '')) return undefined;
+  return name;
+}
+
+/** Every registrable suffix of a host name, longest first: ns1.a.example.com -> a.example.com, example.com. */
+export function parentCandidates(host: string): string[] {
+  const labels = host.split('.');
+  const out: string[] = [];
+  for (let i = 1; i <= labels.length - 2; i++) out.push(labels.slice(i).join('.'));
+  return out;
+}
+
+/** QueryDomainList's DOMAIN pattern: `*` and `%` match any run of characters, `?` one. */
+export function patternMatcher(pattern: string | undefined): (name: string) => boolean {
+  if (pattern === undefined || pattern === '' || pattern === '*') return () => true;
+  const source = pattern
+    .toLowerCase()
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/[*%]/g, '.*')
+    .replace(/\?/g, '.');
+  const re = new RegExp(`^${source}$`);
+  return (name) => re.test(name);
+}
+
+/** Text from a request made safe to echo in a description: one line, printable, short. */
+export function echo(text: string, max = 40): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
+  return clean.length > max ? `${clean.slice(0, max)}...` : clean;
+}

@@ -1,0 +1,112 @@
+// CheckDomain, CheckDomains and AddDomain: availability and registration.
+import type { Command } from '../registrar/request.ts';
+import { answer, ok, refuse, type Answer } from './answer.ts';
+import { domainAttr, flagAttr, listAttr, optional, periodAttr } from './attributes.ts';
+import { addYears, wireDate } from './clock.ts';
+import type { CommandContext } from './command-context.ts';
+import type { ContactHandles } from './defaults.ts';
+import { normalizeName } from './domain-name.ts';
+import { newAuthCode, type DomainRecord } from './state.ts';
+
+/** Most names one CheckDomains may ask about. */
+export const MAX_CHECK_NAMES = 32;
+const MAX_NAMESERVERS = 13;
+const AUTH_CODE = /^[\x21-\x7e]{6,64}$/;
+
+export function checkDomain(ctx: CommandContext, cmd: Command): Answer {
+  return answer(ctx.registry.domain(domainAttr(cmd)) ? 211 : 210);
+}
+
+const AVAILABLE = `210 ${answer(210).description}`;
+const TAKEN = `211 ${answer(211).description}`;
+const INVALID = `541 ${answer(541).description}`;
+
+export function checkDomains(ctx: CommandContext, cmd: Command): Answer {
+  const names: string[] = [];
+  for (let i = 0; i < MAX_CHECK_NAMES; i++) {
+    const raw = cmd[`DOMAIN${i}`];
+    if (raw === undefined) break;
+    names.push(raw);
+  }
+  if (names.length === 0) {
+    if (cmd.DOMAIN !== undefined) names.push(cmd.DOMAIN);
+    else refuse(504, 'DOMAIN0');
+  }
+  if (cmd[`DOMAIN${MAX_CHECK_NAMES}`] !== undefined) refuse(541, `at most ${MAX_CHECK_NAMES} names (DOMAIN0..DOMAIN${MAX_CHECK_NAMES - 1})`);
+  for (let i = names.length + 1; i < MAX_CHECK_NAMES; i++) {
+    // A gap would shift every later result onto the wrong name.
+    if (cmd[`DOMAIN${i}`] !== undefined) refuse(504, `DOMAIN${names.length}`);
+  }
+  const results = names.map((raw) => {
+    const name = normalizeName(raw);
+    if (name === undefined) return INVALID;
+    return ctx.registry.domain(name) ? TAKEN : AVAILABLE;
+  });
+  return ok({ column: ['domaincheck'], domaincheck: results });
+}
+
+/** Contacts given by handle must exist and belong to the account; missing ones take the account's defaults. */
+function contactsAttr(ctx: CommandContext, cmd: Command): ContactHandles {
+  const pick = (role: keyof ContactHandles, key: string): string => {
+    const handle = optional(cmd, `${key}0`) ?? optional(cmd, key);
+    if (handle === undefined) return ctx.account.contacts[role];
+    const contact = ctx.registry.state.contacts.get(handle.toUpperCase()) ?? ctx.registry.state.contacts.get(handle);
+    if (!contact || contact.owner !== ctx.account.login) refuse(545, `${key}0`);
+    return contact.handle;
+  };
+  return {
+    owner: pick('owner', 'OWNERCONTACT'),
+    admin: pick('admin', 'ADMINCONTACT'),
+    tech: pick('tech', 'TECHCONTACT'),
+    billing: pick('billing', 'BILLINGCONTACT'),
+  };
+}
+
+export function nameserversAttr(cmd: Command): string[] {
+  const hosts: string[] = [];
+  for (const { key, value } of listAttr(cmd, 'NAMESERVER', MAX_NAMESERVERS)) {
+    const host = normalizeName(value);
+    if (host === undefined) refuse(505, key);
+    if (hosts.includes(host)) refuse(540, key);
+    hosts.push(host);
+  }
+  return hosts;
+}
+
+/** The answer's view of a domain's dates and status, shared with RenewDomain and StatusDomain. */
+export function domainDates(d: DomainRecord): Record<string, string | string[]> {
+  return {
+    'created date': wireDate(d.created),
+    'registration expiration date': wireDate(d.expires),
+    'renewal date': wireDate(d.expires),
+    status: d.status,
+  };
+}
+
+export function addDomain(ctx: CommandContext, cmd: Command): Answer {
+  const { registry, account, now } = ctx;
+  const name = domainAttr(cmd);
+  const period = periodAttr(cmd);
+  if (registry.domain(name)) refuse(554, name);
+  const contacts = contactsAttr(ctx, cmd);
+  const nameservers = nameserversAttr(cmd);
+  const auth = optional(cmd, 'AUTH');
+  if (auth !== undefined && !AUTH_CODE.test(auth)) refuse(541, 'AUTH');
+  const locked = flagAttr(cmd, 'TRANSFERLOCK', false);
+  if (!registry.charge(account, registry.settings.prices.register * period)) refuse(546);
+  const domain: DomainRecord = {
+    name,
+    owner: account.login,
+    created: now,
+    updated: now,
+    expires: addYears(now, period),
+    status: locked ? ['ACTIVE', 'clientTransferProhibited'] : ['ACTIVE'],
+    nameservers,
+    contacts,
+    auth: auth ?? newAuthCode(),
+  };
+  registry.state.domains.set(name, domain);
+  registry.countEffect(name, 'registered');
+  registry.changed();
+  return ok(domainDates(domain));
+}

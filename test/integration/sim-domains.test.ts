@@ -1,0 +1,288 @@
+// CheckDomain(s), AddDomain, StatusDomain, RenewDomain, DeleteDomain and
+// QueryDomainList over HTTP with the RegistrarClient: every code they answer.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Outcome } from '../../src/registrar/outcome.ts';
+import { prop } from '../../src/registrar/reply.ts';
+import { SIM_DEFAULTS, startSim, type SimHandle } from '../../src/sandbox/index.ts';
+import { admin, Clients, type EffectsView } from './sim-harness.ts';
+
+let sim: SimHandle;
+const clients = new Clients(() => sim);
+const demo = () => clients.make();
+
+beforeAll(async () => {
+  sim = await startSim({ port: 0, rate: 100_000, taken: ['taken-one.com', 'Taken-Two.NET'], accounts: [{ login: 'other', password: 'other-pw' }] });
+});
+afterAll(async () => {
+  await sim.close();
+});
+beforeEach(async () => {
+  await sim.reset();
+});
+afterEach(async () => {
+  await clients.closeAll();
+});
+
+function expectCode(outcome: Outcome, code: number, description?: string | RegExp): void {
+  expect(outcome.kind).toBe('reply');
+  expect(outcome.code, outcome.description).toBe(code);
+  if (typeof description === 'string') expect(outcome.description).toBe(description);
+  else if (description) expect(outcome.description).toMatch(description);
+}
+
+async function effects(): Promise<EffectsView> {
+  return (await admin<EffectsView>(sim, 'GET', '/_sim/effects')).json;
+}
+
+async function credit(login = 'demo'): Promise<number> {
+  const accounts = (await admin<{ login: string; credit: number }[]>(sim, 'GET', '/_sim/accounts')).json;
+  return accounts.find((a) => a.login === login)!.credit;
+}
+
+describe('CheckDomain and CheckDomains', () => {
+  it('answers 210 for a free name and 211 for names held by anyone (seeded, --taken, ours)', async () => {
+    const c = demo();
+    expectCode(await c.checkDomain('free-name-1.com'), 210, 'Domain name available');
+    for (const name of ['example.com', 'google.com', 'taken-one.com', 'taken-two.net']) expectCode(await c.checkDomain(name), 211, 'Domain name not available');
+    expectCode(await c.addDomain({ domain: 'mine-now.com' }), 200);
+    expectCode(await c.checkDomain('mine-now.com'), 211);
+  });
+
+  it('answers 505 for a malformed name and 504 without DOMAIN', async () => {
+    const c = demo();
+    for (const bad of ['under_score.com', '-lead.com', 'nodot', 'a..b.com', 'x.c0m']) expectCode(await c.checkDomain(bad), 505, 'Invalid attribute value syntax; DOMAIN');
+    expectCode(await c.call({ COMMAND: 'CheckDomain' }), 504, 'Missing required attribute; DOMAIN');
+  });
+
+  it('CheckDomains answers 200 with one domaincheck per name, in order', async () => {
+    const outcome = await demo().checkDomains(['free-2.com', 'example.com', 'bad_name.com']);
+    expectCode(outcome, 200);
+    if (outcome.kind !== 'reply') return;
+    expect(outcome.reply.properties.COLUMN).toEqual(['domaincheck']);
+    expect(outcome.reply.properties.DOMAINCHECK).toEqual(['210 Domain name available', '211 Domain name not available', '541 Invalid attribute value']);
+    expect(outcome.data?.map((d) => [d.domain, d.code, d.available])).toEqual([
+      ['free-2.com', 210, true],
+      ['example.com', 211, false],
+      ['bad_name.com', 541, false],
+    ]);
+  });
+
+  it('CheckDomains takes 32 names, refuses a 33rd (541) and a call without names (504)', async () => {
+    const c = demo();
+    const names = Array.from({ length: 32 }, (_, i) => `bulk-${i}.com`);
+    const outcome = await c.checkDomains(names);
+    expectCode(outcome, 200);
+    expect(outcome.kind === 'reply' && outcome.reply.properties.DOMAINCHECK?.length).toBe(32);
+    const tooMany = Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`DOMAIN${i}`, `n${i}.com`]));
+    expectCode(await c.call({ COMMAND: 'CheckDomains', ...tooMany }), 541, /^Invalid attribute value; at most 32 names/);
+    expectCode(await c.call({ COMMAND: 'CheckDomains' }), 504, 'Missing required attribute; DOMAIN0');
+  });
+});
+
+describe('AddDomain', () => {
+  it('registers with the dates, status ACTIVE, the default contacts and name servers, and charges the credit', async () => {
+    const c = demo();
+    const before = await credit();
+    const outcome = await c.addDomain({
+      domain: 'fresh-reg.com',
+      period: 2,
+      ownerContact: SIM_DEFAULTS.contacts.owner,
+      adminContact: SIM_DEFAULTS.contacts.admin,
+      techContact: SIM_DEFAULTS.contacts.tech,
+      billingContact: SIM_DEFAULTS.contacts.billing,
+      nameservers: SIM_DEFAULTS.nameservers,
+    });
+    expectCode(outcome, 200, 'Command completed successfully');
+    if (outcome.kind !== 'reply') return;
+    const now = new Date(sim.now());
+    expect(outcome.data?.status).toEqual(['ACTIVE']);
+    expect(outcome.data?.createdDate).toMatch(new RegExp(`^${now.getUTCFullYear()}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d$`));
+    expect(outcome.data?.expirationDate?.slice(0, 4)).toBe(String(now.getUTCFullYear() + 2));
+    expect(outcome.data?.renewalDate).toBe(outcome.data?.expirationDate);
+    expect(await credit()).toBe(before - 2 * SIM_DEFAULTS.prices.register);
+    expect((await effects())['fresh-reg.com']).toEqual({ registered: 1, renewed: 0, transferred: 0, deleted: 0 });
+    const status = await c.statusDomain('fresh-reg.com');
+    expectCode(status, 200);
+    expect(status.kind === 'reply' && status.data?.nameservers).toEqual(SIM_DEFAULTS.nameservers);
+    expect(status.kind === 'reply' && status.data?.ownerContact).toBe('DEMO-OWNER');
+  });
+
+  it('answers 554 for a name we hold or another account holds, without a second effect', async () => {
+    const c = demo();
+    expectCode(await c.addDomain({ domain: 'twice.com' }), 200);
+    expectCode(await c.addDomain({ domain: 'twice.com' }), 554, 'Domain already registered; twice.com');
+    expectCode(await c.addDomain({ domain: 'example.com' }), 554);
+    expectCode(await c.addDomain({ domain: 'taken-one.com' }), 554);
+    const e = await effects();
+    expect(e['twice.com']?.registered).toBe(1);
+    expect(e['example.com']).toBeUndefined();
+  });
+
+  it('answers 556 for a period over 10 years, 505/541 for a malformed one, 504/505 for a missing or malformed name', async () => {
+    const c = demo();
+    expectCode(await c.addDomain({ domain: 'long.com', period: 11 }), 556, /^Maximum registration period exceeded/);
+    expectCode(await c.call({ COMMAND: 'AddDomain', DOMAIN: 'p.com', PERIOD: 'two' }), 505, 'Invalid attribute value syntax; PERIOD');
+    expectCode(await c.call({ COMMAND: 'AddDomain', DOMAIN: 'p.com', PERIOD: 0 }), 541, 'Invalid attribute value; PERIOD');
+    expectCode(await c.call({ COMMAND: 'AddDomain' }), 504, 'Missing required attribute; DOMAIN');
+    expectCode(await c.addDomain({ domain: 'no spaces.com' }), 505, 'Invalid attribute value syntax; DOMAIN');
+    expectCode(await c.addDomain({ domain: 'ok.com', nameservers: ['not a host'] }), 505, 'Invalid attribute value syntax; NAMESERVER0');
+    expect(await effects()).toEqual({});
+  });
+
+  it('answers 545 for an unknown contact handle or one of another account', async () => {
+    const c = demo();
+    expectCode(await c.addDomain({ domain: 'contact-a.com', ownerContact: 'P-NOSUCH' }), 545, 'Entity reference not found; OWNERCONTACT0');
+    expectCode(await c.addDomain({ domain: 'contact-b.com', adminContact: 'OTHER-ADMIN' }), 545, 'Entity reference not found; ADMINCONTACT0');
+    expectCode(await c.checkDomain('contact-a.com'), 210);
+  });
+
+  it('answers 546 when the credit does not cover the period, with no effect', async () => {
+    const c = demo();
+    await admin(sim, 'POST', '/_sim/credit', { account: 'demo', amount: 15 });
+    expectCode(await c.addDomain({ domain: 'too-dear.com', period: 2 }), 546, 'Credit limit exceeded');
+    expectCode(await c.checkDomain('too-dear.com'), 210);
+    expect(await credit()).toBe(15);
+    expectCode(await c.addDomain({ domain: 'affordable.com', period: 1 }), 200);
+    expect(await credit()).toBe(5);
+  });
+
+  it('sets clientTransferProhibited with TRANSFERLOCK=1', async () => {
+    const c = demo();
+    expectCode(await c.addDomain({ domain: 'locked.com', transferLock: true }), 200);
+    const status = await c.statusDomain('locked.com');
+    expect(status.kind === 'reply' && status.data?.transferLock).toBe(true);
+    expect(status.kind === 'reply' && status.data?.status).toContain('clientTransferProhibited');
+  });
+});
+
+describe('StatusDomain', () => {
+  it('answers 200 with status, dates, transfer lock, name servers, contacts and the auth code for our domain', async () => {
+    const c = demo();
+    await c.addDomain({ domain: 'status-me.com', nameservers: ['ns1.domainflow.test'], auth: 'My-Auth-Code-1' });
+    const outcome = await c.statusDomain('status-me.com');
+    expectCode(outcome, 200);
+    if (outcome.kind !== 'reply') return;
+    for (const name of ['status', 'registration expiration date', 'renewal date', 'created date', 'transfer lock', 'nameserver', 'owner contact']) {
+      expect(prop(outcome.reply, name), name).toBeDefined();
+    }
+    expect(prop(outcome.reply, 'auth')).toBe('My-Auth-Code-1');
+    expect(outcome.data?.transferLock).toBe(false);
+  });
+
+  it('answers 545 for a name nobody holds and for one another account holds', async () => {
+    const c = demo();
+    expectCode(await c.statusDomain('nobody-has-it.com'), 545, 'Entity reference not found; nobody-has-it.com');
+    expectCode(await c.statusDomain('example.com'), 545);
+    const other = clients.make({ login: 'other', password: 'other-pw' });
+    await c.addDomain({ domain: 'demo-only.com' });
+    expectCode(await other.statusDomain('demo-only.com'), 545);
+  });
+});
+
+describe('RenewDomain', () => {
+  async function registered(name: string, period = 1): Promise<number> {
+    const outcome = await demo().addDomain({ domain: name, period });
+    if (outcome.kind !== 'reply' || !outcome.data?.expirationDate) throw new Error('registration failed');
+    return Number(outcome.data.expirationDate.slice(0, 4));
+  }
+
+  it('renews by the period when EXPIRATION is the current expiration year, once', async () => {
+    const c = demo();
+    const year = await registered('renew-me.com');
+    const outcome = await c.renewDomain('renew-me.com', 2, year);
+    expectCode(outcome, 200);
+    expect(outcome.kind === 'reply' && outcome.data?.expirationDate?.slice(0, 4)).toBe(String(year + 2));
+    // The repeated renewal (a retry after a lost reply) names a year that is no longer current.
+    expectCode(await c.renewDomain('renew-me.com', 2, year), 555, `Domain already renewed; current expiration year is ${year + 2}`);
+    expect((await effects())['renew-me.com']?.renewed).toBe(1);
+  });
+
+  it('accepts a full date as EXPIRATION and compares its year', async () => {
+    const c = demo();
+    await registered('renew-date.com');
+    const status = await c.statusDomain('renew-date.com');
+    const date = status.kind === 'reply' ? status.data?.expirationDate : undefined;
+    expectCode(await c.renewDomain('renew-date.com', 1, date!), 200);
+    expectCode(await c.renewDomain('renew-date.com', 1, date!), 555);
+    expectCode(await c.renewDomain('renew-date.com', 1, 'next year'), 505, 'Invalid attribute value syntax; EXPIRATION');
+    expectCode(await c.call({ COMMAND: 'RenewDomain', DOMAIN: 'renew-date.com', PERIOD: 1 }), 504, 'Missing required attribute; EXPIRATION');
+  });
+
+  it('answers 548 when the expiration would lie more than 10 years ahead, 556 for a period over 10', async () => {
+    const c = demo();
+    const year = await registered('far-ahead.com', 9);
+    expectCode(await c.renewDomain('far-ahead.com', 2, year), 548, /^Domain is not up for renewal/);
+    expectCode(await c.renewDomain('far-ahead.com', 11, year), 556);
+    expectCode(await c.renewDomain('far-ahead.com', 1, year), 200);
+  });
+
+  it('answers 545 for an unknown domain or another account’s, 552 when the status forbids, 546 without credit', async () => {
+    const c = demo();
+    expectCode(await c.renewDomain('never-registered.com', 1, 2030), 545);
+    expectCode(await c.renewDomain('example.com', 1, new Date(sim.now()).getUTCFullYear() + 1), 545);
+    const year = await registered('renew-locked.com');
+    await admin(sim, 'POST', '/_sim/domains/renew-locked.com', { status: ['ACTIVE', 'clientRenewProhibited'] });
+    expectCode(await c.renewDomain('renew-locked.com', 1, year), 552, 'Domain status does not allow for operation; clientRenewProhibited');
+    await admin(sim, 'POST', '/_sim/domains/renew-locked.com', { status: ['ACTIVE'] });
+    await admin(sim, 'POST', '/_sim/credit', { account: 'demo', amount: 0 });
+    expectCode(await c.renewDomain('renew-locked.com', 1, year), 546);
+    expect((await effects())['renew-locked.com']?.renewed).toBe(0);
+  });
+});
+
+describe('DeleteDomain', () => {
+  it('deletes our domain at once: 200 with status, the name is free again', async () => {
+    const c = demo();
+    await c.addDomain({ domain: 'delete-me.com' });
+    const outcome = await c.deleteDomain('delete-me.com', 'INSTANT');
+    expectCode(outcome, 200);
+    expect(outcome.kind === 'reply' && outcome.data?.status).toEqual(['DELETED']);
+    expectCode(await c.checkDomain('delete-me.com'), 210);
+    expectCode(await c.deleteDomain('delete-me.com'), 545);
+    expect((await effects())['delete-me.com']).toEqual({ registered: 1, renewed: 0, transferred: 0, deleted: 1 });
+  });
+
+  it('answers 552 for clientDeleteProhibited, 557 for serverDeleteProhibited, 545 for another account’s, 506 for an unknown ACTION', async () => {
+    const c = demo();
+    await c.addDomain({ domain: 'keep-me.com' });
+    await admin(sim, 'POST', '/_sim/domains/keep-me.com', { status: ['ACTIVE', 'clientDeleteProhibited'] });
+    expectCode(await c.deleteDomain('keep-me.com'), 552, 'Domain status does not allow for operation; clientDeleteProhibited');
+    await admin(sim, 'POST', '/_sim/domains/keep-me.com', { status: ['ACTIVE', 'serverDeleteProhibited'] });
+    expectCode(await c.deleteDomain('keep-me.com'), 557, 'Object status prohibits operation; serverDeleteProhibited');
+    expectCode(await c.deleteDomain('example.com'), 545);
+    expectCode(await c.deleteDomain('keep-me.com', 'SOMETIME'), 506, 'Invalid option value; ACTION SOMETIME');
+    expect((await effects())['keep-me.com']?.deleted).toBe(0);
+  });
+
+  it('answers 553 while a transfer of the domain is pending', async () => {
+    const c = demo();
+    await c.addDomain({ domain: 'leaving.com', auth: 'Leaving-Auth-1' });
+    const other = clients.make({ login: 'other', password: 'other-pw' });
+    expectCode(await other.transferDomain({ domain: 'leaving.com', auth: 'Leaving-Auth-1' }), 200);
+    expectCode(await c.deleteDomain('leaving.com'), 553, 'Operation not allowed. Domain pending transfer');
+  });
+});
+
+describe('QueryDomainList', () => {
+  it('lists only our domains, sorted, paged by FIRST and LIMIT, with the list properties', async () => {
+    const c = demo();
+    for (const name of ['d.com', 'a.com', 'c.net', 'b.com', 'e.net']) expectCode(await c.addDomain({ domain: name }), 200);
+    const page = await c.queryDomainList({ first: 1, limit: 2 });
+    expectCode(page, 200);
+    if (page.kind !== 'reply') return;
+    expect(page.data?.rows.map((r) => r.DOMAIN)).toEqual(['b.com', 'c.net']);
+    expect(page.data).toMatchObject({ first: 1, last: 2, count: 2, limit: 2, total: 5, nextFirst: 3 });
+    expect(page.reply.properties.COLUMN).toEqual(['domain', 'registration expiration date']);
+    const nets = await c.queryDomainList({ pattern: '*.net' });
+    expect(nets.kind === 'reply' && nets.data?.rows.map((r) => r.DOMAIN)).toEqual(['c.net', 'e.net']);
+    const end = await c.queryDomainList({ first: 4, limit: 10 });
+    expect(end.kind === 'reply' && end.data).toMatchObject({ count: 1, total: 5, nextFirst: undefined });
+  });
+
+  it('refuses LAST with 503 and bad FIRST/LIMIT with 505/541', async () => {
+    const c = demo();
+    expectCode(await c.call({ COMMAND: 'QueryDomainList', FIRST: 0, LAST: 10 }), 503, 'Invalid attribute name; LAST');
+    expectCode(await c.call({ COMMAND: 'QueryDomainList', FIRST: 'one' }), 505, 'Invalid attribute value syntax; FIRST');
+    expectCode(await c.call({ COMMAND: 'QueryDomainList', LIMIT: 0 }), 541, 'Invalid attribute value; LIMIT');
+  });
+});
