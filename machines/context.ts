@@ -1,0 +1,108 @@
+// The machines' context: small, JSON-serialisable, without secrets. One shape for
+// all four operations; the pure updates every step uses.
+import { ACCOUNT_LEVEL_CODES, classify } from '../src/codes.ts';
+import type { BackoffPolicy } from './backoff.ts';
+import type { Carried, Contacts, Failure, OperationInput, OperationResult, OperationType, PendingCommand, Wait } from './contract.ts';
+
+export interface OpContext {
+  readonly type: OperationType;
+  readonly domain: string;
+  /** Years; null when the command should not carry PERIOD (transfer without a period). */
+  readonly period: number | null;
+  readonly nameservers: readonly string[];
+  readonly contacts: Contacts | null;
+  readonly hasAuth: boolean;
+  readonly policy: BackoffPolicy;
+  readonly startedAt: number;
+  /** No retry after it; polls end with a timeout at it. */
+  readonly deadlineAt: number;
+  /** The first step of this run (the default, or the redrive's). */
+  readonly entry: string;
+  /** The step asked for now, or the last one. */
+  readonly step: string;
+  /** The command the engine must send now (while in a step state). */
+  readonly request: PendingCommand | null;
+  /** The delay the engine must apply now (while in a waiting state). */
+  readonly wait: Wait | null;
+  /** Failed tries per step (4xx, 520/521, uncertain); reset by the step's 2xx. */
+  readonly attempts: Readonly<Record<string, number>>;
+  /** Status polls so far (transfer, pending registration). */
+  readonly polls: number;
+  /** The last temporary failure: what `retries_exhausted` reports. */
+  readonly last: { readonly code: number; readonly description: string } | null;
+  readonly carried: Carried;
+  readonly result: OperationResult | null;
+  readonly failure: Failure | null;
+}
+
+export type Patch = Partial<OpContext>;
+
+/** The value that makes `start` fail with `invalid_redrive`. */
+export const INVALID_ENTRY = '(invalid redrive)';
+
+export function initialContext(input: OperationInput, entry: string): OpContext {
+  const policy = input.policy;
+  const carried: Carried = {};
+  if (input.type === 'renew' && input.expiration) carried.expiration = input.expiration;
+  if (input.redrive?.carried?.expiration) carried.expiration = input.redrive.carried.expiration;
+  const period = input.type === 'delete' ? null : (input.period ?? (input.type === 'transfer' ? null : 1));
+  return {
+    type: input.type,
+    domain: input.domain,
+    period,
+    nameservers: input.type === 'register' ? [...(input.nameservers ?? [])] : [],
+    contacts: input.type === 'register' && input.contacts ? { ...input.contacts } : null,
+    hasAuth: input.type === 'transfer' ? (input.hasAuth ?? false) : false,
+    policy,
+    startedAt: input.startedAt,
+    deadlineAt: input.startedAt + (input.type === 'transfer' ? policy.transferDeadlineMs : policy.deadlineMs),
+    entry,
+    step: entry,
+    request: null,
+    wait: null,
+    attempts: {},
+    polls: 0,
+    last: null,
+    carried,
+    result: null,
+    failure: null,
+  };
+}
+
+export function succeed(result: OperationResult): Patch {
+  return { request: null, wait: null, result };
+}
+
+/** A failure; `scope: 'account'` when the code is account-level and keeps its own type. */
+export function fail(ctx: OpContext, type: string, code: number, description: string, step: string = ctx.step): Patch {
+  const c = classify(code);
+  const scope = ACCOUNT_LEVEL_CODES.has(code) && c.ok && c.type === type ? 'account' : 'operation';
+  return { request: null, wait: null, failure: { type, code, description, step, scope } };
+}
+
+/** The step's tries or the deadline ran out; `code` and `description` are the last temporary failure's. */
+export function exhaustedFailure(ctx: OpContext, code: number, description: string, step: string = ctx.step): Patch {
+  return fail(ctx, 'retries_exhausted', code, description, step);
+}
+
+export function waitFor(wait: Wait): Patch {
+  return { request: null, wait };
+}
+
+export function attemptsOf(ctx: OpContext, step: string): number {
+  return ctx.attempts[step] ?? 0;
+}
+
+export function withAttempts(ctx: OpContext, step: string, n: number): Readonly<Record<string, number>> {
+  return { ...ctx.attempts, [step]: n };
+}
+
+/** Time left before the deadline; unbounded when the engine sent no usable clock. */
+export function remaining(ctx: OpContext, now: number): number {
+  return Number.isFinite(now) ? ctx.deadlineAt - now : Number.POSITIVE_INFINITY;
+}
+
+/** No more tries of `step`: its failed tries reached maxAttempts, or the deadline passed. */
+export function exhausted(ctx: OpContext, step: string, now: number, pending = 0): boolean {
+  return attemptsOf(ctx, step) + pending >= ctx.policy.maxAttempts || now >= ctx.deadlineAt;
+}

@@ -1,0 +1,190 @@
+// The contract between the operation machines and the engine that runs them.
+//
+// The machines are pure: no I/O, no promise actors, no `after` timers, no
+// Math.random, no Date.now. A restored xstate actor re-runs an in-flight
+// promise actor and `after` timers are not persisted (statelyai/xstate#5331),
+// so the engine performs every registrar command and owns every delay. The
+// machine only decides, and its context is small, JSON-serialisable and free
+// of secrets: it is checkpointed with `actor.getPersistedSnapshot()` and
+// restored with `createActor(machine, { snapshot })`.
+//
+// The loop (see nextAction in next-action.ts):
+//   1. `nextAction(snapshot)` says what to do now:
+//      - `command`: send it (filling `secrets` in from the operation's secret
+//        store: the key is the parameter, the value the secret's name), then
+//        send the machine `{ type: 'REPLY', reply, now, random }`. When
+//        `changesState` is true, checkpoint the snapshot before sending.
+//      - `wait`: delay the job by `delayMs` (always > 0), then send
+//        `{ type: 'RESUME', now }`. Reason `abuse_lock` (code 422) means the
+//        whole account pauses, not only this operation.
+//      - `final`: the operation is over; `output` is its result or its typed
+//        failure. A failure whose `scope` is `account` (530/531/535/546) opens
+//        the account's breaker.
+//   2. `{ type: 'CANCEL' }` ends any operation that is not final with the
+//      failure `cancelled`. Send it only while the operation waits or before a
+//      command was sent: the machine cannot know whether a sent command took
+//      effect.
+//
+// Redrive: a failed output carries `redrive: { step, carried }`. Start a new
+// actor with the same input plus that `redrive`, a fresh `startedAt` and the
+// current policy: the machine starts at the failed step with the data carried
+// (for a renewal, the known old expiration), attempts reset and a fresh
+// deadline. Failure steps are always safe starting points: a state-changing
+// step is only named when the registrar said it did not take effect.
+import type { BackoffPolicy } from './backoff.ts';
+
+export type OperationType = 'register' | 'renew' | 'transfer' | 'delete';
+
+export interface Contacts {
+  readonly owner: string;
+  readonly admin: string;
+  readonly tech: string;
+  readonly billing: string;
+}
+
+/** Data one step learnt that a later step needs; carried into a redrive. */
+export interface Carried {
+  /** renew: the expiration before the renewal ('YYYY-MM-DD hh:mm:ss' or 'YYYY'). */
+  expiration?: string;
+}
+
+export interface Redrive {
+  /** A step name, from a failed output's `failure.step`. */
+  readonly step: string;
+  readonly carried?: Carried;
+}
+
+interface BaseInput {
+  /** Already validated and in punycode (src/operations/input.ts). */
+  readonly domain: string;
+  readonly policy: BackoffPolicy;
+  /** The engine's clock (ms since the epoch) when this run of the operation started. */
+  readonly startedAt: number;
+  readonly redrive?: Redrive;
+}
+
+export interface RegisterInput extends BaseInput {
+  readonly type: 'register';
+  /** Years, 1-10; default 1. */
+  readonly period?: number;
+  readonly nameservers?: readonly string[];
+  /** The engine fills the account's default handles in. */
+  readonly contacts?: Contacts;
+  /** A batch CheckDomains already found it available: skip CheckDomain. */
+  readonly checked?: boolean;
+}
+
+export interface RenewInput extends BaseInput {
+  readonly type: 'renew';
+  readonly period?: number;
+  /** The current expiration ('YYYY-MM-DD...' or 'YYYY'), when known: skip StatusDomain. */
+  readonly expiration?: string;
+}
+
+export interface TransferInput extends BaseInput {
+  readonly type: 'transfer';
+  readonly period?: number;
+  /** The operation has an auth code in the secret store (name `auth`). */
+  readonly hasAuth?: boolean;
+}
+
+export interface DeleteInput extends BaseInput {
+  readonly type: 'delete';
+}
+
+export type OperationInput = RegisterInput | RenewInput | TransferInput | DeleteInput;
+
+export type ParamValue = string | number | string[];
+
+/** A registrar command the machine asks for (stored in context.request). */
+export interface PendingCommand {
+  /** The machine's step (state) name: what a failure's `step` names. */
+  readonly step: string;
+  readonly command: string;
+  /** Upper-case registrar parameter names, without COMMAND. */
+  readonly params: Record<string, ParamValue>;
+  /** Parameter name -> secret name, e.g. { AUTH: 'auth' }: the engine fills the value in. */
+  readonly secrets?: Record<string, string>;
+  /** AddDomain, RenewDomain, TransferDomain, DeleteDomain: checkpoint before sending. */
+  readonly changesState: boolean;
+}
+
+export type WaitReason = 'temporary' | 'uncertain' | 'abuse_lock' | 'poll' | 'pending';
+
+/** A delay the machine asks for (stored in context.wait). */
+export interface Wait {
+  readonly delayMs: number;
+  readonly reason: WaitReason;
+  /** The code that caused it (4xx, 520/521, or 421/423 for an uncertain outcome). */
+  readonly code?: number;
+}
+
+/** What a command came to, as the machine sees it (see toStepReply). */
+export type StepReply =
+  | {
+      readonly kind: 'reply';
+      readonly code: number;
+      readonly description: string;
+      /** Property values by normalised name (REGISTRATIONEXPIRATIONDATE, STATUS, TRANSFERSTATUS). */
+      readonly properties: Readonly<Record<string, readonly string[]>>;
+    }
+  | {
+      /** No readable reply: the command may or may not have taken effect. */
+      readonly kind: 'uncertain';
+      readonly code: 421 | 423;
+      readonly reason: string;
+      readonly description: string;
+    };
+
+export type DefiniteReply = Extract<StepReply, { kind: 'reply' }>;
+
+export interface ReplyEvent {
+  readonly type: 'REPLY';
+  readonly reply: StepReply;
+  /** The engine's clock, ms since the epoch. */
+  readonly now: number;
+  /** Uniform in [0, 1): the jitter of the backoff. */
+  readonly random: number;
+}
+
+export interface ResumeEvent {
+  readonly type: 'RESUME';
+  readonly now: number;
+}
+
+export interface CancelEvent {
+  readonly type: 'CANCEL';
+  readonly reason?: string;
+}
+
+export type OperationEvent = ReplyEvent | ResumeEvent | CancelEvent;
+
+export interface OperationResult {
+  expirationDate?: string;
+  transferStatus?: string;
+  /** Status flags the last reply gave (delete: PENDINGDELETE ...). */
+  status?: string[];
+  /** The outcome was established by a status query after a lost or refused reply. */
+  reconciled?: boolean;
+}
+
+export interface Failure {
+  /** A type of the failure catalogue (machines/failures.ts). */
+  readonly type: string;
+  /** The registrar code behind it; 0 when there is none (cancelled). */
+  readonly code: number;
+  readonly description: string;
+  /** The step that failed: a valid `redrive.step`. */
+  readonly step: string;
+  /** `account`: an account-level code (530/531/535/546): open the account's breaker. */
+  readonly scope: 'operation' | 'account';
+}
+
+export type OperationOutput =
+  | { readonly status: 'succeeded'; readonly result: OperationResult }
+  | { readonly status: 'failed'; readonly failure: Failure; readonly redrive: { step: string; carried: Carried } };
+
+export type NextAction =
+  | ({ readonly kind: 'command' } & PendingCommand)
+  | ({ readonly kind: 'wait' } & Wait)
+  | { readonly kind: 'final'; readonly output: OperationOutput };

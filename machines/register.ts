@@ -1,0 +1,101 @@
+// register: CheckDomain (skipped after a batch check) -> AddDomain. StatusDomain
+// runs only when AddDomain leaves the outcome open: 554 (ours from a lost
+// earlier reply, or someone else's?), a pending registration, or no reply.
+// StatusDomain answers 200 only for a domain in our account, 545 otherwise.
+import type { DefiniteReply } from './contract.ts';
+import { codeInfo } from '../src/codes.ts';
+import type { OpContext } from './context.ts';
+import { createOperationMachine } from './operation.ts';
+import { code, failAs, finish, pollAgain, resend } from './branches.ts';
+import type { Branch, StepSpec } from './step.ts';
+import { expirationDate, isPendingCreate } from './step-reply.ts';
+
+const PENDING = 'registrationPending';
+
+function addDomainParams(ctx: OpContext): Record<string, string | number> {
+  const params: Record<string, string | number> = { DOMAIN: ctx.domain, PERIOD: ctx.period ?? 1 };
+  if (ctx.contacts) {
+    params['OWNERCONTACT0'] = ctx.contacts.owner;
+    params['ADMINCONTACT0'] = ctx.contacts.admin;
+    params['TECHCONTACT0'] = ctx.contacts.tech;
+    params['BILLINGCONTACT0'] = ctx.contacts.billing;
+  }
+  ctx.nameservers.forEach((ns, i) => {
+    params[`NAMESERVER${i}`] = ns;
+  });
+  return params;
+}
+
+const registered = (reconciled: boolean) => (_: OpContext, r: DefiniteReply) => {
+  const date = expirationDate(r);
+  return { ...(date !== undefined ? { expirationDate: date } : {}), ...(reconciled ? { reconciled: true } : {}) };
+};
+
+const pending = (r: DefiniteReply) => isPendingCreate(r);
+/** A pending registration is polled until startedAt + pendingDeadlineMs. */
+const pendingDeadline = (ctx: OpContext) => Math.max(ctx.deadlineAt, ctx.startedAt + ctx.policy.pendingDeadlineMs);
+
+/** StatusDomain 200 for our domain: pending -> keep polling; otherwise registered. */
+function ours(reconciled: boolean): Branch[] {
+  return [...pollAgain('200 pending', PENDING, 'pending', 'registration_timed_out', pending, pendingDeadline), finish('200 ours', undefined, registered(reconciled))];
+}
+
+const TAKEN = codeInfo(554);
+
+export const registerSteps: readonly StepSpec[] = [
+  {
+    name: 'checkDomain',
+    command: 'CheckDomain',
+    changesState: false,
+    params: (ctx) => ({ DOMAIN: ctx.domain }),
+    success: [failAs('211', code(211), 'domain_not_available'), { label: '210 (or another 2xx)', target: 'addDomain', update: () => ({}) }],
+  },
+  {
+    name: 'addDomain',
+    command: 'AddDomain',
+    changesState: true,
+    reconcile: 'reconcileAdd',
+    params: addDomainParams,
+    success: [
+      ...pollAgain('200 pending', PENDING, 'pending', 'registration_timed_out', pending, pendingDeadline),
+      finish('200 active', (r) => expirationDate(r) !== undefined, registered(false)),
+      // Registered, but without the date the result needs: read it.
+      { label: '200 without expiration date', target: 'pollRegistration', update: () => ({}) },
+    ],
+    permanent: [{ label: '554', when: code(554), target: 'statusAfterTaken', update: () => ({}) }],
+  },
+  {
+    name: 'reconcileAdd',
+    command: 'StatusDomain',
+    changesState: false,
+    params: (ctx) => ({ DOMAIN: ctx.domain }),
+    success: ours(true),
+    permanent: resend('545 not ours: add again', 'addDomain', code(545)),
+  },
+  {
+    name: 'statusAfterTaken',
+    command: 'StatusDomain',
+    changesState: false,
+    params: (ctx) => ({ DOMAIN: ctx.domain }),
+    success: ours(true),
+    permanent: [failAs('545 someone else', code(545), 'domain_already_registered', () => ({ code: 554, description: TAKEN?.description ?? 'Domain already registered' }))],
+  },
+  {
+    name: 'pollRegistration',
+    command: 'StatusDomain',
+    changesState: false,
+    params: (ctx) => ({ DOMAIN: ctx.domain }),
+    success: ours(false),
+    permanent: [failAs('545', code(545), 'registration_rejected')],
+  },
+];
+
+export const registerMachine = createOperationMachine({
+  type: 'register',
+  steps: registerSteps,
+  polls: { [PENDING]: 'pollRegistration' },
+  entries: [
+    { step: 'addDomain', label: 'input.checked', when: (input) => input.type === 'register' && input.checked === true },
+    { step: 'checkDomain', label: 'start', when: () => true },
+  ],
+});

@@ -1,0 +1,157 @@
+// Happy paths (the commands each operation costs), redrive, persistence and cancel.
+import { createActor } from 'xstate';
+import { describe, expect, it } from 'vitest';
+import { drive, replyOf, script, uncertainReply } from '../../machines/drive.ts';
+import { MACHINES, MachineContractError, nextAction, type OperationInput, type StepReply } from '../../machines/index.ts';
+import { baseInput, EARLY, NEW, OLD, POLICY, reply, start, T0 } from './machines-fixtures.ts';
+
+const active = (date = NEW) => replyOf(200, { STATUS: ['ACTIVE'], REGISTRATIONEXPIRATIONDATE: [date] });
+const pending = replyOf(200, { TRANSFERSTATUS: ['pending'] });
+
+function commands(input: OperationInput, replies: StepReply[], persist = false) {
+  const r = drive(MACHINES[input.type], input, script(replies), { persist });
+  return { ...r, names: r.commands.map((c) => c.command) };
+}
+
+describe('happy paths: the commands each operation costs', () => {
+  it('register: CheckDomain + AddDomain; AddDomain alone after a batch check', () => {
+    const r = commands(baseInput('register'), [replyOf(210), active()]);
+    expect(r.names).toEqual(['CheckDomain', 'AddDomain']);
+    expect(r.output).toEqual({ status: 'succeeded', result: { expirationDate: NEW } });
+    expect(r.commands[1]).toMatchObject({
+      changesState: true,
+      params: {
+        DOMAIN: 'example.com',
+        PERIOD: 1,
+        OWNERCONTACT0: 'P-OWN1',
+        ADMINCONTACT0: 'P-ADM1',
+        TECHCONTACT0: 'P-TEC1',
+        BILLINGCONTACT0: 'P-BIL1',
+        NAMESERVER0: 'ns1.example.net',
+        NAMESERVER1: 'ns2.example.net',
+      },
+    });
+    expect(commands(baseInput('register', { checked: true }), [active()]).names).toEqual(['AddDomain']);
+  });
+
+  it('renew: StatusDomain + RenewDomain with the expiration guard; RenewDomain alone when the expiration is known', () => {
+    const r = commands(baseInput('renew', { period: 2 }), [active(OLD), replyOf(200, { REGISTRATIONEXPIRATIONDATE: ['2028-05-01 10:00:00'] })]);
+    expect(r.names).toEqual(['StatusDomain', 'RenewDomain']);
+    expect(r.commands[1]?.params).toEqual({ DOMAIN: 'example.com', PERIOD: 2, EXPIRATION: 2026 });
+    expect(r.output).toEqual({ status: 'succeeded', result: { expirationDate: '2028-05-01 10:00:00' } });
+    const known = commands(baseInput('renew', { expiration: '2026' }), [replyOf(200)]);
+    expect(known.names).toEqual(['RenewDomain']);
+    expect(known.output).toEqual({ status: 'succeeded', result: { expirationDate: '2027' } });
+  });
+
+  it('delete: DeleteDomain only', () => {
+    const r = commands(baseInput('delete'), [replyOf(200, { STATUS: ['PENDINGDELETE'] })]);
+    expect(r.names).toEqual(['DeleteDomain']);
+    expect(r.commands[0]?.params).toEqual({ DOMAIN: 'example.com', ACTION: 'INSTANT' });
+    expect(r.output).toEqual({ status: 'succeeded', result: { status: ['PENDINGDELETE'] } });
+  });
+
+  it('transfer: CheckDomainTransfer + TransferDomain (auth by name), then polls with growing delays', () => {
+    const r = commands(baseInput('transfer', { period: 1 }), [replyOf(218), pending, pending, pending, replyOf(200, { TRANSFERSTATUS: ['clientApproved'] })]);
+    expect(r.names).toEqual(['CheckDomainTransfer', 'TransferDomain', 'StatusDomainTransfer', 'StatusDomainTransfer', 'StatusDomainTransfer']);
+    expect(r.commands[1]).toMatchObject({ params: { DOMAIN: 'example.com', ACTION: 'REQUEST', PERIOD: 1 }, secrets: { AUTH: 'auth' }, changesState: true });
+    expect(JSON.stringify(r.commands[1]?.params)).not.toContain('AUTH');
+    expect(r.waits.map((w) => [w.reason, w.delayMs])).toEqual([
+      ['poll', POLICY.poll.baseMs],
+      ['poll', 2 * POLICY.poll.baseMs],
+      ['poll', 4 * POLICY.poll.baseMs],
+    ]);
+    expect(r.output).toEqual({ status: 'succeeded', result: { transferStatus: 'clientApproved' } });
+    expect(commands(baseInput('transfer', { hasAuth: false }), [replyOf(218), pending]).commands[1]?.secrets).toBeUndefined();
+  });
+
+  it('a pending registration is polled with StatusDomain until active', () => {
+    const r = commands(baseInput('register', { checked: true }), [replyOf(200, { STATUS: ['REQUESTED'] }), replyOf(200, { STATUS: ['REQUESTED'] }), active()]);
+    expect(r.names).toEqual(['AddDomain', 'StatusDomain', 'StatusDomain']);
+    expect(r.waits.map((w) => w.reason)).toEqual(['pending', 'pending']);
+    expect(r.output).toEqual({ status: 'succeeded', result: { expirationDate: NEW } });
+  });
+
+  it('a lost AddDomain reply: wait, StatusDomain, and no second AddDomain when it happened', () => {
+    const r = commands(baseInput('register', { checked: true }), [uncertainReply(), active()]);
+    expect(r.names).toEqual(['AddDomain', 'StatusDomain']);
+    expect(r.waits[0]).toMatchObject({ reason: 'uncertain', code: 421 });
+    expect(r.output).toEqual({ status: 'succeeded', result: { expirationDate: NEW, reconciled: true } });
+  });
+
+  it('554 then StatusDomain 545: someone else holds it', () => {
+    const r = commands(baseInput('register', { checked: true }), [replyOf(554), replyOf(545)]);
+    expect(r.output).toMatchObject({ status: 'failed', failure: { type: 'domain_already_registered', code: 554, step: 'statusAfterTaken' } });
+  });
+});
+
+describe('redrive', () => {
+  const exhaust = Array.from({ length: POLICY.maxAttempts }, () => replyOf(421));
+
+  it('restarts at the failed step with the carried data, attempts reset and a fresh deadline', () => {
+    const failed = commands(baseInput('renew'), [active(OLD), ...exhaust]);
+    expect(failed.output).toMatchObject({
+      status: 'failed',
+      failure: { type: 'retries_exhausted', code: 421, step: 'renewDomain' },
+      redrive: { step: 'renewDomain', carried: { expiration: OLD } },
+    });
+    if (failed.output?.status !== 'failed') return;
+    const later = T0 + 7 * 24 * 3600_000;
+    const input = baseInput('renew', { startedAt: later, redrive: failed.output.redrive });
+    const snap = start(input);
+    expect(snap.context.attempts).toEqual({});
+    expect(snap.context.deadlineAt).toBe(later + POLICY.deadlineMs);
+    expect(nextAction(snap)).toMatchObject({ kind: 'command', command: 'RenewDomain', params: { EXPIRATION: 2026 } });
+    const again = drive(MACHINES.renew, input, script([replyOf(200, { REGISTRATIONEXPIRATIONDATE: [NEW] })]));
+    expect(again.output).toEqual({ status: 'succeeded', result: { expirationDate: NEW } });
+  });
+
+  it('a step that needs data the redrive lacks starts where the data is read', () => {
+    expect(start(baseInput('renew', { redrive: { step: 'renewDomain' } })).value).toBe('readExpiration');
+  });
+
+  it('an unknown step fails with invalid_redrive', () => {
+    const snap = start(baseInput('delete', { redrive: { step: 'nope' } }));
+    expect(nextAction(snap)).toMatchObject({ kind: 'final', output: { status: 'failed', failure: { type: 'invalid_redrive', code: 0 } } });
+  });
+
+  it('after an exhausted reconcile it starts with the reconcile, never with the command', () => {
+    const failed = commands(baseInput('delete'), [uncertainReply(), ...exhaust]);
+    expect(failed.output).toMatchObject({ status: 'failed', failure: { type: 'retries_exhausted', step: 'reconcileDelete' } });
+  });
+});
+
+describe('persistence and cancel', () => {
+  it('a snapshot restored from JSON at every action gives the same run', () => {
+    const replies = [replyOf(210), uncertainReply(), replyOf(200, { STATUS: ['REQUESTED'] }), replyOf(421), active()];
+    const plain = commands(baseInput('register'), replies);
+    const restored = commands(baseInput('register'), replies, true);
+    expect(restored.actions).toEqual(plain.actions);
+    expect(restored.output).toEqual({ status: 'succeeded', result: { expirationDate: NEW } });
+  });
+
+  it('the persisted snapshot is small JSON without functions or secrets', () => {
+    const actor = createActor(MACHINES.transfer, { input: baseInput('transfer') }).start();
+    const json = JSON.stringify(actor.getPersistedSnapshot());
+    expect(json.length).toBeLessThan(4096);
+    expect(JSON.parse(json)).toMatchObject({ value: 'checkTransfer', context: { request: { command: 'CheckDomainTransfer' } } });
+  });
+
+  it('CANCEL while waiting ends the operation as cancelled', () => {
+    const waiting = reply(start(baseInput('delete')), replyOf(421));
+    expect(nextAction(waiting).kind).toBe('wait');
+    const actor = createActor(MACHINES.delete, { snapshot: waiting as never, input: undefined as never }).start();
+    actor.send({ type: 'CANCEL', reason: 'by a user' });
+    expect(nextAction(actor.getSnapshot())).toMatchObject({
+      kind: 'final',
+      output: { status: 'failed', failure: { type: 'cancelled', code: 0, step: 'deleteDomain', description: 'cancelled: by a user' } },
+    });
+  });
+
+  it('nextAction refuses a snapshot that asks for nothing', () => {
+    const snap = start(baseInput('delete'));
+    expect(() => nextAction({ ...snap, status: 'active', context: { ...snap.context, request: null }, hasTag: () => true })).toThrow(MachineContractError);
+    expect(() => nextAction({ status: 'error', context: snap.context })).toThrow(MachineContractError);
+    expect(EARLY).toBeGreaterThan(T0);
+  });
+});
