@@ -31,6 +31,22 @@
 // (for a renewal, the known old expiration), attempts reset and a fresh
 // deadline. Failure steps are always safe starting points: a state-changing
 // step is only named when the registrar said it did not take effect.
+//
+// Decisions the brief left open (see the machine files for the rest):
+// - A failure carries `scope` ('account' for 530/531/535/546 with their own
+//   type) and a failed output carries `redrive`, ready to pass back as input.
+// - Extra failure types: registration_rejected (a pending registration
+//   vanished), registration_timed_out (still pending at startedAt +
+//   pendingDeadlineMs), invalid_redrive, cancelled (code 0).
+// - A transfer's deadline for everything (retries and polls) is
+//   transferDeadlineMs; register/renew/delete use deadlineMs, a pending
+//   registration pendingDeadlineMs. Polls get +-policy.poll.jitter (0.1).
+// - An uncertain outcome of a state-changing command is reconciled even past
+//   the deadline; a reconcile that cannot run then fails at the reconcile step.
+// - A check step treats any 2xx but its "not available" code (211, 219) as go
+//   on: AddDomain/TransferDomain answer for themselves. AddDomain 200 without
+//   an expiration date reads it with StatusDomain (the result needs it).
+// - Without `random`/`now` usable numbers the delays stay finite and > 0.
 import type { BackoffPolicy } from './backoff.ts';
 
 export type OperationType = 'register' | 'renew' | 'transfer' | 'delete';
