@@ -92,10 +92,18 @@ function readMs(env: Readonly<Record<string, string | undefined>>, name: string)
   return parsed.data;
 }
 
+function readCount(env: Readonly<Record<string, string | undefined>>, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1) throw new Error(`${name}: must be a whole number >= 1 (got ${JSON.stringify(raw.slice(0, 40))})`);
+  return Number(raw);
+}
+
 /**
  * The default policy with the environment's overrides: DOMAINFLOW_BACKOFF_BASE_MS
  * and DOMAINFLOW_BACKOFF_CAP_MS (the 4xx and uncertain-outcome backoff),
- * DOMAINFLOW_LOCK_PAUSE_MS, DOMAINFLOW_POLL_BASE_MS. A bad value throws an
+ * DOMAINFLOW_LOCK_PAUSE_MS, DOMAINFLOW_POLL_BASE_MS, DOMAINFLOW_MAX_ATTEMPTS (failed
+ * tries of one step before retries_exhausted). A bad value throws an
  * error naming the variable.
  */
 export function policyFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): BackoffPolicy {
@@ -104,6 +112,7 @@ export function policyFromEnv(env: Readonly<Record<string, string | undefined>> 
   const capMs = readMs(env, 'DOMAINFLOW_BACKOFF_CAP_MS');
   const lockPauseMs = readMs(env, 'DOMAINFLOW_LOCK_PAUSE_MS');
   const pollBaseMs = readMs(env, 'DOMAINFLOW_POLL_BASE_MS');
+  const maxAttempts = readCount(env, 'DOMAINFLOW_MAX_ATTEMPTS');
   if (baseMs !== undefined && capMs !== undefined && capMs < baseMs) {
     throw new Error(`DOMAINFLOW_BACKOFF_CAP_MS: must be >= DOMAINFLOW_BACKOFF_BASE_MS (${capMs} < ${baseMs})`);
   }
@@ -122,6 +131,7 @@ export function policyFromEnv(env: Readonly<Record<string, string | undefined>> 
     temporary,
     uncertain: range(base.uncertain),
     lockPauseMs: lockPauseMs ?? base.lockPauseMs,
+    maxAttempts: maxAttempts ?? base.maxAttempts,
     poll,
   };
 }

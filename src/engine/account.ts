@@ -6,9 +6,10 @@ import type { Keys } from './keys.ts';
 import type { EngineRedis } from './scripts.ts';
 
 export type SlotDecision =
-  | { readonly kind: 'go'; readonly waitMs: number }
+  | { readonly kind: 'go'; readonly slot: string }
   | { readonly kind: 'locked'; readonly ms: number }
   | { readonly kind: 'breaker' }
+  /** The account's rate is used up for `ms` more: ask again then. */
   | { readonly kind: 'busy'; readonly ms: number }
   | { readonly kind: 'lost' }
   | { readonly kind: 'cancelled' };
@@ -32,8 +33,8 @@ export interface AccountOptions {
   readonly rateLimit: number;
   /** Added to the 1-second window so that jitter between us and the registrar cannot exceed its limit. */
   readonly rateMarginMs: number;
-  /** A slot further ahead than this is not reserved: the job is handed back instead of holding a worker. */
-  readonly maxAheadMs?: number;
+  /** The registrar request timeout: a command in flight longer than this (plus a second) is over. */
+  readonly requestTimeoutMs?: number;
 }
 
 let seq = 0;
@@ -62,25 +63,27 @@ export class Account {
     }
   }
 
-  /** Ask for the right to send one command now (or after waitMs). */
-  async reserve(jobId: string, token: string): Promise<SlotDecision> {
+  /** Ask for the right to send one command now. */
+  async reserve(jobId: string, token: string | undefined): Promise<SlotDecision> {
     const k = this.keys;
     const member = `${jobId}:${process.pid}:${++seq}`;
     const [status, ms] = await this.redis.reserveCommandSlot(
       k.rate,
+      k.inFlight,
       k.lockPause,
       k.breaker,
-      k.jobLock(jobId),
+      token === undefined ? '' : k.jobLock(jobId),
       k.cancel(jobId),
+      k.pace,
       this.max,
       this.windowMs,
       member,
-      this.options.maxAheadMs ?? 10_000,
-      token,
+      (this.options.requestTimeoutMs ?? 30_000) + 1_000,
+      token ?? '',
     );
     switch (status) {
       case 0:
-        return { kind: 'go', waitMs: ms };
+        return { kind: 'go', slot: member };
       case 1:
         return { kind: 'locked', ms };
       case 2:
@@ -92,6 +95,12 @@ export class Account {
       default:
         return { kind: 'cancelled' };
     }
+  }
+
+  /** The command of `slot` has its reply, or was given up on: it counts from now. */
+  async settle(slot: string): Promise<void> {
+    if (this.max === 0) return;
+    await this.redis.settleCommandSlot(this.keys.rate, this.keys.inFlight, slot, this.windowMs);
   }
 
   /** A 422: every worker stops sending for `ms`. */

@@ -76,7 +76,7 @@ const schema = z.object({
   DOMAINFLOW_API_TOKEN: z.string().optional(),
   DOMAINFLOW_SECRET_KEY: z.string().optional(),
   DOMAINFLOW_STALL_MS: intMs('DOMAINFLOW_STALL_MS', 30_000, 100),
-  DOMAINFLOW_RATE_MARGIN_MS: intMs('DOMAINFLOW_RATE_MARGIN_MS', 60, 0),
+  DOMAINFLOW_RATE_MARGIN_MS: intMs('DOMAINFLOW_RATE_MARGIN_MS', 25, 0),
   DOMAINFLOW_DATA_DIR: z.string().optional(),
   DOMAINFLOW_DEFAULT_NS: list,
   DOMAINFLOW_DEFAULT_CONTACT: z.string().optional(),
@@ -91,7 +91,7 @@ export interface EngineConfig {
   readonly password: string;
   /** Registrar commands a second for the whole account, across all workers. */
   readonly rateLimit: number;
-  /** Safety margin added to the rate window so network jitter cannot push us over the registrar's limit. */
+  /** Added to the one-second window: clock granularity between us and the registrar. */
   readonly rateMarginMs: number;
   readonly maxConnections: number;
   readonly registrarTimeoutMs: number;

@@ -7,6 +7,7 @@ import type { Contacts } from '../../machines/contract.ts';
 import type { Registrar } from '../registrar/client.ts';
 import { silentLogger, type Logger } from '../registrar/mask.ts';
 import { Account } from './account.ts';
+import { ConnectionLeases } from './connection-leases.ts';
 import { DomainLocks } from './domain-lock.ts';
 import { Keys } from './keys.ts';
 import type { OpData } from './operation.ts';
@@ -24,6 +25,8 @@ export interface EngineOptions {
   readonly policy: BackoffPolicy;
   readonly rateLimit: number;
   readonly rateMarginMs?: number;
+  /** The registrar client's request timeout: bounds how long a command counts as in flight. */
+  readonly requestTimeoutMs?: number;
   /** How soon a dead worker's operation is taken over by another. */
   readonly stallMs?: number;
   readonly defaults?: { readonly contacts?: Contacts; readonly nameservers?: readonly string[] };
@@ -52,6 +55,7 @@ export class Engine {
   readonly store: OperationStore;
   private readonly workers = new Set<RunningWorker>();
   private readonly queueConnection: Redis;
+  private readonly leases = new Set<ConnectionLeases>();
 
   constructor(readonly options: EngineOptions) {
     this.keys = new Keys(options.prefix, options.account);
@@ -64,9 +68,20 @@ export class Engine {
       streams: { events: { maxLen: 1000 } },
       defaultJobOptions: { removeOnComplete: false, removeOnFail: false },
     });
-    this.account = new Account(this.redis, this.keys, this.queue, { rateLimit: options.rateLimit, rateMarginMs: options.rateMarginMs ?? 60 });
+    this.account = new Account(this.redis, this.keys, this.queue, {
+      rateLimit: options.rateLimit,
+      rateMarginMs: options.rateMarginMs ?? 25,
+      requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    });
     this.domains = new DomainLocks(this.redis, this.keys, this.queue);
     this.store = new OperationStore(this.queue, this.redis, this.keys, options.secrets, this.domains);
+  }
+
+  /** Connection permits for this account, shared with every other process (see ConnectionLeases). */
+  connectionLeases(max: number): ConnectionLeases {
+    const leases = new ConnectionLeases(this.redis, this.keys, { max });
+    this.leases.add(leases);
+    return leases;
   }
 
   startWorker(options: WorkerOptions): RunningWorker {
@@ -114,6 +129,7 @@ export class Engine {
 
   async close(): Promise<void> {
     await Promise.all([...this.workers].map((w) => w.close()));
+    await Promise.all([...this.leases].map((l) => l.close()));
     await this.queue.close();
     await this.queueConnection.quit().catch(() => undefined);
     await this.redis.quit().catch(() => undefined);

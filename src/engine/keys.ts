@@ -39,9 +39,19 @@ export class Keys {
     return `${this.bullPrefix}:${this.queue}:${state}`;
   }
 
-  /** Sorted set of registrar command slots (score = ms), the account's rate window. */
+  /** Registrar commands answered within the rate window (sorted set, score = reply time in ms). */
   get rate(): string {
     return `${this.base}:acct:${this.account}:rate`;
+  }
+
+  /** When the account's next command is due, to pace commands evenly (ms). */
+  get pace(): string {
+    return `${this.base}:acct:${this.account}:pace`;
+  }
+
+  /** Registrar commands sent and not answered yet (sorted set, score = send time in ms). */
+  get inFlight(): string {
+    return `${this.base}:acct:${this.account}:in-flight`;
   }
 
   /** Set while the account is in a 422 cool-down; value = the time it ends (ms). */
@@ -52,6 +62,11 @@ export class Keys {
   /** The account's breaker: present = open (JSON: why, by which operation, when). */
   get breaker(): string {
     return `${this.base}:acct:${this.account}:breaker`;
+  }
+
+  /** Connection permits held by processes (sorted set, score = lease expiry). */
+  get connections(): string {
+    return `${this.base}:acct:${this.account}:connections`;
   }
 
   /** Operations handed back because the breaker was open: woken when the account resumes. */

@@ -60,6 +60,9 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   });
 }
 
+/** A job that would wait longer than this for the account's rate goes back to the queue instead. */
+const BUSY_HAND_BACK_MS = 15_000;
+
 const UNCERTAIN_WORKER_LOST: StepReply = {
   kind: 'uncertain',
   code: 421,
@@ -175,10 +178,12 @@ class Run {
 
   private async command(action: Extract<NextAction, { kind: 'command' }>): Promise<void> {
     const { account, registrar } = this.deps;
+    const handBackAfter = Date.now() + BUSY_HAND_BACK_MS;
+    let taken: string;
     for (;;) {
       const slot = await account.reserve(this.id, this.token);
       if (slot.kind === 'go') {
-        if (!(await sleep(slot.waitMs, this.deps.shutdown))) return this.handBack(Date.now() + 1_000);
+        taken = slot.slot;
         break;
       }
       if (slot.kind === 'lost') throw new LostJobError();
@@ -191,7 +196,9 @@ class Run {
         await account.park(this.id);
         return this.handBack(Date.now() + PARK_MS);
       }
-      return this.handBack(Date.now() + slot.ms);
+      // The rate is used up for now: wait for the next free slot, but do not hold a worker for long.
+      if (Date.now() + slot.ms > handBackAfter) return this.handBack(Date.now() + slot.ms);
+      if (!(await sleep(slot.ms + Math.random() * 3, this.deps.shutdown))) return this.handBack(Date.now() + 1_000);
     }
     const params: Record<string, string | number | string[]> = { ...action.params };
     for (const [param, name] of Object.entries(action.secrets ?? {})) {
@@ -203,6 +210,7 @@ class Run {
       await this.checkpoint();
     }
     const outcome = await registrar.call({ COMMAND: action.command, ...params });
+    await account.settle(taken);
     const reply = toStepReply(outcome);
     const entry = this.entry(action.command, action.step, reply, outcome.ms, params);
     this.history.push(entry);

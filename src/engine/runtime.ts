@@ -40,6 +40,7 @@ export function createRuntime(env: NodeJS.ProcessEnv, logger: Logger, overrides:
     policy,
     rateLimit: config.rateLimit,
     rateMarginMs: config.rateMarginMs,
+    requestTimeoutMs: config.registrarTimeoutMs,
     stallMs: config.stallMs,
     defaults: { contacts: defaultContacts(config), nameservers: config.defaultNameservers ?? SIM_DEFAULTS.nameservers },
     logger,
@@ -55,13 +56,15 @@ export function createRuntime(env: NodeJS.ProcessEnv, logger: Logger, overrides:
         password: config.password,
         timeoutMs: config.registrarTimeoutMs,
         maxConnections: config.maxConnections,
+        connectionGate: engine.connectionLeases(config.maxConnections),
         logger,
       });
       return client;
     },
     async close() {
-      await engine.close();
+      // The client first: its connections close before their permits go back.
       await client?.close();
+      await engine.close();
     },
   };
 }

@@ -7,44 +7,100 @@ const NOW = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
 export const RESERVE_COMMAND_SLOT = `--[[ reserve-command-slot: the account's registrar rate, shared by every worker
-KEYS[1] rate window: sorted set, member = one command, score = its slot (ms)
-KEYS[2] 422 cool-down: present while the account is locked
-KEYS[3] breaker: present while the account's dispatching is stopped
-KEYS[4] the job's lock (BullMQ): the worker must still hold it
-KEYS[5] the operation's cancel flag
+KEYS[1] settled commands: sorted set, member = one command, score = when its reply came back (ms)
+KEYS[2] commands in flight: sorted set, score = when they were sent (ms)
+KEYS[3] 422 cool-down: present while the account is locked
+KEYS[4] breaker: present while the account's dispatching is stopped
+KEYS[5] the job's lock (BullMQ): the worker must still hold it ('' to skip the check)
+KEYS[6] the operation's cancel flag
+KEYS[7] pacing: the theoretical time of the next command (ms)
 ARGV[1] commands allowed per window (>= 1), or 0 for no limit
 ARGV[2] window length in ms (1000 + a safety margin)
 ARGV[3] a unique member for this command
-ARGV[4] the furthest ahead (ms) a slot may be reserved; beyond it nothing is reserved
+ARGV[4] how long a command may stay in flight before it counts as over (ms)
 ARGV[5] the worker's lock token
+The registrar saw a settled command no later than its reply, and may see one in flight as
+late as now: counting them so makes the limit hold whatever the network or a stalled
+process does between us and the registrar. Commands are also paced evenly (window / allowed
+apart, one may go early) so they do not pile up in bursts. A slot is only ever taken for now.
 Returns {status, ms}:
-  {0, wait}  reserved: send the command in wait ms (0 = now)
+  {0, 0}     taken: send the command now (it is in flight until settled)
   {1, ms}    the account is in a 422 cool-down for ms more
   {2, 0}     the breaker is open
-  {3, wait}  the next free slot is wait ms away, more than ARGV[4]: nothing reserved
+  {3, wait}  the rate is used up for wait ms: nothing taken, ask again then
   {4, 0}     the worker no longer holds the job: send nothing
   {5, 0}     the operation was cancelled
 ]]
 ${NOW}
-if redis.call('GET', KEYS[4]) ~= ARGV[5] then return {4, 0} end
-if redis.call('EXISTS', KEYS[5]) == 1 then return {5, 0} end
-if redis.call('EXISTS', KEYS[3]) == 1 then return {2, 0} end
-local pttl = redis.call('PTTL', KEYS[2])
+if KEYS[5] ~= '' and redis.call('GET', KEYS[5]) ~= ARGV[5] then return {4, 0} end
+if redis.call('EXISTS', KEYS[6]) == 1 then return {5, 0} end
+if redis.call('EXISTS', KEYS[4]) == 1 then return {2, 0} end
+local pttl = redis.call('PTTL', KEYS[3])
 if pttl > 0 then return {1, pttl} end
 local max = tonumber(ARGV[1])
 if max == 0 then return {0, 0} end
 local window = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-local n = redis.call('ZCARD', KEYS[1])
-local slot = now
-if n >= max then
-  local kth = redis.call('ZRANGE', KEYS[1], n - max, n - max, 'WITHSCORES')
-  slot = math.max(now, tonumber(kth[2]) + window)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[4]))
+local settled = redis.call('ZCARD', KEYS[1])
+local inflight = redis.call('ZCARD', KEYS[2])
+if settled + inflight >= max then
+  -- In time order: the settled ones, then those in flight (they may arrive as late as now).
+  local binding = settled + inflight - max
+  if binding >= settled then return {3, 5} end
+  local kth = redis.call('ZRANGE', KEYS[1], binding, binding, 'WITHSCORES')
+  local slot = tonumber(kth[2]) + window
+  if slot > now then return {3, slot - now} end
 end
-if slot - now > tonumber(ARGV[4]) then return {3, slot - now} end
-redis.call('ZADD', KEYS[1], slot, ARGV[3])
-redis.call('PEXPIRE', KEYS[1], window * 2 + (slot - now))
-return {0, slot - now}`;
+local spacing = window / max
+local tat = tonumber(redis.call('GET', KEYS[7]) or '0')
+if now < tat - spacing then return {3, math.ceil(tat - spacing - now)} end
+redis.call('SET', KEYS[7], tostring(math.max(tat, now) + spacing), 'PX', window * 2)
+redis.call('ZADD', KEYS[2], now, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], window * 2)
+redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[4]) * 2)
+return {0, 0}`;
+
+export const SETTLE_COMMAND_SLOT = `--[[ settle-command-slot: a sent command has its reply (or was given up on)
+KEYS[1] settled commands (sorted set)
+KEYS[2] commands in flight (sorted set)
+ARGV[1] the command's member
+ARGV[2] window length in ms
+It counts from now: the registrar saw it no later than this.
+]]
+${NOW}
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 2)
+return 1`;
+
+export const ACQUIRE_LEASE = `--[[ acquire-lease: one of the account's connection permits
+KEYS[1] leases: sorted set, member = permit, score = when it expires (ms)
+ARGV[1] permits for the whole account
+ARGV[2] lease time (ms)
+ARGV[3] the new permit's name
+Returns 1 when granted, 0 when all permits are held (expired ones are freed first).
+]]
+${NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
+return 1`;
+
+export const RENEW_LEASE = `--[[ renew-lease: extend a held connection permit
+KEYS[1] leases (sorted set)
+ARGV[1] lease time (ms)
+ARGV[2] the permit
+Returns 1 when extended, 0 when the permit had expired (someone may hold it now).
+]]
+${NOW}
+local score = redis.call('ZSCORE', KEYS[1], ARGV[2])
+if not score or tonumber(score) < now then
+  redis.call('ZREM', KEYS[1], ARGV[2])
+  return 0
+end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[2])
+return 1`;
 
 export const CHECKPOINT = `--[[ checkpoint: write an operation's state (job data) and its new history lines at once
 KEYS[1] the job hash
@@ -140,17 +196,22 @@ return 1`;
 
 export interface EngineRedis extends Redis {
   reserveCommandSlot(
-    rate: string,
+    settled: string,
+    inflight: string,
     pause: string,
     breaker: string,
     lock: string,
     cancel: string,
+    pace: string,
     max: number,
     windowMs: number,
     member: string,
     maxAheadMs: number,
     token: string,
   ): Promise<[number, number]>;
+  settleCommandSlot(settled: string, inflight: string, member: string, windowMs: number): Promise<number>;
+  acquireLease(leases: string, max: number, ttlMs: number, permit: string): Promise<number>;
+  renewLease(leases: string, ttlMs: number, permit: string): Promise<number>;
   checkpoint(job: string, lock: string, history: string, token: string, data: string, ...entries: string[]): Promise<number>;
   claimDomain(owner: string, waiting: string, id: string, jobPrefix: string, submittedAt: number): Promise<[number, string]>;
   releaseDomain(owner: string, waiting: string, id: string, jobPrefix: string): Promise<string | null>;
@@ -161,8 +222,11 @@ export interface EngineRedis extends Redis {
 export function withEngineScripts(redis: Redis): EngineRedis {
   const r = redis as EngineRedis;
   if (typeof r.reserveCommandSlot === 'function') return r;
-  redis.defineCommand('reserveCommandSlot', { numberOfKeys: 5, lua: RESERVE_COMMAND_SLOT });
+  redis.defineCommand('reserveCommandSlot', { numberOfKeys: 7, lua: RESERVE_COMMAND_SLOT });
   redis.defineCommand('checkpoint', { numberOfKeys: 3, lua: CHECKPOINT });
+  redis.defineCommand('settleCommandSlot', { numberOfKeys: 2, lua: SETTLE_COMMAND_SLOT });
+  redis.defineCommand('acquireLease', { numberOfKeys: 1, lua: ACQUIRE_LEASE });
+  redis.defineCommand('renewLease', { numberOfKeys: 1, lua: RENEW_LEASE });
   redis.defineCommand('claimDomain', { numberOfKeys: 2, lua: CLAIM_DOMAIN });
   redis.defineCommand('releaseDomain', { numberOfKeys: 2, lua: RELEASE_DOMAIN });
   redis.defineCommand('cancelQueued', { numberOfKeys: 7, lua: CANCEL_QUEUED });

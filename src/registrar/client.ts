@@ -2,6 +2,7 @@
 // Transport (HTTP by default). Optional session login (persistent=1) with a
 // transparent re-login when the registrar says the session is gone (530 to a
 // session request has no effect, so re-sending it is safe).
+import type { ConnectionGate } from './connection-gate.ts';
 import { HttpTransport, type Transport } from './http-transport.ts';
 import { silentLogger, type Logger } from './mask.ts';
 import type { Outcome, ReplyOutcome } from './outcome.ts';
@@ -21,6 +22,8 @@ export interface RegistrarClientOptions {
   readonly form?: RequestForm;
   readonly timeoutMs?: number;
   readonly maxConnections?: number;
+  /** Connection permits shared by every process of the account (default: this process only). */
+  readonly connectionGate?: ConnectionGate;
   readonly logger?: Logger;
   /** Another transport (tests, an in-process registrar). */
   readonly transport?: Transport;
@@ -81,6 +84,7 @@ export class RegistrarClient implements Registrar {
         url: options.url,
         ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
         ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
+        ...(options.connectionGate ? { gate: options.connectionGate } : {}),
       });
     this.logger = options.logger ?? silentLogger;
   }

@@ -1,9 +1,15 @@
-// HTTP transport to the registrar: keep-alive connections capped per account,
-// a timeout per request, and every failure turned into an uncertain outcome.
-// POST is never retried here: a command that may have taken effect is the
-// machine's to reconcile, not the transport's to repeat.
-import { Pool } from 'undici';
+// HTTP transport to the registrar: keep-alive connections, a timeout per
+// request, a cap on connections, and every failure turned into an uncertain
+// outcome. POST is never retried here: a command that may have taken effect is
+// the machine's to reconcile, not the transport's to repeat.
+//
+// Each connection is an undici Client held under a permit from a
+// ConnectionGate. The default gate counts this process's connections; the
+// engine gives one backed by Redis, so that all processes of an account stay
+// under the registrar's connection limit together.
+import { Client } from 'undici';
 import { classify, CONNECTION_CLOSING_CODES } from '../codes.ts';
+import { LocalConnectionGate, type ConnectionGate } from './connection-gate.ts';
 import { maskText, safeUrl } from './mask.ts';
 import { replyOutcome, uncertainOutcome, type Outcome, type UncertainReason } from './outcome.ts';
 import { MAX_REPLY_BYTES, parseReply } from './reply.ts';
@@ -13,14 +19,25 @@ export interface HttpTransportOptions {
   readonly url: string;
   /** Whole-request timeout, connect to last byte. */
   readonly timeoutMs?: number;
-  /** Concurrent connections to the registrar for this account (the registrar allows about five). */
+  /** Connections this process may open (the gate may allow fewer). */
   readonly maxConnections?: number;
+  /** Permits for connections, shared by every process of the account; default: this process only. */
+  readonly gate?: ConnectionGate;
+  /** A connection idle this long is closed and its permit given back. */
+  readonly idleMs?: number;
 }
 
 export interface Transport {
   /** Post a form body; `secrets` are masked from any detail the outcome carries. */
   post(body: string, secrets: readonly (string | undefined)[]): Promise<Outcome>;
   close(): Promise<void>;
+}
+
+interface Connection {
+  readonly permit: string;
+  readonly client: Client;
+  busy: boolean;
+  idleTimer: NodeJS.Timeout | undefined;
 }
 
 function reasonOf(err: unknown): UncertainReason {
@@ -33,11 +50,15 @@ function reasonOf(err: unknown): UncertainReason {
 }
 
 export class HttpTransport implements Transport {
-  private pool: Pool;
   private readonly origin: string;
   private readonly path: string;
   private readonly timeoutMs: number;
   private readonly maxConnections: number;
+  private readonly idleMs: number;
+  private readonly gate: ConnectionGate;
+  private readonly connections = new Set<Connection>();
+  private readonly waiters: (() => void)[] = [];
+  private closed = false;
 
   constructor(options: HttpTransportOptions) {
     const url = new URL(options.url);
@@ -46,39 +67,89 @@ export class HttpTransport implements Transport {
     this.path = url.pathname + url.search;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.maxConnections = options.maxConnections ?? 4;
-    this.pool = this.newPool();
-  }
-
-  private newPool(): Pool {
-    return new Pool(this.origin, {
-      connections: this.maxConnections,
-      pipelining: 1,
-      keepAliveTimeout: 10_000,
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
-      connectTimeout: Math.min(this.timeoutMs, 10_000),
+    this.idleMs = options.idleMs ?? 5_000;
+    this.gate = options.gate ?? new LocalConnectionGate(this.maxConnections);
+    this.gate.onRevoke?.((permit) => {
+      for (const c of this.connections) if (c.permit === permit) void this.drop(c);
     });
   }
 
-  /** Close every connection: the registrar said it is closing ours (220/420/520/521). */
-  private recycle(): void {
-    const old = this.pool;
-    this.pool = this.newPool();
-    old.close().catch(() => undefined);
+  private wake(): void {
+    this.waiters.shift()?.();
+  }
+
+  /** An idle connection, a new one under a fresh permit, or wait for either. */
+  private async take(signal: AbortSignal): Promise<Connection> {
+    for (;;) {
+      if (signal.aborted) throw Object.assign(new Error('timed out waiting for a connection'), { name: 'TimeoutError' });
+      for (const c of this.connections) {
+        if (!c.busy) {
+          c.busy = true;
+          clearTimeout(c.idleTimer);
+          return c;
+        }
+      }
+      if (this.connections.size < this.maxConnections) {
+        const permit = await this.gate.tryAcquire();
+        if (permit !== undefined) {
+          const client = new Client(this.origin, {
+            pipelining: 1,
+            keepAliveTimeout: this.idleMs * 2,
+            headersTimeout: this.timeoutMs,
+            bodyTimeout: this.timeoutMs,
+            connectTimeout: Math.min(this.timeoutMs, 10_000),
+          });
+          const c: Connection = { permit, client, busy: true, idleTimer: undefined };
+          this.connections.add(c);
+          return c;
+        }
+      }
+      // Every permit is in use somewhere: wait for one of ours to free up, or poll the gate again.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, 50);
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.waiters.push(done);
+      });
+    }
+  }
+
+  private giveBack(c: Connection): void {
+    c.busy = false;
+    if (!this.connections.has(c)) return;
+    c.idleTimer = setTimeout(() => void this.drop(c), this.idleMs);
+    c.idleTimer.unref();
+    this.wake();
+  }
+
+  /** Close a connection and only then hand its permit back, so the registrar never sees one too many. */
+  private async drop(c: Connection): Promise<void> {
+    if (!this.connections.delete(c)) return;
+    clearTimeout(c.idleTimer);
+    await c.client.destroy().catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 20));
+    await this.gate.release(c.permit).catch(() => undefined);
+    this.wake();
   }
 
   async post(body: string, secrets: readonly (string | undefined)[]): Promise<Outcome> {
     const started = performance.now();
     const elapsed = () => Math.round((performance.now() - started) * 1000) / 1000;
+    if (this.closed) return uncertainOutcome('network_error', 'transport is closed', 0);
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    let connection: Connection | undefined;
     let text: string;
     let status: number;
     try {
-      const res = await this.pool.request({
+      connection = await this.take(signal);
+      const res = await connection.client.request({
         path: this.path,
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/plain' },
         body,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal,
       });
       status = res.statusCode;
       const chunks: Buffer[] = [];
@@ -87,30 +158,33 @@ export class HttpTransport implements Transport {
         size += (chunk as Buffer).length;
         if (size > MAX_REPLY_BYTES) {
           res.body.destroy();
+          void this.drop(connection);
           return uncertainOutcome('protocol_error', `reply body larger than ${MAX_REPLY_BYTES} bytes`, elapsed());
         }
         chunks.push(chunk as Buffer);
       }
       text = Buffer.concat(chunks).toString('utf8');
     } catch (err) {
+      if (connection) void this.drop(connection);
       const reason = reasonOf(err);
       const message = err instanceof Error ? err.message : String(err);
       return uncertainOutcome(reason, maskText(`${reason.replace(/_/g, ' ')}: ${message}`, secrets), elapsed());
     }
-    if (status < 200 || status > 299) {
-      return uncertainOutcome('http_status', `registrar answered HTTP ${status}`, elapsed());
-    }
-    if (text.trim() === '') return uncertainOutcome('empty_body', 'registrar answered with an empty body', elapsed());
-    const parsed = parseReply(text);
+    const parsed = status >= 200 && status <= 299 && text.trim() !== '' ? parseReply(text) : undefined;
+    // The registrar closes the connection after these codes; so do we, and the next command opens a new one.
+    if (parsed?.ok && CONNECTION_CLOSING_CODES.has(parsed.reply.code)) void this.drop(connection);
+    else this.giveBack(connection);
+    if (status < 200 || status > 299) return uncertainOutcome('http_status', `registrar answered HTTP ${status}`, elapsed());
+    if (!parsed) return uncertainOutcome('empty_body', 'registrar answered with an empty body', elapsed());
     if (!parsed.ok) return uncertainOutcome('protocol_error', maskText(parsed.error.message, secrets), elapsed());
     if (!classify(parsed.reply.code).ok) {
       return uncertainOutcome('protocol_error', `reply code ${parsed.reply.code} is not a 2xx, 4xx or 5xx code`, elapsed());
     }
-    if (CONNECTION_CLOSING_CODES.has(parsed.reply.code)) this.recycle();
     return replyOutcome(parsed.reply, elapsed());
   }
 
   async close(): Promise<void> {
-    await this.pool.close();
+    this.closed = true;
+    await Promise.all([...this.connections].map((c) => this.drop(c)));
   }
 }

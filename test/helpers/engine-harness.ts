@@ -22,6 +22,8 @@ export function fastPolicy(overrides: Partial<BackoffPolicy> = {}): BackoffPolic
     uncertain: { baseMs: 30, capMs: 300 },
     lockPauseMs: 2_000,
     poll: { baseMs: 150, capMs: 600, jitter: 0.1 },
+    // The fault-injection runs fail a quarter of all commands: give each step room.
+    maxAttempts: 30,
     ...overrides,
   };
 }
@@ -31,6 +33,7 @@ export const FAST_ENV = {
   DOMAINFLOW_BACKOFF_CAP_MS: '300',
   DOMAINFLOW_POLL_BASE_MS: '150',
   DOMAINFLOW_LOCK_PAUSE_MS: '2000',
+  DOMAINFLOW_MAX_ATTEMPTS: '30',
 };
 
 export function uniquePrefix(name: string): string {

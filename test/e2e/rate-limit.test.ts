@@ -1,0 +1,66 @@
+// The account's command rate is shared by every worker of every process:
+// three worker processes against `domainflow sim --rate 20` never trigger the
+// 422 lock, and still use at least 90% of the allowed rate.
+import type { ChildProcess } from 'node:child_process';
+import { afterEach, expect, it } from 'vitest';
+import { createHarness, spawnWorker, type Harness } from '../helpers/engine-harness.ts';
+import { startSimProcess, type SimProcess } from '../helpers/sim-process.ts';
+
+let sim: SimProcess | undefined;
+let h: Harness | undefined;
+const children: ChildProcess[] = [];
+
+afterEach(async () => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+  await h?.close();
+  await sim?.stop();
+});
+
+it('three worker processes at DOMAINFLOW_RATE_LIMIT=20: zero locks, >= 90% of the limit', async () => {
+  sim = await startSimProcess(['--rate', '20', '--lock-seconds', '2']);
+  h = createHarness('rate');
+  const ops = 130; // CheckDomain + AddDomain each: 260 commands
+  for (let i = 0; i < 3; i++) children.push(spawnWorker(h.prefix, sim.url, { DOMAINFLOW_RATE_LIMIT: '20', DOMAINFLOW_CONNECTIONS: '4' }, 6));
+  const specs = Array.from({ length: ops }, (_, i) => ({ type: 'register' as const, domain: `rate-${i}.com`, period: 1 }));
+  const views = await h.engine.store.submitMany(specs);
+  const final = await h.waitAllFinal(
+    views.map((v) => v.id),
+    90_000,
+  );
+  expect(final.filter((v) => v.status === 'succeeded')).toHaveLength(ops);
+
+  const stats = await sim.stats();
+  expect(stats.locks).toBe(0);
+  expect(stats.byCode['422'] ?? 0).toBe(0);
+  expect(stats.byCode['521'] ?? 0).toBe(0);
+  const log = (await sim.log()).filter((e) => e.account === 'demo').sort((a, b) => a.start - b.start);
+  expect(log).toHaveLength(2 * ops);
+  const seconds = (log.at(-1)!.start - log[0]!.start) / 1000;
+  const achieved = (log.length - 1) / seconds;
+  console.log(`rate test: ${log.length} commands in ${seconds.toFixed(2)} s = ${achieved.toFixed(2)}/s (limit 20/s)`);
+  expect(achieved).toBeGreaterThanOrEqual(18);
+  expect(achieved).toBeLessThanOrEqual(20);
+  // and no one-second window ever held more than 20 commands
+  let maxInWindow = 0;
+  for (let i = 0, j = 0; i < log.length; i++) {
+    while (log[i]!.start - log[j]!.start >= 1000) j++;
+    maxInWindow = Math.max(maxInWindow, i - j + 1);
+  }
+  expect(maxInWindow).toBeLessThanOrEqual(20);
+}, 120_000);
+
+it("three worker processes share the account's connection cap: never a 521", async () => {
+  // Slow replies keep many commands in flight at once; the registrar allows 3 connections.
+  sim = await startSimProcess(['--sessions', '3', '--latency-ms', '40', '--rate', '5000']);
+  h = createHarness('conns');
+  for (let i = 0; i < 3; i++) children.push(spawnWorker(h.prefix, sim.url, { DOMAINFLOW_RATE_LIMIT: '0', DOMAINFLOW_CONNECTIONS: '3' }, 6));
+  const views = await h.engine.store.submitMany(Array.from({ length: 60 }, (_, i) => ({ type: 'register' as const, domain: `conn-${i}.com`, period: 1 })));
+  const final = await h.waitAllFinal(
+    views.map((v) => v.id),
+    60_000,
+  );
+  expect(final.filter((v) => v.status === 'succeeded')).toHaveLength(60);
+  const stats = await sim.stats();
+  expect(stats.byCode['521'] ?? 0).toBe(0);
+  expect(stats.commands).toBe(120);
+}, 90_000);
