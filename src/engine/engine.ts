@@ -7,6 +7,7 @@ import type { Contacts } from '../../machines/contract.ts';
 import type { Registrar } from '../registrar/client.ts';
 import { silentLogger, type Logger } from '../registrar/mask.ts';
 import { Account } from './account.ts';
+import { Batches } from './batches.ts';
 import { ConnectionLeases } from './connection-leases.ts';
 import { DomainLocks } from './domain-lock.ts';
 import { Keys } from './keys.ts';
@@ -53,6 +54,7 @@ export class Engine {
   readonly account: Account;
   readonly domains: DomainLocks;
   readonly store: OperationStore;
+  readonly batches: Batches;
   private readonly workers = new Set<RunningWorker>();
   private readonly queueConnection: Redis;
   private readonly leases = new Set<ConnectionLeases>();
@@ -75,6 +77,7 @@ export class Engine {
     });
     this.domains = new DomainLocks(this.redis, this.keys, this.queue);
     this.store = new OperationStore(this.queue, this.redis, this.keys, options.secrets, this.domains);
+    this.batches = new Batches(this.store, this.redis, this.keys, this.account, options.policy.lockPauseMs);
   }
 
   /** Connection permits for this account, shared with every other process (see ConnectionLeases). */

@@ -176,7 +176,8 @@ end
 redis.call('DEL', KEYS[1])
 return false`;
 
-export const CANCEL_QUEUED = `--[[ cancel-queued: end an operation that is waiting, delayed or paused (not one a worker holds)
+export const FAIL_QUEUED = `--[[ fail-queued: end an operation that is waiting, delayed or paused (not one a worker holds):
+a cancellation, or a batch's registration of a name the batch check found taken
 KEYS[1] the job hash
 KEYS[2] wait list, KEYS[3] paused list, KEYS[4] delayed set, KEYS[5] prioritized set
 KEYS[6] failed set
@@ -215,7 +216,7 @@ export interface EngineRedis extends Redis {
   checkpoint(job: string, lock: string, history: string, token: string, data: string, ...entries: string[]): Promise<number>;
   claimDomain(owner: string, waiting: string, id: string, jobPrefix: string, submittedAt: number): Promise<[number, string]>;
   releaseDomain(owner: string, waiting: string, id: string, jobPrefix: string): Promise<string | null>;
-  cancelQueued(job: string, wait: string, paused: string, delayed: string, prioritized: string, failed: string, events: string, id: string, reason: string): Promise<number>;
+  failQueued(job: string, wait: string, paused: string, delayed: string, prioritized: string, failed: string, events: string, id: string, reason: string): Promise<number>;
 }
 
 /** Register the scripts on a connection (EVALSHA with a fallback to EVAL). */
@@ -229,6 +230,6 @@ export function withEngineScripts(redis: Redis): EngineRedis {
   redis.defineCommand('renewLease', { numberOfKeys: 1, lua: RENEW_LEASE });
   redis.defineCommand('claimDomain', { numberOfKeys: 2, lua: CLAIM_DOMAIN });
   redis.defineCommand('releaseDomain', { numberOfKeys: 2, lua: RELEASE_DOMAIN });
-  redis.defineCommand('cancelQueued', { numberOfKeys: 7, lua: CANCEL_QUEUED });
+  redis.defineCommand('failQueued', { numberOfKeys: 7, lua: FAIL_QUEUED });
   return r;
 }

@@ -162,11 +162,12 @@ export class OperationStore {
       }
       views = views2;
     }
+    // A batch lists in its own (file) order; everything else oldest first.
+    if (!filter.batch) views.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
     return views
       .filter((v) => (filter.status ? v.status === filter.status : true))
       .filter((v) => (filter.type ? v.failure?.type === filter.type : true))
       .filter((v) => (filter.operationType ? v.type === filter.operationType : true))
-      .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1))
       .slice(offset, offset + limit);
   }
 
@@ -195,6 +196,23 @@ export class OperationStore {
     };
   }
 
+  /** Move a job that no worker holds to failed with this reason; false when a worker holds it (or it ended). */
+  private async failQueued(id: string, reason: string): Promise<boolean> {
+    const k = this.keys;
+    return (await this.redis.failQueued(k.job(id), k.bull('wait'), k.bull('paused'), k.bull('delayed'), k.bull('prioritized'), k.bull('failed'), k.bull('events'), id, reason)) === 1;
+  }
+
+  /**
+   * Record operations that end before they start (a batch check found the name taken):
+   * added delayed, so no worker takes them, then failed with the given failure.
+   */
+  async submitFailed(items: readonly { spec: SubmitSpec; failure: FailureView }[]): Promise<OperationView[]> {
+    if (items.length === 0) return [];
+    const jobs = await this.queue.addBulk(items.map(({ spec }) => ({ name: spec.type, data: this.dataFor(spec), opts: { jobId: this.idFor(spec.key), delay: 3_600_000 } })));
+    await Promise.all(jobs.map((job, i) => this.failQueued(job.id as string, JSON.stringify({ failure: { ...items[i]!.failure, scope: 'operation' } }))));
+    return Promise.all(jobs.map(async (job) => (await this.get(job.id as string, false)) as OperationView));
+  }
+
   /** Cancel an operation that has not ended. A running one stops before its next command. */
   async cancel(id: string): Promise<OperationView> {
     const job = await Job.fromId<OpData, JobResult>(this.queue, id);
@@ -204,8 +222,8 @@ export class OperationStore {
     const step = (job.data.snap as { context?: { step?: string } } | undefined)?.context?.step ?? 'queued';
     const reason = JSON.stringify({ failure: { type: 'cancelled', code: 0, description: 'Cancelled by a user', step, scope: 'operation' } });
     const k = this.keys;
-    const moved = await this.redis.cancelQueued(k.job(id), k.bull('wait'), k.bull('paused'), k.bull('delayed'), k.bull('prioritized'), k.bull('failed'), k.bull('events'), id, reason);
-    if (moved === 1) {
+    const moved = await this.failQueued(id, reason);
+    if (moved) {
       await this.domains.release(job.data.d, id);
     } else {
       await this.redis.set(k.cancel(id), '1', 'EX', 86_400);

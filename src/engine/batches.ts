@@ -1,0 +1,97 @@
+// Batches: many operations submitted at once (a bulk file, an API body),
+// followed together. A batch of registrations checks availability first
+// (CheckDomains, 32 names a command): an available name's operation skips its
+// own CheckDomain, a taken name's operation ends at once as
+// domain_not_available, without a command of its own.
+import { randomBytes } from 'node:crypto';
+import { describe } from '../codes.ts';
+import type { RegistrarClient } from '../registrar/client.ts';
+import type { Account } from './account.ts';
+import { checkAvailability } from './availability.ts';
+import type { Keys } from './keys.ts';
+import type { OperationView, OpStatus } from './operation.ts';
+import type { EngineRedis } from './scripts.ts';
+import type { OperationStore, SubmitSpec } from './store.ts';
+
+export interface BatchSummary {
+  readonly batch: string;
+  readonly createdAt: string;
+  readonly total: number;
+  readonly counts: Record<OpStatus, number>;
+  /** every operation has ended */
+  readonly done: boolean;
+  readonly source?: string;
+}
+
+export interface SubmittedBatch {
+  readonly batch: string;
+  readonly operations: OperationView[];
+  /** registrar commands the availability check cost */
+  readonly checkCommands: number;
+}
+
+const FINAL: readonly OpStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+export class Batches {
+  constructor(
+    private readonly store: OperationStore,
+    private readonly redis: EngineRedis,
+    private readonly keys: Keys,
+    private readonly account: Account,
+    private readonly lockPauseMs: number,
+  ) {}
+
+  async submit(specs: readonly SubmitSpec[], options: { registrar?: RegistrarClient; source?: string } = {}): Promise<SubmittedBatch> {
+    const batch = `b_${randomBytes(8).toString('base64url')}`;
+    const tagged = specs.map((s) => ({ ...s, batch }));
+    const registerNames = [...new Set(tagged.filter((s) => s.type === 'register' && !s.checked).map((s) => s.domain))];
+    const availability = options.registrar && registerNames.length > 0 ? await checkAvailability(this.account, options.registrar, registerNames, { lockPauseMs: this.lockPauseMs }) : new Map();
+    const toRun: SubmitSpec[] = [];
+    const toFail: { spec: SubmitSpec; failure: { type: string; code: number; description: string; step: string } }[] = [];
+    const order: { run: boolean; index: number }[] = [];
+    for (const spec of tagged) {
+      const check = spec.type === 'register' ? availability.get(spec.domain) : undefined;
+      if (check && !check.available) {
+        order.push({ run: false, index: toFail.length });
+        toFail.push({ spec, failure: { type: 'domain_not_available', code: check.code, description: check.description || describe(211), step: 'checkDomain' } });
+      } else {
+        order.push({ run: true, index: toRun.length });
+        toRun.push(check?.available ? { ...spec, checked: true } : spec);
+      }
+    }
+    const now = Date.now();
+    await this.redis
+      .multi()
+      .hset(this.keys.batch(batch), { createdAt: String(now), total: String(specs.length), ...(options.source ? { source: options.source } : {}) })
+      .zadd(this.keys.batches, now, batch)
+      .exec();
+    const [ran, failed] = await Promise.all([this.store.submitMany(toRun), this.store.submitFailed(toFail)]);
+    const operations = order.map((o) => (o.run ? ran[o.index]! : failed[o.index]!));
+    if (operations.length) await this.redis.rpush(this.keys.batchMembers(batch), ...operations.map((op) => op.id));
+    return { batch, operations, checkCommands: Math.ceil(registerNames.length / 32) };
+  }
+
+  async progress(batch: string): Promise<BatchSummary | undefined> {
+    const meta = await this.redis.hgetall(this.keys.batch(batch));
+    if (!meta.createdAt) return undefined;
+    const ops = await this.store.list({ batch, limit: Number.MAX_SAFE_INTEGER });
+    const counts: Record<OpStatus, number> = { queued: 0, running: 0, waiting: 0, succeeded: 0, failed: 0, cancelled: 0 };
+    for (const op of ops) counts[op.status]++;
+    const total = Number(meta.total);
+    return {
+      batch,
+      createdAt: new Date(Number(meta.createdAt)).toISOString(),
+      total,
+      counts,
+      done: FINAL.reduce((n, s) => n + counts[s], 0) >= total,
+      ...(meta.source ? { source: meta.source } : {}),
+    };
+  }
+
+  /** The most recent batches first. */
+  async list(limit = 50): Promise<BatchSummary[]> {
+    const ids = await this.redis.zrevrange(this.keys.batches, 0, limit - 1);
+    const summaries = await Promise.all(ids.map((id) => this.progress(id)));
+    return summaries.filter((s): s is BatchSummary => s !== undefined);
+  }
+}

@@ -1,0 +1,50 @@
+// A batch of registrations checks availability 32 names a command, so it costs
+// about one registrar command per domain; taken names fail without a command of their own.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createHarness, type Harness } from '../helpers/engine-harness.ts';
+import { startSimProcess, type SimProcess } from '../helpers/sim-process.ts';
+
+let sim: SimProcess;
+let h: Harness;
+const taken = Array.from({ length: 5 }, (_, i) => `batch-taken-${i}.com`);
+
+beforeAll(async () => {
+  sim = await startSimProcess(['--rate', '5000', '--taken', taken.join(',')]);
+  h = createHarness('batches');
+});
+
+afterAll(async () => {
+  await h?.close();
+  await sim?.stop();
+});
+
+it('checks availability in CheckDomains of 32 and spends one command per available name', async () => {
+  const worker = h.engine.startWorker({ registrar: h.client(sim.url), concurrency: 8 });
+  const free = Array.from({ length: 45 }, (_, i) => `batch-free-${i}.com`);
+  const specs = [...free, ...taken].map((domain) => ({ type: 'register' as const, domain, period: 1 }));
+  const submitted = await h.engine.batches.submit(specs, { registrar: h.client(sim.url), source: 'test' });
+  expect(submitted.operations.map((o) => o.domain)).toEqual(specs.map((s) => s.domain));
+  expect(submitted.checkCommands).toBe(2);
+  const final = await h.waitAllFinal(
+    submitted.operations.map((o) => o.id),
+    30_000,
+  );
+  expect(final.filter((v) => v.status === 'succeeded').map((v) => v.domain)).toEqual(free);
+  expect(final.filter((v) => v.status === 'failed').map((v) => [v.domain, v.failure?.type, v.failure?.code])).toEqual(taken.map((d) => [d, 'domain_not_available', 211]));
+  const stats = await sim.stats();
+  expect(stats.commands).toBe(2 + free.length);
+  const progress = await h.engine.batches.progress(submitted.batch);
+  expect(progress).toMatchObject({ batch: submitted.batch, total: 50, done: true, source: 'test', counts: { succeeded: 45, failed: 5, queued: 0 } });
+  expect((await h.engine.batches.list()).map((b) => b.batch)).toContain(submitted.batch);
+  expect((await h.engine.store.list({ batch: submitted.batch, status: 'failed' })).map((v) => v.domain)).toEqual(taken);
+  // redrive by batch: the taken ones fail again, at their own CheckDomain this time
+  const redriven = await h.engine.store.retryMany({ batch: submitted.batch });
+  expect(redriven).toHaveLength(5);
+  const again = await h.waitAllFinal(
+    redriven.map((o) => o.id),
+    20_000,
+  );
+  expect(again.every((v) => v.failure?.type === 'domain_not_available')).toBe(true);
+  expect((await sim.stats()).commands).toBe(2 + free.length + 5);
+  await worker.close();
+});
