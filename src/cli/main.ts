@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerCodesCommand } from './commands/codes.ts';
 import { registerMachinesCommand } from './commands/machines.ts';
+import { registerServeCommand } from './commands/serve.ts';
 import { registerSimCommand } from './commands/sim.ts';
 import { registerManageCommands } from './commands/manage.ts';
 import { registerStartCommand } from './commands/start.ts';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerStartCommand(program);
   registerSimCommand(program);
   registerWorkerCommand(program);
+  registerServeCommand(program);
   registerSubmitCommands(program);
   registerManageCommands(program);
   return program;

@@ -104,6 +104,11 @@ export class Keys {
     return `${this.base}:batches`;
   }
 
+  /** Counters the workers flush about once a second (src/metrics/), read by the API at scrape time (hash). */
+  get metrics(): string {
+    return `${this.base}:acct:${this.account}:metrics`;
+  }
+
   /** Set when an operation is asked to stop; the runner checks it between steps. */
   cancel(id: string): string {
     return `${this.base}:cancel:${id}`;

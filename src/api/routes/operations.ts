@@ -1,0 +1,154 @@
+// /v1/operations: submit one, read one (with its command history), list,
+// retry one from the step that failed, cancel one.
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import type { OpStatus } from '../../engine/operation.ts';
+import { MAX_NAMESERVERS, OPERATION_TYPES, parseSubmission, type Submission } from '../../operations/input.ts';
+import { ApiError } from '../api-error.ts';
+import type { RouteDeps } from '../app.ts';
+import { checkedBy, fromZod, idSchema, wholeNumber, type JsonSchema } from '../request-schema.ts';
+import { errorSchema, OP_STATUSES, ref } from '../response-schemas.ts';
+
+const handle = { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$' };
+
+/** The body's documentation; parseSubmission is its validator (the same as the CLI's and bulk files'). */
+const submissionBody: JsonSchema = checkedBy(
+  {
+    type: 'object',
+    required: ['type', 'domain'],
+    additionalProperties: false,
+    properties: {
+      type: { type: 'string', enum: [...OPERATION_TYPES] },
+      domain: { type: 'string', description: 'the domain; internationalised names are stored as punycode', example: 'example.com' },
+      period: { type: 'integer', minimum: 1, maximum: 10, description: 'years (register, renew, transfer); default 1; not for delete' },
+      auth: { type: 'string', description: 'transfer only, and required for it: the auth code; stored encrypted, never returned or logged', writeOnly: true },
+      ns: { type: 'array', items: { type: 'string' }, maxItems: MAX_NAMESERVERS, description: 'register only: name servers (default: the account default)' },
+      key: { type: 'string', minLength: 1, maxLength: 200, description: 'idempotency key: the same key always names the same operation (answered 200 with it)' },
+      contacts: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'register only: contact handles; missing ones come from the account default',
+        properties: { owner: handle, admin: handle, tech: handle, billing: handle },
+      },
+    },
+  },
+  (data) => {
+    if (data === null || data === undefined) return { ok: false, error: 'body: must be a JSON object such as {"type":"register","domain":"example.com"}', field: 'body' };
+    const parsed = parseSubmission(data);
+    if (!parsed.ok && parsed.field === 'submission') return { ok: false, error: parsed.error.replace(/^submission:/, 'body:'), field: 'body' };
+    return parsed;
+  },
+);
+
+const idParams = fromZod(z.strictObject({ id: idSchema('an operation') }), 'params');
+
+const listQuery = fromZod(
+  z.strictObject({
+    status: z.enum(OP_STATUSES, { error: `must be one of ${OP_STATUSES.join(', ')}` }).optional(),
+    type: z
+      .string()
+      .regex(/^[a-z0-9_]{1,64}$/, 'must be a failure type such as domain_not_available (GET /v1/failures lists them)')
+      .optional()
+      .describe('failure type'),
+    batch: idSchema('a batch').optional(),
+    operationType: z.enum(OPERATION_TYPES as [string, ...string[]], { error: `must be one of ${OPERATION_TYPES.join(', ')}` }).optional(),
+    offset: wholeNumber(0, 10_000_000).default(0),
+    limit: wholeNumber(1, 1000).default(100),
+  }),
+  'querystring',
+);
+
+interface ListQuery {
+  status?: OpStatus;
+  type?: string;
+  batch?: string;
+  operationType?: Submission['type'];
+  offset: number;
+  limit: number;
+}
+
+const errors = { 400: errorSchema, 404: errorSchema, 409: errorSchema };
+
+export const operationRoutes: FastifyPluginAsync<RouteDeps> = async (app, { runtime }) => {
+  const { store } = runtime.engine;
+
+  app.post(
+    '/v1/operations',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Submit an operation',
+        description: '202 with the new operation; 200 with the existing one when its idempotency key was submitted before. Nothing is queued for an invalid body (400).',
+        body: submissionBody,
+        response: { 202: ref('Operation'), 200: ref('Operation'), 400: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const { operation, created } = await store.submit(request.body as Submission);
+      return reply.code(created ? 202 : 200).send(operation);
+    },
+  );
+
+  app.get(
+    '/v1/operations/:id',
+    { schema: { tags: ['operations'], summary: 'An operation with its command history', params: idParams, response: { 200: ref('OperationWithHistory'), ...errors } } },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      const op = await store.get(id, true);
+      if (!op) throw new ApiError(404, `no operation ${id}`, 'id');
+      return op;
+    },
+  );
+
+  app.get(
+    '/v1/operations',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'List operations (a JSON array, as `domainflow list --json`)',
+        description: 'Oldest first; a batch in its own order. `type` filters by failure type, `operationType` by register/renew/transfer/delete. Page with offset and limit (default 100, at most 1000).',
+        querystring: listQuery,
+        response: { 200: { type: 'array', items: ref('Operation') }, 400: errorSchema },
+      },
+    },
+    async (request) => {
+      const q = request.query as ListQuery;
+      return store.list({
+        ...(q.status ? { status: q.status } : {}),
+        ...(q.type ? { type: q.type } : {}),
+        ...(q.batch ? { batch: q.batch } : {}),
+        ...(q.operationType ? { operationType: q.operationType } : {}),
+        offset: q.offset,
+        limit: q.limit,
+      });
+    },
+  );
+
+  app.post(
+    '/v1/operations/:id/retry',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Redrive a failed or cancelled operation from the step that failed',
+        description: '409 when it has not failed.',
+        params: idParams,
+        response: { 202: ref('Operation'), ...errors },
+      },
+    },
+    async (request, reply) => reply.code(202).send(await store.retry((request.params as { id: string }).id)),
+  );
+
+  app.post(
+    '/v1/operations/:id/cancel',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Cancel an operation that has not ended',
+        description: 'A queued or waiting one ends as cancelled at once; a running one stops before its next command (its status still says running). 409 when it has already ended.',
+        params: idParams,
+        response: { 200: ref('Operation'), ...errors },
+      },
+    },
+    async (request) => store.cancel((request.params as { id: string }).id),
+  );
+};

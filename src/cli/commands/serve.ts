@@ -1,0 +1,55 @@
+// `domainflow serve`: the HTTP API and dashboard until SIGINT or SIGTERM.
+import type { Command } from 'commander';
+import { InsecureHostError, startServer } from '../../api/server.ts';
+import { ConfigError } from '../../engine/config.ts';
+import { createRuntime } from '../../engine/runtime.ts';
+import { SecretKeyError } from '../../engine/secret-box.ts';
+import { createLogger } from '../../logger.ts';
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('run the HTTP API and dashboard (bearer token from DOMAINFLOW_API_TOKEN; without one, loopback only)')
+    .option('--port <port>', 'port to listen on (0 = any free port)', '3000')
+    .option('--host <host>', 'address to listen on (anything but loopback needs DOMAINFLOW_API_TOKEN)', '127.0.0.1')
+    .action(async (flags: { port: string; host: string }) => {
+      const port = Number(flags.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        console.error('domainflow serve: --port must be a whole number from 0 to 65535');
+        process.exitCode = 2;
+        return;
+      }
+      const logger = createLogger('api');
+      let runtime;
+      try {
+        runtime = createRuntime(process.env, logger);
+      } catch (err) {
+        if (!(err instanceof ConfigError || err instanceof SecretKeyError)) throw err;
+        console.error(`domainflow serve: ${err.message}`);
+        process.exitCode = 2;
+        return;
+      }
+      let server;
+      try {
+        server = await startServer({ runtime, port, host: flags.host, logger, ...(runtime.config.apiToken ? { token: runtime.config.apiToken } : {}) });
+      } catch (err) {
+        await runtime.close().catch(() => undefined);
+        console.error(`domainflow serve: ${err instanceof Error ? err.message : String(err)}`);
+        process.exitCode = err instanceof InsecureHostError ? 2 : 1;
+        return;
+      }
+      console.log(`domainflow serve: API and dashboard at ${server.url}/ (OpenAPI document at ${server.url}/docs)`);
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          logger.info({ signal }, 'API stopping');
+          void server
+            .close()
+            .then(() => runtime.close())
+            .catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'API did not stop cleanly'))
+            .finally(resolve);
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+    });
+}
