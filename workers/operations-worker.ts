@@ -4,6 +4,7 @@
 import { pathToFileURL } from 'node:url';
 import { createLogger } from '../src/logger.ts';
 import { createRuntime } from '../src/engine/runtime.ts';
+import { workerMetricsHooks } from '../src/metrics/worker-hooks.ts';
 
 export interface WorkerProcessOptions {
   readonly concurrency?: number;
@@ -13,7 +14,9 @@ export async function runWorker(options: WorkerProcessOptions = {}): Promise<voi
   const logger = createLogger('worker');
   const runtime = createRuntime(process.env, logger);
   const concurrency = options.concurrency ?? 4;
-  const worker = runtime.engine.startWorker({ registrar: runtime.registrar(), concurrency });
+  // Counters for /metrics, flushed to Redis about once a second (src/metrics/).
+  const metrics = workerMetricsHooks(runtime.engine, { logger });
+  const worker = runtime.engine.startWorker({ registrar: runtime.registrar(), concurrency, onCommand: metrics.onCommand, onFinal: metrics.onFinal });
   logger.info({ account: runtime.config.login, queue: runtime.engine.keys.queue, concurrency, rateLimit: runtime.config.rateLimit }, 'worker started');
   let stopping = false;
   await new Promise<void>((resolve) => {
@@ -23,6 +26,7 @@ export async function runWorker(options: WorkerProcessOptions = {}): Promise<voi
       logger.info({ signal }, 'worker stopping: finishing or handing back in-flight steps');
       void worker
         .close()
+        .then(() => metrics.close())
         .then(() => runtime.close())
         .then(resolve, (err: unknown) => {
           logger.error({ err: err instanceof Error ? err.message : String(err) }, 'worker did not stop cleanly');

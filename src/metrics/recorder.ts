@@ -1,8 +1,9 @@
 // Counters kept in memory and added to the Redis hash about once a second, in
 // one MULTI (HINCRBY a field): the per-command cost is a Map update, never a
-// Redis round trip. A flush that fails puts its counts back for the next one;
+// Redis round trip. What a flush could not add goes back for the next one;
 // the pending map holds one entry per series, so it stays small while Redis
-// is away.
+// is away. (A reply lost after Redis ran the MULTI can count a flush twice:
+// metrics, not bookkeeping.)
 import type { Redis } from 'ioredis';
 import { silentLogger, type Logger } from '../registrar/mask.ts';
 
@@ -40,16 +41,21 @@ export class MetricsRecorder {
     if (this.pending.size === 0) return Promise.resolve();
     const batch = this.pending;
     this.pending = new Map();
+    const entries = [...batch];
     const multi = this.redis.multi();
-    for (const [name, n] of batch) multi.hincrby(this.key, name, n);
+    for (const [name, n] of entries) multi.hincrby(this.key, name, n);
     this.flushing = multi
       .exec()
       .then((results) => {
-        if (results === null || results.some(([err]) => err)) throw new Error('MULTI failed');
+        if (results === null) throw new Error('MULTI aborted');
+        // Redis runs the rest of a MULTI when one command fails: put back only what failed.
+        const failed = entries.filter((_, i) => results[i]?.[0]);
+        for (const [name, n] of failed) this.add(name, n);
+        if (failed.length) this.logger.warn({ err: String(results.find(([err]) => err)?.[0]), fields: failed.length }, 'metrics flush partly failed; retrying');
       })
       .catch((err: unknown) => {
-        // A MULTI is all or nothing: put the counts back for the next flush.
-        for (const [name, n] of batch) this.add(name, n);
+        // Not run (aborted, or no connection): put the counts back for the next flush.
+        for (const [name, n] of entries) this.add(name, n);
         this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'metrics flush failed; retrying');
       })
       .finally(() => {

@@ -17,15 +17,20 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function createApiHarness(name: string, options: { registrarUrl: string; token?: string; logger?: Logger }): Promise<ApiHarness> {
-  const h = createHarness(name);
+/** A Runtime over the harness's engine (no rate limit, fast backoff), as createRuntime would give. */
+export function harnessRuntime(h: Harness, registrarUrl: string): Runtime {
   let client: RegistrarClient | undefined;
-  const runtime: Runtime = {
-    config: { ...loadConfig({ REDIS_URL, DOMAINFLOW_PREFIX: h.prefix, DOMAINFLOW_REGISTRAR_URL: options.registrarUrl }), rateLimit: 0 },
+  return {
+    config: { ...loadConfig({ REDIS_URL, DOMAINFLOW_PREFIX: h.prefix, DOMAINFLOW_REGISTRAR_URL: registrarUrl }), rateLimit: 0 },
     engine: h.engine,
-    registrar: () => (client ??= h.client(options.registrarUrl)),
+    registrar: () => (client ??= h.client(registrarUrl)),
     close: () => h.close(),
   };
+}
+
+export async function createApiHarness(name: string, options: { registrarUrl: string; token?: string; logger?: Logger }): Promise<ApiHarness> {
+  const h = createHarness(name);
+  const runtime = harnessRuntime(h, options.registrarUrl);
   const app = await buildApp({ runtime, logger: options.logger ?? silentLogger, ...(options.token ? { token: options.token } : {}) });
   return {
     h,

@@ -28,9 +28,9 @@ export function dashboardDir(): string {
 
 async function loadPage(): Promise<string> {
   const dir = dashboardDir();
-  const [html, css, js] = await Promise.all(['index.html', 'dashboard.css', 'dashboard.js'].map((f) => readFile(`${dir}${f}`, 'utf8')));
+  const [html, css, dom, main] = await Promise.all(['index.html', 'dashboard.css', 'dom.js', 'dashboard.js'].map((f) => readFile(`${dir}${f}`, 'utf8')));
   // Functions as replacements: the script's own `$` must not be read as a pattern.
-  return html!.replace('/*STYLE*/', () => css!).replace('/*SCRIPT*/', () => js!);
+  return html!.replace('/*STYLE*/', () => css!).replace('/*SCRIPT*/', () => `${dom}\n${main}`);
 }
 
 const query = fromZod(z.strictObject({ token: z.string().max(1000, 'is too long').optional() }), 'querystring');
