@@ -3,6 +3,7 @@
 // the engine for the account, and the registrar client.
 import { policyFromEnv } from '../../machines/backoff.ts';
 import type { Contacts } from '../../machines/contract.ts';
+import { withRunningSystem } from '../launcher/runtime-file.ts';
 import { RegistrarClient } from '../registrar/client.ts';
 import type { Logger } from '../registrar/mask.ts';
 import { SIM_DEFAULTS } from '../sandbox/defaults.ts';
@@ -29,7 +30,8 @@ export function defaultContacts(config: EngineConfig): Contacts {
 }
 
 export function createRuntime(env: NodeJS.ProcessEnv, logger: Logger, overrides: Partial<Pick<EngineConfig, 'registrarUrl'>> = {}): Runtime {
-  const config = { ...loadConfig(env), ...overrides };
+  // With REDIS_URL unset, a running `domainflow start` of this data folder (its runtime.json) says where things are.
+  const config = { ...loadConfig(withRunningSystem(env)), ...overrides };
   const policy = policyFromEnv(env);
   const secrets = loadSecretBox(config.secretKey, config.dataDir, (msg) => logger.warn({}, msg));
   const engine = new Engine({
