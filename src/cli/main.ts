@@ -1,5 +1,6 @@
 // The `domainflow` command.
 import { Command } from 'commander';
+import { registerBulkCommand } from './commands/bulk.ts';
 import { registerCodesCommand } from './commands/codes.ts';
 import { registerMachinesCommand } from './commands/machines.ts';
 import { registerServeCommand } from './commands/serve.ts';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerServeCommand(program);
   registerSubmitCommands(program);
+  registerBulkCommand(program);
   registerManageCommands(program);
   return program;
 }
