@@ -26,7 +26,8 @@
   function renderAccount(account) {
     const breaker = account.breaker;
     const lockSeconds = Math.ceil(account.lockPauseMs / 1000);
-    fill($('account-summary'), 
+    fill(
+      $('account-summary'),
       h('span', { class: 'badge code', text: `account ${account.account}` }),
       breaker ? h('span', { class: 'badge bad', text: 'paused' }) : h('span', { class: 'badge ok', text: 'dispatching' }),
       lockSeconds > 0 ? h('span', { class: 'badge warn', text: `422 lock: ${lockSeconds}s` }) : null,
@@ -42,7 +43,8 @@
     const toggle = breaker
       ? h('button', { class: 'button', id: 'resume', text: 'Resume', onclick: () => act('Resume', resume) })
       : h('button', { class: 'button subtle', id: 'pause', text: 'Pause', onclick: () => act('Pause', pause) });
-    fill($('account'), 
+    fill(
+      $('account'),
       h(
         'div',
         { class: 'account-row' },
@@ -111,7 +113,8 @@
         h('td', { class: 'muted small', text: ago(op.updatedAt) }),
       ),
     );
-    fill($('operations'), 
+    fill(
+      $('operations'),
       h('table', {}, h('thead', {}, h('tr', {}, ...['Domain', 'Type', 'Status', 'State', 'Outcome', 'Updated'].map((t) => h('th', { text: t })))), h('tbody', {}, rows)),
     );
   }
@@ -123,7 +126,8 @@
     const seen = failures.filter((f) => f.failed > 0);
     fillSelect($('filter-type'), seen.map((f) => [f.type, `${f.type} (${f.failed})`]), state.filter.type);
     if (seen.length === 0) return fill($('failures'), h('p', { class: 'empty', text: 'No failed operations.' }));
-    fill($('failures'), 
+    fill(
+      $('failures'),
       ...seen.map((f) =>
         h(
           'div',
@@ -167,6 +171,23 @@
     return path;
   }
 
+  function historyTable(history) {
+    const head = ['Time', 'Command', 'Code', 'Description', 'ms', 'Try'].map((t) => h('th', { class: t === 'ms' || t === 'Try' ? 'num' : '', text: t }));
+    const rows = history.map((e) =>
+      h(
+        'tr',
+        {},
+        h('td', { class: 'muted nowrap', text: time(e.at) }),
+        h('td', { title: `step ${e.step}` }, e.command),
+        h('td', {}, h('span', { class: `badge ${e.code < 300 ? 'ok' : e.code < 500 ? 'warn' : 'bad'}`, text: e.code })),
+        h('td', { class: 'desc truncate', title: e.uncertain ? `${e.description} (${e.uncertain})` : e.description, text: e.description }),
+        h('td', { class: 'num', text: e.ms }),
+        h('td', { class: 'num', text: e.attempt }),
+      ),
+    );
+    return h('div', { class: 'scroll-x' }, h('table', { class: 'history' }, h('thead', {}, h('tr', {}, head)), h('tbody', {}, rows)));
+  }
+
   function renderDetail(op) {
     const machine = state.machines.get(op.type);
     const path = pathOf(op, machine);
@@ -192,36 +213,15 @@
       chips.push(h('span', { class: `state ${cls}`, title: machine && machine.commands[p.name] ? machine.commands[p.name] : p.name }, p.name, p.code !== undefined ? h('span', { class: 'code', text: p.code }) : null));
     });
     const history = op.history || [];
-    fill($('detail'), 
+    fill(
+      $('detail'),
       h('div', { class: 'card-head' }, h('h2', { class: 'mono', text: op.domain }), badge(op.status)),
       h('dl', { class: 'facts' }, ...facts.flatMap(([k, v]) => [h('dt', { text: k }), h('dd', {}, v)])),
       h('div', { class: 'section-title', text: 'Path through the machine' }),
       h('div', { class: 'path', id: 'op-path' }, chips),
       machine ? h('div', { class: 'states' }, machine.states.map((s) => h('span', { class: visited.has(s) ? 'visited' : '', text: s }))) : null,
       h('div', { class: 'section-title', text: `Commands (${history.length})` }),
-      history.length === 0
-        ? h('p', { class: 'empty', text: 'No registrar command yet.' })
-        : h(
-            'table',
-            { class: 'history' },
-            h('thead', {}, h('tr', {}, ...['Time', 'Command', 'Code', 'Description', 'ms', 'Try'].map((t) => h('th', { class: t === 'ms' || t === 'Try' ? 'num' : '', text: t })))),
-            h(
-              'tbody',
-              {},
-              history.map((e) =>
-                h(
-                  'tr',
-                  {},
-                  h('td', { class: 'muted nowrap', text: time(e.at) }),
-                  h('td', { title: `step ${e.step}` }, e.command),
-                  h('td', {}, h('span', { class: `badge ${e.code < 300 ? 'ok' : e.code < 500 ? 'warn' : 'bad'}`, text: e.code })),
-                  h('td', { class: 'desc truncate', title: e.uncertain ? `${e.description} (${e.uncertain})` : e.description, text: e.description }),
-                  h('td', { class: 'num', text: e.ms }),
-                  h('td', { class: 'num', text: e.attempt }),
-                ),
-              ),
-            ),
-          ),
+      history.length === 0 ? h('p', { class: 'empty', text: 'No registrar command yet.' }) : historyTable(history),
     );
     const retry = async () => {
       await api(`/v1/operations/${encodeURIComponent(op.id)}/retry`, { method: 'POST' });
@@ -231,7 +231,8 @@
       const after = await api(`/v1/operations/${encodeURIComponent(op.id)}/cancel`, { method: 'POST' });
       return after.status === 'cancelled' ? `Cancelled ${op.domain}` : `${op.domain} is running: it stops before its next command`;
     };
-    fill($('detail-actions'), 
+    fill(
+      $('detail-actions'),
       op.status === 'failed' || op.status === 'cancelled' ? h('button', { class: 'button small', text: 'Retry', onclick: () => act('Retry', retry) }) : null,
       !FINAL.has(op.status) ? h('button', { class: 'button danger small', text: 'Cancel', onclick: () => act('Cancel', cancel) }) : null,
     );
