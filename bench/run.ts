@@ -2,6 +2,7 @@
 // another (they must not compete for the two cores), prints a summary, and with
 // --json prints as its last line one JSON object merging every figure.
 // To add a benchmark, add an entry to BENCHMARKS.
+import { benchEngine } from './engine.ts';
 import { benchSim } from './sim.ts';
 
 type Figures = Record<string, number>;
@@ -14,6 +15,7 @@ interface Benchmark {
 
 const BENCHMARKS: readonly Benchmark[] = [
   { name: 'sim', description: 'simulated registrar, keep-alive HTTP, CheckDomain/StatusDomain', run: benchSim },
+  { name: 'engine', description: 'engine vs plain BullMQ (in-process instant registrar), Redis memory per queued operation', run: benchEngine },
 ];
 
 async function main(): Promise<void> {

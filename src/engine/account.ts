@@ -97,6 +97,11 @@ export class Account {
     }
   }
 
+  /** True when commands are counted (a rate limit is set): every command takes a slot. */
+  get limited(): boolean {
+    return this.max > 0;
+  }
+
   /** The command of `slot` has its reply, or was given up on: it counts from now. */
   async settle(slot: string): Promise<void> {
     if (this.max === 0) return;

@@ -76,7 +76,7 @@ const schema = z.object({
   DOMAINFLOW_API_TOKEN: z.string().optional(),
   DOMAINFLOW_SECRET_KEY: z.string().optional(),
   DOMAINFLOW_STALL_MS: intMs('DOMAINFLOW_STALL_MS', 30_000, 100),
-  DOMAINFLOW_RATE_MARGIN_MS: intMs('DOMAINFLOW_RATE_MARGIN_MS', 25, 0),
+  DOMAINFLOW_RATE_MARGIN_MS: intMs('DOMAINFLOW_RATE_MARGIN_MS', 10, 0),
   DOMAINFLOW_DATA_DIR: z.string().optional(),
   DOMAINFLOW_DEFAULT_NS: list,
   DOMAINFLOW_DEFAULT_CONTACT: z.string().optional(),

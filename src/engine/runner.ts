@@ -3,6 +3,11 @@
 // registrar state, so a worker killed at any instant is resumed elsewhere
 // without repeating an effect. Delays are BullMQ delayed jobs: no worker sleeps
 // through a 4xx backoff or a transfer poll.
+//
+// Redis round trips are the cost of a run, so each step does as few as it can:
+// begin (own the domain, pass the gate), one checkpoint before each
+// state-changing command, finish (history, hand the domain on); with a rate
+// limit, a slot per command too.
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { createActor, type AnyActorRef, type Snapshot } from 'xstate';
 import type { BackoffPolicy } from '../../machines/backoff.ts';
@@ -13,9 +18,9 @@ import { ABUSE_LOCK_CODE, ACCOUNT_LEVEL_CODES } from '../codes.ts';
 import type { Registrar } from '../registrar/client.ts';
 import type { Logger } from '../registrar/mask.ts';
 import type { Outcome } from '../registrar/outcome.ts';
-import { flattenCommand, maskCommand } from '../registrar/request.ts';
 import type { Account } from './account.ts';
 import { PARK_MS, type DomainLocks } from './domain-lock.ts';
+import { historyEntry } from './history.ts';
 import type { Keys } from './keys.ts';
 import type { HistoryEntry, OpData } from './operation.ts';
 import type { EngineRedis } from './scripts.ts';
@@ -45,21 +50,6 @@ class LostJobError extends Error {
   override name = 'LostJobError';
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (ms <= 0) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /** A job that would wait longer than this for the account's rate goes back to the queue instead. */
 const BUSY_HAND_BACK_MS = 15_000;
 
@@ -70,15 +60,29 @@ const UNCERTAIN_WORKER_LOST: StepReply = {
   description: 'Outcome unknown: the worker stopped after the command may have been sent',
 };
 
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (ms <= 0) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 export class OperationRunner {
   constructor(private readonly deps: RunnerDeps) {}
 
   /** The BullMQ processor. */
   async process(job: Job<OpData, JobResult>, token: string | undefined): Promise<JobResult> {
     if (!token) throw new Error('a job without a lock token cannot be run safely');
-    const run = new Run(this.deps, job, token);
     try {
-      return await run.execute();
+      return await new Run(this.deps, job, token).execute();
     } catch (err) {
       if (err instanceof DelayedError || err instanceof UnrecoverableError) throw err;
       if (err instanceof LostJobError) throw new DelayedError('job lost to another worker');
@@ -109,16 +113,32 @@ class Run {
   }
 
   async execute(): Promise<JobResult> {
-    const { domains } = this.deps;
-    if (!(await domains.claim(this.data.d, this.id, this.job.timestamp))) {
-      // Another operation owns the domain: wait for it to hand the domain over.
-      await this.job.moveToDelayed(Date.now() + PARK_MS, this.token);
-      throw new DelayedError('waiting for the domain');
-    }
+    const k = this.deps.keys;
+    const begun = this.deps.redis.beginRun(
+      k.domainLock(this.data.d),
+      k.domainQueue(this.data.d),
+      k.jobLock(this.id),
+      k.cancel(this.id),
+      k.breaker,
+      k.lockPause,
+      this.id,
+      this.deps.domains.jobPrefix,
+      this.job.timestamp,
+      this.token,
+    );
+    // Restoring the machine is CPU work: do it while Redis answers.
     this.restore();
+    const [status, ms, wake] = await begun;
+    await this.deps.domains.wake(wake);
+    if (status === 4) throw new LostJobError();
+    // Another operation owns the domain: wait to be handed it (or for the safety delay).
+    if (status === 6) return this.delay(Date.now() + PARK_MS);
+    if (status === 5) return this.cancelled();
+    if (status === 2) return this.parkForBreaker();
+    if (status === 1) return this.handBack(Date.now() + ms);
     if (this.data.fl) {
       // The last run checkpointed before a state-changing command and never recorded its reply.
-      this.history.push(this.entry(this.data.fl.command, this.data.fl.step, UNCERTAIN_WORKER_LOST, 0, {}));
+      this.history.push(JSON.stringify(historyEntry(this.data.fl.command, this.data.fl.step, UNCERTAIN_WORKER_LOST, 0, {}, this.attempt(this.data.fl.step))));
       delete this.data.fl;
       this.actor.send({ type: 'REPLY', reply: UNCERTAIN_WORKER_LOST, now: Date.now(), random: Math.random() });
     }
@@ -138,12 +158,10 @@ class Run {
 
   private restore(): void {
     const machine = machineFor(this.data.t);
-    if (this.data.snap) {
-      // A persisted snapshot carries its context: no input is needed (the type insists on one).
-      this.actor = createActor(machine, { snapshot: this.data.snap as Snapshot<unknown> } as never);
-    } else {
-      this.actor = createActor(machine, { input: this.input() });
-    }
+    // A persisted snapshot carries its context: no input is needed (the type insists on one).
+    this.actor = this.data.snap
+      ? createActor(machine, { snapshot: this.data.snap as Snapshot<unknown> } as never)
+      : createActor(machine, { input: this.input() });
     this.actor.start();
   }
 
@@ -159,7 +177,7 @@ class Run {
           nameservers: d.ns ?? [...(this.deps.defaults.nameservers ?? [])],
           ...this.contacts(),
           ...(d.k ? { checked: true } : {}),
-        } as OperationInput;
+        };
       case 'renew':
         return { ...base, type: 'renew', ...(d.p ? { period: d.p } : {}), ...(d.x ? { expiration: d.x } : {}) };
       case 'transfer':
@@ -171,110 +189,143 @@ class Run {
 
   /** The operation's contact handles over the account's defaults; none when neither gives all four. */
   private contacts(): { contacts?: Contacts } {
-    const merged = { ...this.deps.defaults.contacts, ...this.data.c };
-    const { owner, admin, tech, billing } = merged;
+    const { owner, admin, tech, billing } = { ...this.deps.defaults.contacts, ...this.data.c };
     return owner && admin && tech && billing ? { contacts: { owner, admin, tech, billing } } : {};
+  }
+
+  private attempt(step: string): number {
+    const snapshot = this.actor.getSnapshot() as { context?: { attempts?: Record<string, number> } };
+    return (snapshot.context?.attempts?.[step] ?? 0) + 1;
+  }
+
+  /** Wait for the account's rate (when it has one); false when the run was handed back or cancelled. */
+  private async takeSlot(): Promise<string | undefined | false> {
+    const { account } = this.deps;
+    if (!account.limited) return undefined;
+    const handBackAfter = Date.now() + BUSY_HAND_BACK_MS;
+    for (;;) {
+      const slot = await account.reserve(this.id, this.token);
+      if (slot.kind === 'go') return slot.slot;
+      if (slot.kind === 'lost') throw new LostJobError();
+      if (slot.kind === 'cancelled') return this.cancelled();
+      if (slot.kind === 'locked') return this.handBack(Date.now() + slot.ms);
+      if (slot.kind === 'breaker') return this.parkForBreaker();
+      // The rate is used up for now: wait for the next free slot, but do not hold a worker for long.
+      if (Date.now() + slot.ms > handBackAfter) return this.handBack(Date.now() + slot.ms);
+      if (!(await sleep(slot.ms + Math.random() * 3, this.deps.shutdown))) return this.handBack(Date.now() + 1_000);
+    }
   }
 
   private async command(action: Extract<NextAction, { kind: 'command' }>): Promise<void> {
     const { account, registrar } = this.deps;
-    const handBackAfter = Date.now() + BUSY_HAND_BACK_MS;
-    let taken: string;
-    for (;;) {
-      const slot = await account.reserve(this.id, this.token);
-      if (slot.kind === 'go') {
-        taken = slot.slot;
-        break;
+    const slot = await this.takeSlot();
+    if (slot === false) return;
+    if (action.changesState) {
+      this.data.fl = { step: action.step, command: action.command, at: Date.now() };
+      // Without a rate limiter the gate was last passed at begin: pass it again before an effect.
+      const shut = await this.checkpoint(!account.limited);
+      if (shut) {
+        delete this.data.fl;
+        if (slot) await account.settle(slot);
+        if (shut.status === 5) return void this.cancelled();
+        if (shut.status === 2) return this.parkForBreaker();
+        return this.handBack(Date.now() + shut.ms);
       }
-      if (slot.kind === 'lost') throw new LostJobError();
-      if (slot.kind === 'cancelled') {
-        this.actor.send({ type: 'CANCEL', reason: 'cancelled by a user' });
-        return;
-      }
-      if (slot.kind === 'locked') return this.handBack(Date.now() + slot.ms);
-      if (slot.kind === 'breaker') {
-        await account.park(this.id);
-        return this.handBack(Date.now() + PARK_MS);
-      }
-      // The rate is used up for now: wait for the next free slot, but do not hold a worker for long.
-      if (Date.now() + slot.ms > handBackAfter) return this.handBack(Date.now() + slot.ms);
-      if (!(await sleep(slot.ms + Math.random() * 3, this.deps.shutdown))) return this.handBack(Date.now() + 1_000);
     }
     const params: Record<string, string | number | string[]> = { ...action.params };
     for (const [param, name] of Object.entries(action.secrets ?? {})) {
       const sealed = this.data.s?.[name];
       if (sealed !== undefined) params[param] = this.deps.secrets.open(sealed);
     }
-    if (action.changesState) {
-      this.data.fl = { step: action.step, command: action.command, at: Date.now() };
-      await this.checkpoint();
-    }
     const outcome = await registrar.call({ COMMAND: action.command, ...params });
-    await account.settle(taken);
+    if (slot) await account.settle(slot);
     const reply = toStepReply(outcome);
-    const entry = this.entry(action.command, action.step, reply, outcome.ms, params);
-    this.history.push(entry);
-    this.deps.onCommand?.(JSON.parse(entry) as HistoryEntry, outcome);
+    const entry = historyEntry(action.command, action.step, reply, outcome.ms, params, this.attempt(action.step));
+    this.history.push(JSON.stringify(entry));
+    this.deps.onCommand?.(entry, outcome);
 
-    if (outcome.kind === 'reply' && ACCOUNT_LEVEL_CODES.has(outcome.code) && !this.isTransferAuthFailure(action.command, outcome.code)) {
+    if (outcome.kind === 'reply' && ACCOUNT_LEVEL_CODES.has(outcome.code) && !(action.command === 'TransferDomain' && (outcome.code === 530 || outcome.code === 531))) {
       const opened = await account.openBreaker({ reason: outcome.type, code: outcome.code, operation: this.id });
       if (!opened) {
         // Another operation already stopped the account for the same cause: this one had no effect
         // and stays queued (the step runs again after `domainflow resume`).
         delete this.data.fl;
-        await account.park(this.id);
-        return this.handBack(Date.now() + PARK_MS);
+        return this.parkForBreaker();
       }
     }
-    if (outcome.kind === 'reply' && outcome.code === ABUSE_LOCK_CODE) {
-      await account.startLockPause(this.deps.policy.lockPauseMs);
-    }
+    if (outcome.kind === 'reply' && outcome.code === ABUSE_LOCK_CODE) await account.startLockPause(this.deps.policy.lockPauseMs);
     delete this.data.fl;
     this.actor.send({ type: 'REPLY', reply, now: Date.now(), random: Math.random() });
   }
 
-  private isTransferAuthFailure(command: string, code: number): boolean {
-    return command === 'TransferDomain' && (code === 530 || code === 531);
-  }
-
-  private entry(command: string, step: string, reply: StepReply, ms: number, params: Record<string, unknown>): string {
-    const snapshot = this.actor.getSnapshot() as { context?: { attempts?: Record<string, number> } };
-    const entry: HistoryEntry = {
-      command,
-      step,
-      code: reply.code,
-      description: reply.description,
-      ms: Math.round(ms),
-      attempt: (snapshot.context?.attempts?.[step] ?? 0) + 1,
-      at: new Date().toISOString(),
-      params: maskCommand(flattenCommand(params as never)),
-      ...(reply.kind === 'uncertain' ? { uncertain: reply.reason } : {}),
-    };
-    return JSON.stringify(entry);
-  }
-
-  /** Write the snapshot, the in-flight marker and the new history lines in one step. */
-  private async checkpoint(): Promise<void> {
+  /**
+   * Write the snapshot, the in-flight marker and the new history lines in one step. With
+   * `gate`, nothing is written when the account's gate is shut, and that is returned.
+   */
+  private async checkpoint(gate = false): Promise<{ status: number; ms: number } | undefined> {
     this.data.snap = this.actor.getPersistedSnapshot();
     const k = this.deps.keys;
-    const written = await this.deps.redis.checkpoint(k.job(this.id), k.jobLock(this.id), k.history(this.id), this.token, JSON.stringify(this.data), ...this.history);
-    if (written !== 1) throw new LostJobError();
+    const [status, ms] = await this.deps.redis.checkpoint(
+      k.job(this.id),
+      k.jobLock(this.id),
+      k.history(this.id),
+      k.cancel(this.id),
+      k.breaker,
+      k.lockPause,
+      this.token,
+      JSON.stringify(this.data),
+      gate ? '1' : '0',
+      ...this.history,
+    );
+    if (status === 0 || status === -1) throw new LostJobError();
+    if (status !== 1) return { status, ms };
     this.history.length = 0;
+    return undefined;
   }
 
   /** Checkpoint and delay the job until `at`; the run ends here. */
   private async handBack(at: number): Promise<never> {
     this.data.w = at;
     await this.checkpoint();
+    return this.delay(at);
+  }
+
+  private async delay(at: number): Promise<never> {
     await this.job.moveToDelayed(Math.ceil(at), this.token);
     throw new DelayedError('waiting');
   }
 
+  /** The breaker is open: wait (queued) until the account resumes, which wakes parked jobs. */
+  private async parkForBreaker(): Promise<never> {
+    await this.deps.account.park(this.id);
+    return this.handBack(Date.now() + PARK_MS);
+  }
+
+  /** A cancelled operation ends as failed (`cancelled`): finish throws, this never returns. */
+  private async cancelled(): Promise<never> {
+    this.actor.send({ type: 'CANCEL', reason: 'cancelled by a user' });
+    const action = nextAction(this.actor.getSnapshot());
+    if (action.kind !== 'final') throw new Error(`machine did not end on CANCEL (${action.kind})`);
+    await this.finish(action.output);
+    throw new Error('a cancelled operation cannot succeed');
+  }
+
   private async finish(output: OperationOutput): Promise<JobResult> {
-    delete this.data.fl;
-    delete this.data.w;
-    await this.checkpoint();
-    await this.deps.domains.release(this.data.d, this.id);
+    const k = this.deps.keys;
+    const [status, wake] = await this.deps.redis.finishRun(
+      k.job(this.id),
+      k.jobLock(this.id),
+      k.history(this.id),
+      k.domainLock(this.data.d),
+      k.domainQueue(this.data.d),
+      this.token,
+      '',
+      this.deps.domains.jobPrefix,
+      this.id,
+      ...this.history,
+    );
+    if (status !== 1) throw new LostJobError();
+    await this.deps.domains.wake(wake);
     this.deps.onFinal?.(this.data, output);
     if (output.status === 'succeeded') return output;
     const error = new UnrecoverableError(JSON.stringify({ failure: output.failure, redrive: output.redrive }));

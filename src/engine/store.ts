@@ -188,7 +188,7 @@ export class OperationStore {
       ...(failure ? { failure } : {}),
       ...(d.b ? { batch: d.b } : {}),
       ...(d.key !== undefined ? { key: d.key } : {}),
-      ...(snap?.value !== undefined ? { state: typeof snap.value === 'string' ? snap.value : JSON.stringify(snap.value) } : {}),
+      ...this.stateOf(status, snap),
       ...(status === 'waiting' && d.w ? { nextRunAt: new Date(d.w).toISOString() } : {}),
       createdAt: new Date(job.timestamp).toISOString(),
       updatedAt: new Date(updated).toISOString(),
@@ -211,6 +211,17 @@ export class OperationStore {
     const jobs = await this.queue.addBulk(items.map(({ spec }) => ({ name: spec.type, data: this.dataFor(spec), opts: { jobId: this.idFor(spec.key), delay: 3_600_000 } })));
     await Promise.all(jobs.map((job, i) => this.failQueued(job.id as string, JSON.stringify({ failure: { ...items[i]!.failure, scope: 'operation' } }))));
     return Promise.all(jobs.map(async (job) => (await this.get(job.id as string, false)) as OperationView));
+  }
+
+  /**
+   * The machine state to show: the final state once ended (the job data keeps the last
+   * checkpoint, which is not rewritten when an operation ends), else the checkpointed one.
+   */
+  private stateOf(status: OpStatus, snap: { value?: unknown } | undefined): { state?: string } {
+    if (status === 'succeeded' || status === 'failed') return { state: status };
+    if (status === 'cancelled') return { state: 'failed' };
+    if (snap?.value === undefined) return {};
+    return { state: typeof snap.value === 'string' ? snap.value : JSON.stringify(snap.value) };
   }
 
   /** Cancel an operation that has not ended. A running one stops before its next command. */

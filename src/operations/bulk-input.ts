@@ -102,8 +102,9 @@ export function parseBulk(text: string, format: BulkFormat = detectFormat(text))
     let data: unknown;
     try {
       data = JSON.parse(text);
-    } catch (err) {
-      return { format, items, rejected: [{ line: 1, error: `body: not valid JSON (${err instanceof Error ? err.message : String(err)})` }] };
+    } catch {
+      // Not the parser's message: it can quote the input, and the input can hold auth codes.
+      return { format, items, rejected: [{ line: 1, error: 'body: not valid JSON' }] };
     }
     if (!Array.isArray(data)) return { format, items, rejected: [{ line: 1, error: 'body: a JSON batch must be an array of operations' }] };
     if (data.length > MAX_BULK_ITEMS) return { format, items, rejected: [{ line: 1, error: `body: more than ${MAX_BULK_ITEMS} operations` }] };

@@ -58,3 +58,12 @@ describe('parseBulk', () => {
     expect(splitCsvLine('a,"unclosed')).toBeUndefined();
   });
 });
+
+describe('parseBulk errors', () => {
+  it('does not quote malformed JSON, which may hold an auth code', () => {
+    const r = parseBulk('[{"type":"transfer","domain":"a.com","auth":"SECRET-AUTH-99"');
+    expect(r.rejected).toEqual([{ line: 1, error: 'body: not valid JSON' }]);
+    const n = parseBulk('{"type":"transfer","auth":"SECRET-AUTH-99",}');
+    expect(JSON.stringify(n.rejected)).not.toContain('SECRET-AUTH-99');
+  });
+});

@@ -1,0 +1,184 @@
+// The engine against plain BullMQ, in one run, on the same Redis, both against an
+// in-process registrar that answers at once (so that the engine, not the
+// registrar, is what is measured):
+//  - engineOpsPerSec: registrations (CheckDomain + AddDomain) through the engine:
+//    machine restored per run, account gate per command, checkpoint before AddDomain,
+//    domain ownership, history;
+//  - bullmqOpsPerSec: BullMQ jobs making the same two registrar calls, no machine;
+//  - redisBytesPerQueuedOp: Redis memory per submitted, not yet started operation
+//    (and the same for a plain BullMQ delayed job with small data, for reference);
+//  - commandsPerRegister: registrar commands per registered domain.
+import { randomBytes } from 'node:crypto';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { defaultPolicy } from '../machines/backoff.ts';
+import { Engine } from '../src/engine/engine.ts';
+import { createSecretBox } from '../src/engine/secret-box.ts';
+import type { Registrar } from '../src/registrar/client.ts';
+import { replyOutcome, type Outcome } from '../src/registrar/outcome.ts';
+import { flattenCommand, type CommandInput } from '../src/registrar/request.ts';
+import { SIM_DEFAULTS } from '../src/sandbox/defaults.ts';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Answers every command at once: CheckDomain 210, AddDomain 200 with an expiration date. */
+class InstantRegistrar implements Registrar {
+  commands = 0;
+  async call(input: CommandInput): Promise<Outcome> {
+    this.commands++;
+    const command = flattenCommand(input).COMMAND;
+    if (command === 'CheckDomain') return replyOutcome({ code: 210, description: 'Domain name available', properties: {} }, 0);
+    if (command === 'AddDomain') {
+      return replyOutcome(
+        { code: 200, description: 'Command completed successfully', properties: { REGISTRATIONEXPIRATIONDATE: ['2027-11-30 00:00:00'], STATUS: ['ACTIVE'] } },
+        0,
+      );
+    }
+    return replyOutcome({ code: 500, description: 'Invalid command name', properties: {} }, 0);
+  }
+  async close(): Promise<void> {}
+}
+
+async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `{${prefix}}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+}
+
+function newEngine(prefix: string): Engine {
+  return new Engine({
+    redisUrl: REDIS_URL,
+    prefix,
+    account: SIM_DEFAULTS.login,
+    secrets: createSecretBox(randomBytes(32)),
+    policy: defaultPolicy(),
+    rateLimit: 0,
+    defaults: { contacts: { ...SIM_DEFAULTS.contacts }, nameservers: SIM_DEFAULTS.nameservers },
+  });
+}
+
+const names = (tag: string, n: number) => Array.from({ length: n }, (_, i) => `${tag}-${i}.com`);
+
+async function engineRun(ops: number, concurrency: number): Promise<{ opsPerSec: number; commands: number }> {
+  const prefix = `dfbench-engine-${randomBytes(3).toString('hex')}`;
+  const engine = newEngine(prefix);
+  const registrar = new InstantRegistrar();
+  try {
+    const views = await engine.store.submitMany(names('eng', ops).map((domain) => ({ type: 'register' as const, domain, period: 1 })));
+    const done = new Promise<void>((resolve) => {
+      let finished = 0;
+      const worker = engine.startWorker({ registrar, concurrency, onFinal: () => ++finished === views.length && resolve() });
+      void worker;
+    });
+    const started = performance.now();
+    await done;
+    const seconds = (performance.now() - started) / 1000;
+    // wait until BullMQ has recorded the last completions too
+    for (let i = 0; i < 100 && (await engine.queue.getCompletedCount()) < ops; i++) await new Promise((r) => setTimeout(r, 20));
+    return { opsPerSec: ops / seconds, commands: registrar.commands };
+  } finally {
+    await engine.close();
+    const redis = new Redis(REDIS_URL);
+    await deletePrefix(redis, prefix);
+    await redis.quit();
+  }
+}
+
+async function bullmqRun(ops: number, concurrency: number): Promise<number> {
+  const prefix = `{dfbench-bull-${randomBytes(3).toString('hex')}}`;
+  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const queue = new Queue('plain', { connection, prefix, streams: { events: { maxLen: 1000 } } });
+  const registrar = new InstantRegistrar();
+  try {
+    await queue.addBulk(names('bull', ops).map((domain) => ({ name: 'register', data: { domain, period: 1 } })));
+    let finished = 0;
+    let resolveDone!: () => void;
+    const done = new Promise<void>((r) => (resolveDone = r));
+    const started = performance.now();
+    const worker = new Worker(
+      'plain',
+      async (job) => {
+        const check = await registrar.call({ COMMAND: 'CheckDomain', DOMAIN: job.data.domain });
+        if (check.code !== 210) throw new Error('not available');
+        const add = await registrar.call({ COMMAND: 'AddDomain', DOMAIN: job.data.domain, PERIOD: job.data.period });
+        return { code: add.code };
+      },
+      { connection: connection.duplicate(), prefix, concurrency },
+    );
+    worker.on('completed', () => ++finished === ops && resolveDone());
+    await done;
+    const seconds = (performance.now() - started) / 1000;
+    await worker.close();
+    return ops / seconds;
+  } finally {
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+    await connection.quit();
+  }
+}
+
+async function usedMemory(redis: Redis): Promise<number> {
+  const info = await redis.info('memory');
+  return Number(/used_memory:(\d+)/.exec(info)?.[1]);
+}
+
+/** Memory per queued operation: submitted, no worker yet. */
+async function memoryRun(ops: number): Promise<{ engine: number; bullmqDelayed: number }> {
+  const redis = new Redis(REDIS_URL);
+  const prefix = `dfbench-mem-${randomBytes(3).toString('hex')}`;
+  const engine = newEngine(prefix);
+  const bullPrefix = `{dfbench-memb-${randomBytes(3).toString('hex')}}`;
+  const queue = new Queue('plain', { connection: redis.duplicate(), prefix: bullPrefix, streams: { events: { maxLen: 1000 } } });
+  try {
+    await engine.queue.waitUntilReady();
+    await queue.waitUntilReady();
+    const before = await usedMemory(redis);
+    for (let i = 0; i < ops; i += 500) {
+      await engine.store.submitMany(names(`mem${i}`, Math.min(500, ops - i)).map((domain) => ({ type: 'register' as const, domain, period: 1 })));
+    }
+    const afterEngine = await usedMemory(redis);
+    for (let i = 0; i < ops; i += 500) {
+      await queue.addBulk(names(`plain${i}`, Math.min(500, ops - i)).map((domain) => ({ name: 'register', data: { domain, period: 1 }, opts: { delay: 3_600_000 } })));
+    }
+    const afterBull = await usedMemory(redis);
+    return { engine: (afterEngine - before) / ops, bullmqDelayed: (afterBull - afterEngine) / ops };
+  } finally {
+    await engine.close();
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+    await deletePrefix(redis, prefix);
+    await redis.quit();
+  }
+}
+
+export async function benchEngine(): Promise<Record<string, number>> {
+  const ops = Number(process.env.BENCH_ENGINE_OPS ?? 3000);
+  // Enough jobs in flight to keep both the process and Redis busy; the same for both.
+  const concurrency = 32;
+  // warm both paths up (JIT, Lua script loading), then measure each twice, alternating, best of two
+  await engineRun(300, concurrency);
+  await bullmqRun(300, concurrency);
+  const engine: number[] = [];
+  const bull: number[] = [];
+  let commands = 0;
+  for (let round = 0; round < 2; round++) {
+    const e = await engineRun(ops, concurrency);
+    engine.push(e.opsPerSec);
+    commands = e.commands;
+    bull.push(await bullmqRun(ops, concurrency));
+  }
+  const engineOpsPerSec = Math.max(...engine);
+  const bullmqOpsPerSec = Math.max(...bull);
+  const memory = await memoryRun(5000);
+  return {
+    engineOpsPerSec: Math.round(engineOpsPerSec),
+    bullmqOpsPerSec: Math.round(bullmqOpsPerSec),
+    engineToBullmqRatio: Math.round((engineOpsPerSec / bullmqOpsPerSec) * 100) / 100,
+    redisBytesPerQueuedOp: Math.round(memory.engine),
+    bullmqDelayedJobBytes: Math.round(memory.bullmqDelayed),
+    commandsPerRegister: Math.round((commands / ops) * 100) / 100,
+  };
+}

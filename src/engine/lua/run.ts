@@ -1,0 +1,119 @@
+// The scripts of one run of an operation: begin (own the job's domain and pass
+// the account's gate), checkpoint (before a state-changing command, with the gate
+// when the rate limiter did not just check it), finish (history, hand the domain
+// on). One round trip each: the engine's throughput is counted in them.
+
+/** Lua helpers shared by the run scripts and the domain scripts. */
+export const DOMAIN_FUNCTIONS = `local function alive(prefix, op)
+  local job = prefix .. op
+  return redis.call('EXISTS', job) == 1 and redis.call('HEXISTS', job, 'finishedOn') == 0
+end
+-- Own the domain, or wait in submission order. Returns owns (1/0) and the id of an
+-- operation that was just given the domain and must be woken ('' for none).
+local function claim(ownerKey, waitingKey, prefix, id, submitted)
+  local owner = redis.call('GET', ownerKey)
+  if owner == id then return 1, '' end
+  if owner and alive(prefix, owner) then
+    redis.call('ZADD', waitingKey, 'NX', submitted, id)
+    return 0, ''
+  end
+  while true do
+    local head = redis.call('ZRANGE', waitingKey, 0, 0)
+    if #head == 0 or head[1] == id then break end
+    if alive(prefix, head[1]) then
+      redis.call('ZADD', waitingKey, 'NX', submitted, id)
+      redis.call('ZREM', waitingKey, head[1])
+      redis.call('SET', ownerKey, head[1])
+      return 0, head[1]
+    end
+    redis.call('ZREM', waitingKey, head[1])
+  end
+  redis.call('SET', ownerKey, id)
+  redis.call('ZREM', waitingKey, id)
+  return 1, ''
+end
+-- Give the domain to the next live waiting operation; returns its id or ''.
+local function release(ownerKey, waitingKey, prefix, id)
+  redis.call('ZREM', waitingKey, id)
+  if redis.call('GET', ownerKey) ~= id then return '' end
+  while true do
+    local head = redis.call('ZPOPMIN', waitingKey)
+    if #head == 0 then break end
+    if alive(prefix, head[1]) then
+      redis.call('SET', ownerKey, head[1])
+      return head[1]
+    end
+  end
+  redis.call('DEL', ownerKey)
+  return ''
+end`;
+
+/** The account's gate: cancel flag, breaker, 422 cool-down. Status 0 open, 1 cool-down (ms), 2 breaker, 5 cancelled. */
+const GATE = `local function gate(cancelKey, breakerKey, pauseKey)
+  if redis.call('EXISTS', cancelKey) == 1 then return 5, 0 end
+  if redis.call('EXISTS', breakerKey) == 1 then return 2, 0 end
+  local pttl = redis.call('PTTL', pauseKey)
+  if pttl > 0 then return 1, pttl end
+  return 0, 0
+end`;
+
+export const BEGIN_RUN = `--[[ begin-run: a worker starts a run of an operation
+KEYS[1] the domain's owner, KEYS[2] the domain's waiting operations (sorted set)
+KEYS[3] the job's lock (BullMQ), KEYS[4] the cancel flag, KEYS[5] the breaker, KEYS[6] the 422 cool-down
+ARGV[1] operation id, ARGV[2] job hash key prefix, ARGV[3] submission time (ms), ARGV[4] the worker's lock token
+Returns {status, ms, wake}:
+  status 0 go on; 1 the account cools down for ms; 2 the breaker is open; 4 the worker lost the job;
+  5 cancelled; 6 another operation owns the domain (wait for it);
+  wake: an operation that was just given the domain and must be woken ('' for none).
+]]
+${DOMAIN_FUNCTIONS}
+${GATE}
+if redis.call('GET', KEYS[3]) ~= ARGV[4] then return {4, 0, ''} end
+if redis.call('EXISTS', KEYS[4]) == 1 then return {5, 0, ''} end
+local owns, wake = claim(KEYS[1], KEYS[2], ARGV[2], ARGV[1], ARGV[3])
+if owns == 0 then return {6, 0, wake} end
+local status, ms = gate(KEYS[4], KEYS[5], KEYS[6])
+return {status, ms, wake}`;
+
+export const CHECKPOINT = `--[[ checkpoint: write an operation's state (job data) and its new history lines at once
+KEYS[1] the job hash, KEYS[2] the job's lock (BullMQ), KEYS[3] the history list
+KEYS[4] the cancel flag, KEYS[5] the breaker, KEYS[6] the 422 cool-down
+ARGV[1] the worker's lock token, ARGV[2] the job data (JSON), ARGV[3] '1' to pass the gate first
+ARGV[4..] history entries (JSON), appended in order
+Returns {status, ms}: 1 written; 0 the job is gone; -1 the worker lost the job;
+  with the gate, nothing is written when it is shut: 2 breaker, 3 cool-down (ms), 5 cancelled.
+]]
+${GATE}
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0} end
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {-1, 0} end
+if ARGV[3] == '1' then
+  local status, ms = gate(KEYS[4], KEYS[5], KEYS[6])
+  if status == 1 then return {3, ms} end
+  if status ~= 0 then return {status, 0} end
+end
+redis.call('HSET', KEYS[1], 'data', ARGV[2])
+if #ARGV > 3 then redis.call('RPUSH', KEYS[3], unpack(ARGV, 4)) end
+return {1, 0}`;
+
+export const FINISH_RUN = `--[[ finish-run: an operation ended: its last history lines, and its domain to the next operation
+KEYS[1] the job hash, KEYS[2] the job's lock (BullMQ), KEYS[3] the history list
+KEYS[4] the domain's owner, KEYS[5] the domain's waiting operations
+ARGV[1] the worker's lock token, ARGV[2] job data to write ('' for none), ARGV[3] job hash key prefix
+ARGV[4] operation id, ARGV[5..] history entries (JSON)
+Returns {status, wake}: status 1 done, 0 the job is gone, -1 the worker lost the job (nothing written);
+  wake: the operation that owns the domain now and must be woken ('' for none).
+]]
+${DOMAIN_FUNCTIONS}
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0, ''} end
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {-1, ''} end
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'data', ARGV[2]) end
+if #ARGV > 4 then redis.call('RPUSH', KEYS[3], unpack(ARGV, 5)) end
+return {1, release(KEYS[4], KEYS[5], ARGV[3], ARGV[4])}`;
+
+export const RELEASE_DOMAIN = `--[[ release-domain: hand the domain to the next live waiting operation (a cancelled operation's)
+KEYS[1] the domain's owner, KEYS[2] the domain's waiting operations
+ARGV[1] the operation id releasing it, ARGV[2] job hash key prefix
+Returns the id of the operation that owns the domain now (to be woken), or ''.
+]]
+${DOMAIN_FUNCTIONS}
+return release(KEYS[1], KEYS[2], ARGV[2], ARGV[1])`;

@@ -1,0 +1,142 @@
+// What the engine promises beyond a single operation: one operation a domain at a
+// time (checked from the registrar's own command log), idempotency keys, history,
+// cancel, redrive by reason, and no auth code in clear anywhere in Redis.
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { SubmitSpec } from '../../src/engine/store.ts';
+import { SIM_DEFAULTS } from '../../src/sandbox/defaults.ts';
+import { createHarness, REDIS_URL, type Harness } from '../helpers/engine-harness.ts';
+import { startSimProcess, type SimProcess } from '../helpers/sim-process.ts';
+
+let sim: SimProcess;
+let h: Harness;
+
+beforeAll(async () => {
+  sim = await startSimProcess(['--rate', '5000', '--latency-ms', '5', '--transfer-seconds', '1', '--taken', 'guarantee-xfer.com']);
+  h = createHarness('guarantees');
+});
+
+afterAll(async () => {
+  await h?.close();
+  await sim?.stop();
+});
+
+it('runs operations on the same domain one after another, in submission order', async () => {
+  const worker = h.engine.startWorker({ registrar: h.client(sim.url), concurrency: 8 });
+  const domains = ['same-a.com', 'same-b.com', 'same-c.com'];
+  const specs: SubmitSpec[] = [];
+  for (const domain of domains) {
+    specs.push({ type: 'register', domain, period: 1 }, { type: 'renew', domain, period: 1 }, { type: 'renew', domain, period: 2 }, { type: 'delete', domain });
+  }
+  // interleave the domains so that the same domain's operations sit next to other work
+  const order = [0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11].map((i) => specs[i]!);
+  const ids: string[] = [];
+  for (const spec of order) ids.push((await h.engine.store.submit(spec)).operation.id);
+  const views = await h.waitAllFinal(ids, 30_000);
+  expect(views.map((v) => v.status)).toEqual(order.map(() => 'succeeded'));
+
+  for (const domain of domains) {
+    const log = (await sim.log(`?domain=${domain}`)).sort((a, b) => a.start - b.start);
+    const mine = views.filter((v) => v.domain === domain);
+    const histories = await Promise.all(mine.map((v) => h.engine.store.history(v.id)));
+    // The registrar saw each operation's commands as one uninterrupted run, in submission order.
+    expect(log.map((e) => e.command)).toEqual(histories.flat().map((e) => e.command));
+    let i = 0;
+    for (const history of histories) {
+      const run = log.slice(i, i + history.length);
+      i += history.length;
+      const next = log[i];
+      if (next) expect(next.start).toBeGreaterThanOrEqual(run.at(-1)!.end);
+    }
+    expect(log.map((e) => e.command)).toEqual(['CheckDomain', 'AddDomain', 'StatusDomain', 'RenewDomain', 'StatusDomain', 'RenewDomain', 'DeleteDomain']);
+  }
+  await worker.close();
+});
+
+it('maps one idempotency key to one operation however often it is submitted', async () => {
+  const a = await h.engine.store.submit({ type: 'register', domain: 'idem-1.com', period: 1, key: 'order-42' });
+  const b = await h.engine.store.submit({ type: 'register', domain: 'idem-1.com', period: 1, key: 'order-42' });
+  const c = await h.engine.store.submit({ type: 'register', domain: 'idem-other.com', period: 3, key: 'order-42' });
+  expect(a.created).toBe(true);
+  expect([b.created, c.created]).toEqual([false, false]);
+  expect(new Set([a.operation.id, b.operation.id, c.operation.id]).size).toBe(1);
+  expect(c.operation.domain).toBe('idem-1.com');
+  const counts = await h.engine.queue.getJobCounts('waiting', 'delayed', 'active', 'completed', 'failed');
+  expect(Object.values(counts).reduce((x, y) => x + y, 0)).toBe(12 + 1);
+  await h.engine.store.cancel(a.operation.id);
+});
+
+it('cancels queued and waiting operations, and refuses to cancel an ended one', async () => {
+  const queued = await h.engine.store.submit({ type: 'register', domain: 'cancel-1.com', period: 1 });
+  const cancelled = await h.engine.store.cancel(queued.operation.id);
+  expect(cancelled).toMatchObject({ status: 'cancelled', failure: { type: 'cancelled', code: 0 } });
+  await expect(h.engine.store.cancel(queued.operation.id)).rejects.toThrow(/already ended/);
+
+  // a transfer waiting between status polls
+  const worker = h.engine.startWorker({ registrar: h.client(sim.url), concurrency: 2 });
+  const xfer = await h.engine.store.submit({ type: 'transfer', domain: 'guarantee-xfer.com', period: 1, auth: 'wrong-code' });
+  const [ended] = await h.waitAllFinal([xfer.operation.id], 10_000);
+  expect(ended!.failure?.type).toBe('transfer_auth_invalid');
+  await worker.close();
+});
+
+it('records every command in the history with code, time and attempt, and keeps auth codes out of Redis', async () => {
+  const worker = h.engine.startWorker({ registrar: h.client(sim.url), concurrency: 2 });
+  await sim.post('/faults', { tempFailRate: 0.5, seed: 7 });
+  const op = await h.engine.store.submit({ type: 'transfer', domain: 'example.org', period: 1, auth: SIM_DEFAULTS.foreignAuthCode });
+  const [view] = await h.waitAllFinal([op.operation.id], 20_000);
+  await sim.post('/faults', { tempFailRate: 0 });
+  await worker.close();
+  expect(view!.status).toBe('succeeded');
+  const full = await h.engine.store.get(op.operation.id, true);
+  const history = full!.history!;
+  expect(history.length).toBeGreaterThanOrEqual(3);
+  for (const entry of history) {
+    expect(entry).toMatchObject({ command: expect.any(String), step: expect.any(String), code: expect.any(Number), description: expect.any(String) });
+    expect(entry.ms).toBeGreaterThanOrEqual(0);
+    expect(Date.parse(entry.at)).not.toBeNaN();
+  }
+  expect(history.some((e) => e.code >= 420 && e.code <= 423 && e.attempt === 1)).toBe(true);
+  expect(history.some((e) => e.attempt > 1)).toBe(true);
+  const transfer = history.find((e) => e.command === 'TransferDomain' && e.code === 200)!;
+  expect(transfer.params?.AUTH).toBe('***');
+
+  // Nothing under the prefix holds the auth code in clear: job data, history, anything.
+  const redis = new Redis(REDIS_URL);
+  const dump: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `{${h.prefix}}*`, 'COUNT', 500);
+    cursor = next;
+    for (const key of keys) {
+      const type = await redis.type(key);
+      if (type === 'string') dump.push((await redis.get(key)) ?? '');
+      if (type === 'hash') dump.push(JSON.stringify(await redis.hgetall(key)));
+      if (type === 'list') dump.push(...(await redis.lrange(key, 0, -1)));
+      if (type === 'zset') dump.push(...(await redis.zrange(key, 0, -1)));
+      if (type === 'stream') dump.push(JSON.stringify(await redis.xrange(key, '-', '+')));
+    }
+  } while (cursor !== '0');
+  await redis.quit();
+  const all = dump.join('\n');
+  expect(all).toContain('example.org');
+  expect(all).not.toContain(SIM_DEFAULTS.foreignAuthCode);
+  expect(JSON.stringify(full)).not.toContain(SIM_DEFAULTS.foreignAuthCode);
+});
+
+it('redrives failed operations by failure type', async () => {
+  const worker = h.engine.startWorker({ registrar: h.client(sim.url), concurrency: 4 });
+  await sim.post('/credit', { account: 'demo', amount: 0 });
+  const first = await h.engine.store.submit({ type: 'register', domain: 'redrive-1.com', period: 1 });
+  const [failed] = await h.waitAllFinal([first.operation.id], 10_000);
+  expect(failed!.failure).toMatchObject({ type: 'credit_limit_exceeded', step: 'addDomain' });
+  await sim.post('/credit', { account: 'demo', amount: 1000 });
+  await h.engine.account.resume();
+  const redriven = await h.engine.store.retryMany({ type: 'credit_limit_exceeded' });
+  expect(redriven.map((r) => r.id)).toEqual([first.operation.id]);
+  const [done] = await h.waitAllFinal([first.operation.id], 10_000);
+  expect(done!.status).toBe('succeeded');
+  // redriven from the failed step: AddDomain again, no second CheckDomain
+  expect((await h.engine.store.history(first.operation.id)).map((e) => `${e.command} ${e.code}`)).toEqual(['CheckDomain 210', 'AddDomain 546', 'AddDomain 200']);
+  await worker.close();
+});
