@@ -92,6 +92,12 @@ const OPERATION_FAILURES: readonly FailureInfo[] = [
   { type: 'protocol_error', source: 'operation', text: 'A reply lacked what the step needs (a code outside 2xx/4xx/5xx, no expiration date); check the domain at the registrar and report the reply.' },
   { type: 'invalid_redrive', source: 'operation', text: 'A redrive named a step this operation does not have; redrive from the failure\'s own step.' },
   { type: 'cancelled', code: 0, source: 'engine', text: 'A user cancelled the operation while it was waiting; nothing more will be sent. Submit again to start over.' },
+  {
+    type: 'engine_error',
+    code: 0,
+    source: 'engine',
+    text: 'The job queue failed the operation outside its machine (its description says why); check the domain at the registrar, then redrive: the step it was at decides what is sent.',
+  },
 ];
 
 function registrarFailures(): FailureInfo[] {

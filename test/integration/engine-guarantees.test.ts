@@ -140,3 +140,12 @@ it('redrives failed operations by failure type', async () => {
   expect((await h.engine.store.history(first.operation.id)).map((e) => `${e.command} ${e.code}`)).toEqual(['CheckDomain 210', 'AddDomain 546', 'AddDomain 200']);
   await worker.close();
 });
+
+it('lists a failure the queue itself recorded as engine_error, a type of the catalogue', async () => {
+  const { failureInfo } = await import('../../machines/failures.ts');
+  const { parseFailedReason } = await import('../../src/engine/store.ts');
+  const parsed = parseFailedReason('job stalled more than allowable limit');
+  expect(parsed?.failure).toMatchObject({ type: 'engine_error', description: 'job stalled more than allowable limit' });
+  expect(failureInfo('engine_error')?.source).toBe('engine');
+  expect(parseFailedReason(JSON.stringify({ failure: { type: 'cancelled', code: 0, description: 'x', step: 'queued' } }))?.failure.type).toBe('cancelled');
+});
