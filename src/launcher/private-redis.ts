@@ -76,7 +76,9 @@ export async function startPrivateRedis(binary: string, dir: string, timeoutMs =
   const absDir = resolve(dir);
   mkdirSync(absDir, { recursive: true });
   const port = await freePort();
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', absDir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--daemonize', 'no', '--protected-mode', 'yes'];
+  // fsync on every write: a checkpoint written before a registrar command must outlive a Redis crash,
+  // or a renewal whose checkpoint was lost could be sent again. (The registrar's rate makes it cheap.)
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', absDir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--daemonize', 'no', '--protected-mode', 'yes'];
   // Its own process group: a Ctrl-C in the terminal reaches start, which shuts it down after the
   // worker has handed its jobs back, not before.
   const child = spawn(binary, args, { cwd: absDir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });

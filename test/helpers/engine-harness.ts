@@ -104,8 +104,8 @@ export async function deletePrefix(prefix: string): Promise<void> {
 }
 
 /** A `domainflow worker` process on the harness's prefix. */
-export function spawnWorker(prefix: string, registrarUrl: string, env: Record<string, string> = {}, concurrency = 4): ChildProcess {
-  return spawn(process.execPath, [CLI, 'worker', '--concurrency', String(concurrency)], {
+export function spawnWorker(prefix: string, registrarUrl: string, env: Record<string, string> = {}, concurrency = 4): ChildProcess & { stderrTail(): string } {
+  const child = spawn(process.execPath, [CLI, 'worker', '--concurrency', String(concurrency)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
       ...process.env,
@@ -118,4 +118,10 @@ export function spawnWorker(prefix: string, registrarUrl: string, env: Record<st
       ...env,
     },
   });
+  // Drain stderr (a full pipe would block the worker) and keep its end for failure messages.
+  let tail = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    tail = (tail + chunk.toString()).slice(-8_000);
+  });
+  return Object.assign(child, { stderrTail: () => tail });
 }
