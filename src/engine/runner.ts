@@ -11,7 +11,7 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { createActor, type AnyActorRef, type Snapshot } from 'xstate';
 import type { BackoffPolicy } from '../../machines/backoff.ts';
-import type { Contacts, NextAction, OperationInput, OperationOutput, StepReply } from '../../machines/contract.ts';
+import type { NextAction, OperationOutput, StepReply } from '../../machines/contract.ts';
 import { machineFor, nextAction } from '../../machines/index.ts';
 import { toStepReply } from '../../machines/step-reply.ts';
 import { ABUSE_LOCK_CODE, ACCOUNT_LEVEL_CODES } from '../codes.ts';
@@ -22,6 +22,7 @@ import type { Account } from './account.ts';
 import { PARK_MS, type DomainLocks } from './domain-lock.ts';
 import { historyEntry } from './history.ts';
 import type { Keys } from './keys.ts';
+import { machineInput, type AccountDefaults } from './machine-input.ts';
 import type { HistoryEntry, OpData } from './operation.ts';
 import type { EngineRedis } from './scripts.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -34,7 +35,7 @@ export interface RunnerDeps {
   readonly registrar: Registrar;
   readonly secrets: SecretBox;
   readonly policy: BackoffPolicy;
-  readonly defaults: { readonly contacts?: Contacts; readonly nameservers?: readonly string[] };
+  readonly defaults: AccountDefaults;
   readonly logger: Logger;
   /** Aborted on shutdown: a job waiting for its rate slot is handed back at once. */
   readonly shutdown: AbortSignal;
@@ -161,36 +162,8 @@ class Run {
     // A persisted snapshot carries its context: no input is needed (the type insists on one).
     this.actor = this.data.snap
       ? createActor(machine, { snapshot: this.data.snap as Snapshot<unknown> } as never)
-      : createActor(machine, { input: this.input() });
+      : createActor(machine, { input: machineInput(this.data, this.deps.defaults, this.deps.policy, Date.now()) });
     this.actor.start();
-  }
-
-  private input(): OperationInput {
-    const d = this.data;
-    const base = { domain: d.d, policy: this.deps.policy, startedAt: Date.now(), ...(d.rd ? { redrive: d.rd } : {}) };
-    switch (d.t) {
-      case 'register':
-        return {
-          ...base,
-          type: 'register',
-          ...(d.p ? { period: d.p } : {}),
-          nameservers: d.ns ?? [...(this.deps.defaults.nameservers ?? [])],
-          ...this.contacts(),
-          ...(d.k ? { checked: true } : {}),
-        };
-      case 'renew':
-        return { ...base, type: 'renew', ...(d.p ? { period: d.p } : {}), ...(d.x ? { expiration: d.x } : {}) };
-      case 'transfer':
-        return { ...base, type: 'transfer', ...(d.p ? { period: d.p } : {}), hasAuth: Boolean(d.s?.auth) };
-      case 'delete':
-        return { ...base, type: 'delete' };
-    }
-  }
-
-  /** The operation's contact handles over the account's defaults; none when neither gives all four. */
-  private contacts(): { contacts?: Contacts } {
-    const { owner, admin, tech, billing } = { ...this.deps.defaults.contacts, ...this.data.c };
-    return owner && admin && tech && billing ? { contacts: { owner, admin, tech, billing } } : {};
   }
 
   private attempt(step: string): number {
