@@ -43,7 +43,7 @@ it('200 mixed operations end as they should, each effect exactly once', async ()
   // the faults really happened: retries and reconciliations were needed
   expect(stats.dropped as number).toBeGreaterThan(5);
   expect((stats.byCode['420'] ?? 0) + (stats.byCode['421'] ?? 0) + (stats.byCode['423'] ?? 0)).toBeGreaterThan(30);
-});
+}, 150_000);
 
 it('the same with worker processes killed by SIGKILL twice and restarted', async () => {
   const scenario = await setUp('killed', 15);
@@ -68,4 +68,4 @@ it('the same with worker processes killed by SIGKILL twice and restarted', async
   expect(kills).toBe(2);
   const views = await h!.waitAllFinal(ids, 150_000);
   await checkOutcomes(scenario, views, sim!);
-});
+}, 240_000);

@@ -47,4 +47,4 @@ it('checks availability in CheckDomains of 32 and spends one command per availab
   expect(again.every((v) => v.failure?.type === 'domain_not_available')).toBe(true);
   expect((await sim.stats()).commands).toBe(2 + free.length + 5);
   await worker.close();
-});
+}, 90_000);

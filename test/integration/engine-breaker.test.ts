@@ -63,4 +63,4 @@ it('546 opens the breaker, keeps the rest queued, and resume finishes them', asy
   const [redriven] = await h.waitAllFinal([failedId], 10_000);
   expect(redriven!.status).toBe('succeeded');
   await worker.close();
-});
+}, 90_000);
