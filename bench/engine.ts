@@ -13,6 +13,7 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { defaultPolicy } from '../machines/backoff.ts';
 import { Engine } from '../src/engine/engine.ts';
+import { purgePrefix } from '../src/engine/purge.ts';
 import { createSecretBox } from '../src/engine/secret-box.ts';
 import type { Registrar } from '../src/registrar/client.ts';
 import { replyOutcome, type Outcome } from '../src/registrar/outcome.ts';
@@ -37,15 +38,6 @@ class InstantRegistrar implements Registrar {
     return replyOutcome({ code: 500, description: 'Invalid command name', properties: {} }, 0);
   }
   async close(): Promise<void> {}
-}
-
-async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `{${prefix}}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
 }
 
 function newEngine(prefix: string): Engine {
@@ -82,7 +74,7 @@ async function engineRun(ops: number, concurrency: number): Promise<{ opsPerSec:
   } finally {
     await engine.close();
     const redis = new Redis(REDIS_URL);
-    await deletePrefix(redis, prefix);
+    await purgePrefix(redis, prefix);
     await redis.quit();
   }
 }
@@ -149,7 +141,7 @@ async function memoryRun(ops: number): Promise<{ engine: number; bullmqDelayed: 
     await engine.close();
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
-    await deletePrefix(redis, prefix);
+    await purgePrefix(redis, prefix);
     await redis.quit();
   }
 }

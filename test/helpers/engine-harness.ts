@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { defaultPolicy, type BackoffPolicy } from '../../machines/backoff.ts';
 import { Engine } from '../../src/engine/engine.ts';
+import { purgePrefix } from '../../src/engine/purge.ts';
 import type { OperationView } from '../../src/engine/operation.ts';
 import { createSecretBox } from '../../src/engine/secret-box.ts';
 import { RegistrarClient } from '../../src/registrar/client.ts';
@@ -92,12 +93,7 @@ export function createHarness(name: string, options: { rateLimit?: number; polic
 export async function deletePrefix(prefix: string): Promise<void> {
   const redis = new Redis(REDIS_URL);
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `{${prefix}}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
+    await purgePrefix(redis, prefix);
   } finally {
     await redis.quit();
   }
