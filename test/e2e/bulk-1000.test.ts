@@ -146,7 +146,10 @@ describe('domainflow bulk (process)', () => {
     const nd = await bulk(['ops.ndjson', '--json']);
     expect(nd.code, nd.stderr).toBe(0);
     expect(nd.stderr).toMatch(/line 2 skipped: domain: is required/);
-    expect(lastLine(nd.stdout)).toMatchObject({ accepted: 1, rejected: 1, succeeded: 0, failed: 0 });
+    // without --wait the counts are the current ones: the worker may already have finished it
+    const ndResult = lastLine(nd.stdout);
+    expect(ndResult).toMatchObject({ accepted: 1, rejected: 1, failed: 0 });
+    expect([0, 1]).toContain(ndResult.succeeded);
   }, 30_000);
 
   it('exits 2 when the file cannot be read or has no valid line', async () => {

@@ -82,10 +82,13 @@ it('cancels queued and waiting operations, and refuses to cancel an ended one', 
 
 it('records every command in the history with code, time and attempt, and keeps auth codes out of Redis', async () => {
   const worker = h.engine.startWorker({ registrar: h.client(sim.url), concurrency: 2 });
-  await sim.post('/faults', { tempFailRate: 0.5, seed: 7 });
+  // Every command fails (4xx) until the first step has been tried twice, then the faults stop.
+  await sim.post('/faults', { tempFailRate: 1 });
   const op = await h.engine.store.submit({ type: 'transfer', domain: 'example.org', period: 1, auth: SIM_DEFAULTS.foreignAuthCode });
-  const [view] = await h.waitAllFinal([op.operation.id], 20_000);
+  const until = Date.now() + 10_000;
+  while ((await h.engine.store.history(op.operation.id)).length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   await sim.post('/faults', { tempFailRate: 0 });
+  const [view] = await h.waitAllFinal([op.operation.id], 20_000);
   await worker.close();
   expect(view!.status).toBe('succeeded');
   const full = await h.engine.store.get(op.operation.id, true);
