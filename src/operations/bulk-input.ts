@@ -33,6 +33,7 @@ const CSV_COLUMNS: Record<string, string> = {
   ns: 'ns',
   key: 'key',
   owner: 'owner',
+  expiration: 'expiration',
 };
 
 export const MAX_BULK_ITEMS = 100_000;

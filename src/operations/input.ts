@@ -20,6 +20,8 @@ export interface Submission {
   readonly ns?: string[];
   /** Idempotency key: one operation per key. */
   readonly key?: string;
+  /** Renew: the current expiration ('YYYY-MM-DD', with a time, or 'YYYY'), when known: saves a StatusDomain. */
+  readonly expiration?: string;
   /** Contact handles (register); the engine fills the missing ones from its configuration. */
   readonly contacts?: { owner?: string; admin?: string; tech?: string; billing?: string };
 }
@@ -120,6 +122,13 @@ const submissionSchema = z.strictObject({
   auth: authSchema,
   ns: nsSchema,
   key: z.preprocess(absent, z.string({ error: 'must be a string' }).min(1).max(200, 'must be 1 to 200 characters').optional()),
+  expiration: z.preprocess(
+    absent,
+    z
+      .string({ error: 'must be a string' })
+      .regex(/^\d{4}(-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?)?$/, 'must be the current expiration as YYYY-MM-DD (a time may follow) or YYYY')
+      .optional(),
+  ),
   contacts: z.preprocess(absent, z.strictObject({ owner: handle, admin: handle, tech: handle, billing: handle }, { error: 'must be an object' }).optional()),
 });
 
@@ -150,6 +159,7 @@ export function parseSubmission(raw: unknown): SubmissionResult {
   if (s.type !== 'register' && s.ns !== undefined) return refuse('ns', `only a registration takes name servers, not a ${s.type}`);
   if (s.type !== 'register' && s.contacts !== undefined) return refuse('contacts', `only a registration takes contacts, not a ${s.type}`);
   if (s.type === 'delete' && s.period !== undefined) return refuse('period', 'a deletion takes no period');
+  if (s.type !== 'renew' && s.expiration !== undefined) return refuse('expiration', `only a renewal takes the current expiration, not a ${s.type}`);
   const seen = new Set<string>();
   for (const ns of s.ns ?? []) {
     if (seen.has(ns)) return refuse('ns', `"${ns}" is listed twice`);
@@ -162,6 +172,7 @@ export function parseSubmission(raw: unknown): SubmissionResult {
     ...(s.auth !== undefined ? { auth: s.auth } : {}),
     ...(s.ns !== undefined ? { ns: s.ns } : {}),
     ...(s.key !== undefined ? { key: s.key } : {}),
+    ...(s.expiration !== undefined ? { expiration: s.expiration } : {}),
     ...(s.contacts !== undefined ? { contacts: Object.fromEntries(Object.entries(s.contacts).filter(([, v]) => v !== undefined)) } : {}),
   };
   return { ok: true, value };

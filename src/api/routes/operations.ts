@@ -24,6 +24,7 @@ const submissionBody: JsonSchema = checkedBy(
       auth: { type: 'string', description: 'transfer only, and required for it: the auth code; stored encrypted, never returned or logged', writeOnly: true },
       ns: { type: 'array', items: { type: 'string' }, maxItems: MAX_NAMESERVERS, description: 'register only: name servers (default: the account default)' },
       key: { type: 'string', minLength: 1, maxLength: 200, description: 'idempotency key: the same key always names the same operation (answered 200 with it)' },
+      expiration: { type: 'string', description: 'renew only: the current expiration (YYYY-MM-DD or YYYY), when known; saves a StatusDomain', example: '2027-11-30' },
       contacts: {
         type: 'object',
         additionalProperties: false,

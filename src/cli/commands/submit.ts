@@ -25,6 +25,7 @@ function toRaw(type: OperationType, domain: string, flags: SubmitFlags): Record<
   if (flags.auth !== undefined) raw.auth = flags.auth;
   if (flags.ns !== undefined) raw.ns = flags.ns;
   if (flags.key !== undefined) raw.key = flags.key;
+  if (flags.expiration !== undefined) raw.expiration = flags.expiration;
   if (flags.owner !== undefined) raw.contacts = { owner: flags.owner };
   return raw;
 }
@@ -54,10 +55,7 @@ export function registerSubmitCommands(program: Command): void {
           const parsed = parseSubmission(toRaw(type, domain, flags));
           if (!parsed.ok) throw new UsageError(parsed.error, parsed.field);
           const { value } = parsed;
-          const { operation, created } = await rt.engine.store.submit({
-            ...value,
-            ...(flags.expiration ? { expiration: flags.expiration } : {}),
-          });
+          const { operation, created } = await rt.engine.store.submit(value);
           if (!flags.json || flags.wait) {
             const line = created ? `submitted ${operation.id}` : `already submitted as ${operation.id} (key ${value.key})`;
             (flags.json ? console.error : console.log)(line);
