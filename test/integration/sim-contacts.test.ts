@@ -2,10 +2,9 @@
 // StatusAccount: handles, 214/215, 212/213, 540/545/550/551.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ContactInput } from '../../src/registrar/client.ts';
-import type { Outcome } from '../../src/registrar/outcome.ts';
 import { prop } from '../../src/registrar/reply.ts';
 import { SIM_DEFAULTS, startSim, type SimHandle } from '../../src/sandbox/index.ts';
-import { Clients } from './sim-harness.ts';
+import { Clients, expectCode } from './sim-harness.ts';
 
 let sim: SimHandle;
 const clients = new Clients(() => sim);
@@ -36,11 +35,6 @@ afterEach(async () => {
   await clients.closeAll();
 });
 
-function expectCode(outcome: Outcome, code: number, description?: string): void {
-  expect(outcome.kind).toBe('reply');
-  expect(outcome.code, outcome.description).toBe(code);
-  if (description) expect(outcome.description).toBe(description);
-}
 
 describe('contacts', () => {
   it('AddContact returns a handle that StatusContact shows, CheckContact says is taken, and AddDomain accepts', async () => {

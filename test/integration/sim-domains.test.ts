@@ -1,10 +1,9 @@
 // CheckDomain(s), AddDomain, StatusDomain, RenewDomain, DeleteDomain and
 // QueryDomainList over HTTP with the RegistrarClient: every code they answer.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Outcome } from '../../src/registrar/outcome.ts';
 import { prop } from '../../src/registrar/reply.ts';
 import { SIM_DEFAULTS, startSim, type SimHandle } from '../../src/sandbox/index.ts';
-import { admin, Clients, type EffectsView } from './sim-harness.ts';
+import { admin, Clients, type EffectsView, expectCode } from './sim-harness.ts';
 
 let sim: SimHandle;
 const clients = new Clients(() => sim);
@@ -23,12 +22,6 @@ afterEach(async () => {
   await clients.closeAll();
 });
 
-function expectCode(outcome: Outcome, code: number, description?: string | RegExp): void {
-  expect(outcome.kind).toBe('reply');
-  expect(outcome.code, outcome.description).toBe(code);
-  if (typeof description === 'string') expect(outcome.description).toBe(description);
-  else if (description) expect(outcome.description).toMatch(description);
-}
 
 async function effects(): Promise<EffectsView> {
   return (await admin<EffectsView>(sim, 'GET', '/_sim/effects')).json;

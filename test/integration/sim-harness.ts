@@ -3,6 +3,7 @@
 import { request } from 'undici';
 import { expect } from 'vitest';
 import { RegistrarClient, type RegistrarClientOptions } from '../../src/registrar/client.ts';
+import type { Outcome } from '../../src/registrar/outcome.ts';
 import { parseReply, type Reply } from '../../src/registrar/reply.ts';
 import type { SimHandle } from '../../src/sandbox/index.ts';
 
@@ -86,4 +87,12 @@ export class Clients {
 /** The code of an outcome, or 'uncertain' when no reply came back. */
 export function codeOf(outcome: { kind: string; code: number }): number | 'uncertain' {
   return outcome.kind === 'reply' ? outcome.code : 'uncertain';
+}
+
+/** A reply (not an uncertain outcome) with this code, and the description when one is given. */
+export function expectCode(outcome: Outcome, code: number, description?: string | RegExp): void {
+  expect(outcome.kind).toBe('reply');
+  expect(outcome.code, outcome.description).toBe(code);
+  if (typeof description === 'string') expect(outcome.description).toBe(description);
+  else if (description) expect(outcome.description).toMatch(description);
 }

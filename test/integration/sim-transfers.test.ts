@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Outcome } from '../../src/registrar/outcome.ts';
 import { SIM_DEFAULTS, startSim, type SimHandle } from '../../src/sandbox/index.ts';
-import { admin, Clients, type EffectsView } from './sim-harness.ts';
+import { admin, Clients, type EffectsView, expectCode } from './sim-harness.ts';
 
 let sim: SimHandle;
 const clients = new Clients(() => sim);
@@ -25,12 +25,6 @@ afterEach(async () => {
   await clients.closeAll();
 });
 
-function expectCode(outcome: Outcome, code: number, description?: string | RegExp): void {
-  expect(outcome.kind).toBe('reply');
-  expect(outcome.code, outcome.description).toBe(code);
-  if (typeof description === 'string') expect(outcome.description).toBe(description);
-  else if (description) expect(outcome.description).toMatch(description);
-}
 
 function transferStatus(outcome: Outcome<{ transferStatus?: string }>): string | undefined {
   return outcome.kind === 'reply' ? outcome.data?.transferStatus : undefined;
