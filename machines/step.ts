@@ -112,6 +112,22 @@ const on =
     event.type === 'REPLY' && g(context, event);
 const definite = (ev: ReplyEvent): DefiniteReply | undefined => (ev.reply.kind === 'reply' ? ev.reply : undefined);
 
+/** A step's own branches: taken when `accept` picks the reply and the branch's `when` holds. */
+function branchTransitions(branches: readonly Branch[], accept: (ev: ReplyEvent) => DefiniteReply | undefined, base: (ctx: OpContext) => Patch = () => ({})): TransitionConfig[] {
+  return branches.map((b) => {
+    const when = b.when;
+    return transition(
+      b.target,
+      b.label,
+      on((ctx, ev) => {
+        const r = accept(ev);
+        return r !== undefined && (when === undefined || when(r, ctx, ev));
+      }),
+      (ctx, ev) => ({ ...base(ctx), ...b.update(ctx, ev, ev.reply as DefiniteReply) }),
+    );
+  });
+}
+
 function replyTransitions(spec: StepSpec): TransitionConfig[] {
   const { name } = spec;
   const out: TransitionConfig[] = [];
@@ -141,20 +157,7 @@ function replyTransitions(spec: StepSpec): TransitionConfig[] {
     const r = definite(ev);
     return r !== undefined && classOf(r) === 'success' ? r : undefined;
   };
-  for (const b of spec.success) {
-    const when = b.when;
-    out.push(
-      transition(
-        b.target,
-        b.label,
-        on((ctx, ev) => {
-          const r = success(ev);
-          return r !== undefined && (when === undefined || when(r, ctx, ev));
-        }),
-        (ctx, ev) => ({ attempts: withAttempts(ctx, name, 0), ...b.update(ctx, ev, ev.reply as DefiniteReply) }),
-      ),
-    );
-  }
+  out.push(...branchTransitions(spec.success, success, (ctx) => ({ attempts: withAttempts(ctx, name, 0) })));
   if (spec.success.every((b) => b.when !== undefined)) {
     out.push(
       transition('failed', '2xx, unexpected', on((_, ev) => success(ev) !== undefined), (ctx, ev) =>
@@ -172,20 +175,7 @@ function replyTransitions(spec: StepSpec): TransitionConfig[] {
     ),
     transition(waitState(name), '4xx/520/521', on(retryable), (ctx, ev) => retryWait(ctx, ev, name, false)),
   );
-  for (const b of spec.permanent ?? []) {
-    const when = b.when;
-    out.push(
-      transition(
-        b.target,
-        b.label,
-        on((ctx, ev) => {
-          const r = definite(ev);
-          return r !== undefined && (when === undefined || when(r, ctx, ev));
-        }),
-        (ctx, ev) => b.update(ctx, ev, ev.reply as DefiniteReply),
-      ),
-    );
-  }
+  out.push(...branchTransitions(spec.permanent ?? [], definite));
   const overrides = spec.failureTypes ?? {};
   const overridden = Object.keys(overrides).map(Number);
   if (overridden.length > 0) {
