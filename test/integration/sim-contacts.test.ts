@@ -1,10 +1,10 @@
 // AddContact / StatusContact / CheckContact, CheckNameserver / AddNameserver,
 // StatusAccount: handles, 214/215, 212/213, 540/545/550/551.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ContactInput } from '../../src/registrar/client.ts';
 import { prop } from '../../src/registrar/reply.ts';
 import { SIM_DEFAULTS, startSim, type SimHandle } from '../../src/sandbox/index.ts';
-import { Clients, expectCode } from './sim-harness.ts';
+import { Clients, expectCode , sharedSimHooks } from './sim-harness.ts';
 
 let sim: SimHandle;
 const clients = new Clients(() => sim);
@@ -25,15 +25,7 @@ const CONTACT: ContactInput = {
 beforeAll(async () => {
   sim = await startSim({ port: 0, rate: 100_000, accounts: [{ login: 'other', password: 'other-pw' }] });
 });
-afterAll(async () => {
-  await sim.close();
-});
-beforeEach(async () => {
-  await sim.reset();
-});
-afterEach(async () => {
-  await clients.closeAll();
-});
+sharedSimHooks(() => sim, clients);
 
 
 describe('contacts', () => {

@@ -1,9 +1,9 @@
 // CheckDomain(s), AddDomain, StatusDomain, RenewDomain, DeleteDomain and
 // QueryDomainList over HTTP with the RegistrarClient: every code they answer.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { prop } from '../../src/registrar/reply.ts';
 import { SIM_DEFAULTS, startSim, type SimHandle } from '../../src/sandbox/index.ts';
-import { admin, Clients, type EffectsView, expectCode } from './sim-harness.ts';
+import { admin, Clients, type EffectsView, expectCode , sharedSimHooks } from './sim-harness.ts';
 
 let sim: SimHandle;
 const clients = new Clients(() => sim);
@@ -12,15 +12,7 @@ const demo = () => clients.make();
 beforeAll(async () => {
   sim = await startSim({ port: 0, rate: 100_000, taken: ['taken-one.com', 'Taken-Two.NET'], accounts: [{ login: 'other', password: 'other-pw' }] });
 });
-afterAll(async () => {
-  await sim.close();
-});
-beforeEach(async () => {
-  await sim.reset();
-});
-afterEach(async () => {
-  await clients.closeAll();
-});
+sharedSimHooks(() => sim, clients);
 
 
 async function effects(): Promise<EffectsView> {

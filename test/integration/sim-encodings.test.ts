@@ -3,22 +3,17 @@
 // whatever is posted, the answer is HTTP 200 with a well-formed reply.
 import fc from 'fast-check';
 import { request } from 'undici';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { classify } from '../../src/codes.ts';
 import { startSim, type SimHandle } from '../../src/sandbox/index.ts';
-import { admin, expectWellFormed, form, post } from './sim-harness.ts';
+import { admin, expectWellFormed, form, post , sharedSimHooks } from './sim-harness.ts';
 
 let sim: SimHandle;
 
 beforeAll(async () => {
   sim = await startSim({ port: 0, rate: 100_000 });
 });
-afterAll(async () => {
-  await sim.close();
-});
-beforeEach(async () => {
-  await sim.reset();
-});
+sharedSimHooks(() => sim);
 
 /** The s_command block as the official SDKs build it: KEY=VALUE lines joined with \n, URL-encoded as one field. */
 function sdkBody(credentials: Record<string, string>, command: Record<string, string>, eol = '\n'): string {

@@ -1,7 +1,7 @@
 // Shared by the sim-*.test.ts files: raw posts, a well-formedness check of
 // replies, admin calls, and RegistrarClients that are closed after each test.
 import { request } from 'undici';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeEach, expect } from 'vitest';
 import { RegistrarClient, type RegistrarClientOptions } from '../../src/registrar/client.ts';
 import type { Outcome } from '../../src/registrar/outcome.ts';
 import { parseReply, type Reply } from '../../src/registrar/reply.ts';
@@ -95,4 +95,19 @@ export function expectCode(outcome: Outcome, code: number, description?: string 
   expect(outcome.code, outcome.description).toBe(code);
   if (typeof description === 'string') expect(outcome.description).toBe(description);
   else if (description) expect(outcome.description).toMatch(description);
+}
+
+/** For a file that shares one sim: closed after the file, reset before each test, its clients closed after each. */
+export function sharedSimHooks(sim: () => SimHandle | undefined, clients?: Clients): void {
+  afterAll(async () => {
+    await sim()?.close();
+  });
+  beforeEach(async () => {
+    await sim()?.reset();
+  });
+  if (clients) {
+    afterEach(async () => {
+      await clients.closeAll();
+    });
+  }
 }

@@ -4,7 +4,7 @@ import { Client } from 'undici';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseReply } from '../../src/registrar/reply.ts';
 import { SIM_DEFAULTS, startSim, type SimHandle } from '../../src/sandbox/index.ts';
-import { admin, Clients, expectWellFormed, form, post, type StatsView } from './sim-harness.ts';
+import { admin, Clients, expectWellFormed, form, post, type StatsView , sharedSimHooks } from './sim-harness.ts';
 
 let sim: SimHandle;
 const clients = new Clients(() => sim);
@@ -12,15 +12,7 @@ const clients = new Clients(() => sim);
 beforeAll(async () => {
   sim = await startSim({ port: 0, rate: 100_000 });
 });
-afterAll(async () => {
-  await sim.close();
-});
-beforeEach(async () => {
-  await sim.reset();
-});
-afterEach(async () => {
-  await clients.closeAll();
-});
+sharedSimHooks(() => sim, clients);
 
 async function stats(): Promise<StatsView> {
   return (await admin<StatsView>(sim, 'GET', '/_sim/stats')).json;

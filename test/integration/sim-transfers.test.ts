@@ -1,9 +1,9 @@
 // TransferDomain (REQUEST, CANCEL, APPROVE, DENY), StatusDomainTransfer and
 // CheckDomainTransfer, with transfers completing when the sim clock moves.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Outcome } from '../../src/registrar/outcome.ts';
 import { SIM_DEFAULTS, startSim, type SimHandle } from '../../src/sandbox/index.ts';
-import { admin, Clients, type EffectsView, expectCode } from './sim-harness.ts';
+import { admin, Clients, type EffectsView, expectCode , sharedSimHooks } from './sim-harness.ts';
 
 let sim: SimHandle;
 const clients = new Clients(() => sim);
@@ -15,15 +15,7 @@ const TRANSFER_MS = 5000;
 beforeAll(async () => {
   sim = await startSim({ port: 0, rate: 100_000, transferSeconds: TRANSFER_MS / 1000, taken: ['deny-me.com', 'incoming.com'], accounts: [{ login: 'other', password: 'other-pw' }] });
 });
-afterAll(async () => {
-  await sim.close();
-});
-beforeEach(async () => {
-  await sim.reset();
-});
-afterEach(async () => {
-  await clients.closeAll();
-});
+sharedSimHooks(() => sim, clients);
 
 
 function transferStatus(outcome: Outcome<{ transferStatus?: string }>): string | undefined {
