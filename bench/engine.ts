@@ -54,7 +54,7 @@ function newEngine(prefix: string): Engine {
 
 const names = (tag: string, n: number) => Array.from({ length: n }, (_, i) => `${tag}-${i}.com`);
 
-async function engineRun(ops: number, concurrency: number): Promise<{ opsPerSec: number; commands: number }> {
+export async function engineRun(ops: number, concurrency: number): Promise<{ opsPerSec: number; commands: number }> {
   const prefix = `dfbench-engine-${randomBytes(3).toString('hex')}`;
   const engine = newEngine(prefix);
   const registrar = new InstantRegistrar();
@@ -79,7 +79,7 @@ async function engineRun(ops: number, concurrency: number): Promise<{ opsPerSec:
   }
 }
 
-async function bullmqRun(ops: number, concurrency: number): Promise<number> {
+export async function bullmqRun(ops: number, concurrency: number): Promise<number> {
   const prefix = `{dfbench-bull-${randomBytes(3).toString('hex')}}`;
   const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const queue = new Queue('plain', { connection, prefix, streams: { events: { maxLen: 1000 } } });

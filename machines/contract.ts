@@ -6,7 +6,8 @@
 // so the engine performs every registrar command and owns every delay. The
 // machine only decides, and its context is small, JSON-serialisable and free
 // of secrets: it is checkpointed with `actor.getPersistedSnapshot()` and
-// restored with `createActor(machine, { snapshot })`.
+// restored with `createActor(machine, { snapshot })` (the engine does the same
+// through the machine's plan, plan.ts, whose snapshots have the same shape).
 //
 // The loop (see nextAction in next-action.ts):
 //   1. `nextAction(snapshot)` says what to do now:

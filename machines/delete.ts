@@ -2,7 +2,7 @@
 // or a PENDINGDELETE status = it happened; the domain still there = send again.
 import type { OpContext } from './context.ts';
 import type { DefiniteReply } from './contract.ts';
-import { createOperationMachine } from './operation.ts';
+import { createOperation } from './operation.ts';
 import { code, finish, resend } from './branches.ts';
 import type { StepSpec } from './step.ts';
 import { isPendingDelete, statusFlags } from './step-reply.ts';
@@ -31,7 +31,7 @@ export const deleteSteps: readonly StepSpec[] = [
   },
 ];
 
-export const deleteMachine = createOperationMachine({
+export const { machine: deleteMachine, plan: deletePlan } = createOperation({
   type: 'delete',
   steps: deleteSteps,
   entries: [{ step: 'deleteDomain', label: 'start', when: () => true }],

@@ -21,19 +21,19 @@ export class MachineContractError extends Error {
  * other shape is a bug: it throws MachineContractError.
  */
 export function nextAction(snapshot: SnapshotLike): NextAction {
-  const where = JSON.stringify(snapshot.value ?? null);
+  const where = (): string => JSON.stringify(snapshot.value ?? null);
   if (snapshot.status === 'done') {
     const output = snapshot.output as OperationOutput | undefined;
-    if (!output) throw new MachineContractError(`machine is done at ${where} without an output`);
+    if (!output) throw new MachineContractError(`machine is done at ${where()} without an output`);
     return { kind: 'final', output };
   }
-  if (snapshot.status !== 'active') throw new MachineContractError(`machine is ${snapshot.status} at ${where}`);
+  if (snapshot.status !== 'active') throw new MachineContractError(`machine is ${snapshot.status} at ${where()}`);
   const { request, wait } = snapshot.context;
   const tagged = (tag: string) => (snapshot.hasTag ? snapshot.hasTag(tag) : true);
   if (request && !wait && tagged('step')) return { kind: 'command', ...request };
   if (wait && !request && tagged('waiting')) {
-    if (!(wait.delayMs > 0)) throw new MachineContractError(`machine waits ${wait.delayMs} ms at ${where}`);
+    if (!(wait.delayMs > 0)) throw new MachineContractError(`machine waits ${wait.delayMs} ms at ${where()}`);
     return { kind: 'wait', ...wait };
   }
-  throw new MachineContractError(`machine at ${where} asks for neither a command nor a wait`);
+  throw new MachineContractError(`machine at ${where()} asks for neither a command nor a wait`);
 }

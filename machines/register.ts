@@ -5,7 +5,7 @@
 import type { DefiniteReply } from './contract.ts';
 import { codeInfo } from '../src/codes.ts';
 import type { OpContext } from './context.ts';
-import { createOperationMachine } from './operation.ts';
+import { createOperation } from './operation.ts';
 import { code, failAs, finish, pollAgain, resend } from './branches.ts';
 import type { Branch, StepSpec } from './step.ts';
 import { expirationDate, isPendingCreate } from './step-reply.ts';
@@ -90,7 +90,7 @@ export const registerSteps: readonly StepSpec[] = [
   },
 ];
 
-export const registerMachine = createOperationMachine({
+export const { machine: registerMachine, plan: registerPlan } = createOperation({
   type: 'register',
   steps: registerSteps,
   polls: { [PENDING]: 'pollRegistration' },

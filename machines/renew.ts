@@ -5,7 +5,7 @@
 import { codeInfo } from '../src/codes.ts';
 import type { Carried, DefiniteReply, OperationResult } from './contract.ts';
 import { fail, type OpContext } from './context.ts';
-import { createOperationMachine } from './operation.ts';
+import { createOperation } from './operation.ts';
 import { code, finish, resend } from './branches.ts';
 import type { Branch, StepSpec } from './step.ts';
 import { expirationDate, yearOf } from './step-reply.ts';
@@ -95,7 +95,7 @@ export const renewSteps: readonly StepSpec[] = [
 /** Steps that need the old expiration: without it a redrive reads it first. */
 const NEEDS_EXPIRATION = new Set(['renewDomain', 'reconcileRenew', 'statusAfterRenewed']);
 
-export const renewMachine = createOperationMachine({
+export const { machine: renewMachine, plan: renewPlan } = createOperation({
   type: 'renew',
   steps: renewSteps,
   entries: [

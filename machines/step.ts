@@ -11,7 +11,6 @@
 //                        `failed` with the code's type (or the spec's override)
 //
 // and `retries_exhausted` when the step's tries or the deadline run out.
-import { assign } from 'xstate';
 import { classify } from '../src/codes.ts';
 import { retryDelay } from './backoff.ts';
 import type { DefiniteReply, OperationEvent, ParamValue, ReplyEvent, WaitReason } from './contract.ts';
@@ -47,10 +46,12 @@ export interface StepSpec {
   readonly reconcile?: string;
 }
 
+/** A transition of the machine plan: plain functions of (context, event); operation.ts makes xstate config of it. */
 export interface TransitionConfig {
   readonly target: string;
-  readonly guard?: (args: { context: OpContext; event: OperationEvent }) => boolean;
-  readonly actions?: unknown;
+  readonly guard?: (ctx: OpContext, event: OperationEvent) => boolean;
+  /** The context update (an xstate `assign`). */
+  readonly patch?: (ctx: OpContext, event: OperationEvent) => Patch;
   readonly description: string;
 }
 
@@ -58,18 +59,14 @@ export interface StateConfig {
   readonly tags?: readonly string[];
   readonly meta?: Readonly<Record<string, unknown>>;
   readonly type?: 'final';
-  readonly entry?: unknown;
+  /** The context update on entering the state (an xstate `assign`). */
+  readonly entry?: (ctx: OpContext, event: OperationEvent) => Patch;
   readonly on?: Readonly<Record<string, readonly TransitionConfig[]>>;
   readonly always?: readonly TransitionConfig[];
 }
 
 export const waitState = (step: string): string => `${step}Wait`;
 export const unknownState = (step: string): string => `${step}Unknown`;
-
-/** A context update as an xstate action. */
-export function update(fn: (ctx: OpContext, event: OperationEvent) => Patch) {
-  return assign(({ context, event }: { context: OpContext; event: OperationEvent }) => fn(context, event));
-}
 
 function replyEvent(event: OperationEvent): ReplyEvent {
   if (event.type !== 'REPLY') throw new TypeError(`expected a REPLY event, got ${event.type}`);
@@ -101,15 +98,15 @@ function retryWait(ctx: OpContext, ev: ReplyEvent, step: string, uncertain: bool
 }
 
 function transition(target: string, description: string, guard: TransitionConfig['guard'], fn: (ctx: OpContext, ev: ReplyEvent) => Patch): TransitionConfig {
-  const actions = update((ctx, event) => fn(ctx, replyEvent(event)));
-  return guard ? { target, guard, actions, description } : { target, actions, description };
+  const patch = (ctx: OpContext, event: OperationEvent) => fn(ctx, replyEvent(event));
+  return guard ? { target, guard, patch, description } : { target, patch, description };
 }
 
 type Guard = (ctx: OpContext, ev: ReplyEvent) => boolean;
 const on =
   (g: Guard): NonNullable<TransitionConfig['guard']> =>
-  ({ context, event }) =>
-    event.type === 'REPLY' && g(context, event);
+  (ctx, event) =>
+    event.type === 'REPLY' && g(ctx, event);
 const definite = (ev: ReplyEvent): DefiniteReply | undefined => (ev.reply.kind === 'reply' ? ev.reply : undefined);
 
 /** A step's own branches: taken when `accept` picks the reply and the branch's `when` holds. */
@@ -201,11 +198,11 @@ export function buildStep(spec: StepSpec): Record<string, StateConfig> {
     [spec.name]: {
       tags: ['step'],
       meta: { command: spec.command, changesState: spec.changesState, ...(spec.reconcile ? { reconcile: spec.reconcile } : {}) },
-      entry: update((ctx) => {
+      entry: (ctx) => {
         const secrets = spec.secrets?.(ctx);
         const request = { step: spec.name, command: spec.command, params: spec.params(ctx), changesState: spec.changesState, ...(secrets ? { secrets } : {}) };
         return { step: spec.name, request, wait: null };
-      }),
+      },
       on: { REPLY: replyTransitions(spec) },
     },
     [waitState(spec.name)]: { tags: ['waiting'], on: { RESUME: [{ target: spec.name, description: 'resume' }] } },

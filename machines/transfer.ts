@@ -5,7 +5,7 @@
 // domain is either ours now (StatusDomain 200) or the transfer was dropped.
 import type { DefiniteReply } from './contract.ts';
 import type { OpContext } from './context.ts';
-import { createOperationMachine } from './operation.ts';
+import { createOperation } from './operation.ts';
 import { code, failAs, finish, pollAgain, resend } from './branches.ts';
 import type { Branch, StepSpec } from './step.ts';
 import { expirationDate, transferState } from './step-reply.ts';
@@ -76,7 +76,7 @@ export const transferSteps: readonly StepSpec[] = [
   },
 ];
 
-export const transferMachine = createOperationMachine({
+export const { machine: transferMachine, plan: transferPlan } = createOperation({
   type: 'transfer',
   steps: transferSteps,
   polls: { [PENDING]: 'pollTransfer' },

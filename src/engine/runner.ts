@@ -9,10 +9,9 @@
 // state-changing command, finish (history, hand the domain on); with a rate
 // limit, a slot per command too.
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import { createActor, type AnyActorRef, type Snapshot } from 'xstate';
 import type { BackoffPolicy } from '../../machines/backoff.ts';
-import type { NextAction, OperationOutput, StepReply } from '../../machines/contract.ts';
-import { machineFor, nextAction } from '../../machines/index.ts';
+import type { NextAction, OperationEvent, OperationOutput, StepReply } from '../../machines/contract.ts';
+import { nextAction, planFor, type MachinePlan, type PlanSnapshot } from '../../machines/index.ts';
 import { toStepReply } from '../../machines/step-reply.ts';
 import { ABUSE_LOCK_CODE, ACCOUNT_LEVEL_CODES } from '../codes.ts';
 import type { Registrar } from '../registrar/client.ts';
@@ -99,7 +98,8 @@ export class OperationRunner {
 class Run {
   private readonly data: OpData;
   private readonly history: string[] = [];
-  private actor!: AnyActorRef;
+  private readonly plan: MachinePlan;
+  private snapshot!: PlanSnapshot;
 
   constructor(
     private readonly deps: RunnerDeps,
@@ -107,6 +107,7 @@ class Run {
     private readonly token: string,
   ) {
     this.data = { ...job.data };
+    this.plan = planFor(this.data.t);
   }
 
   private get id(): string {
@@ -141,34 +142,33 @@ class Run {
       // The last run checkpointed before a state-changing command and never recorded its reply.
       this.history.push(JSON.stringify(historyEntry(this.data.fl.command, this.data.fl.step, UNCERTAIN_WORKER_LOST, 0, {}, this.attempt(this.data.fl.step))));
       delete this.data.fl;
-      this.actor.send({ type: 'REPLY', reply: UNCERTAIN_WORKER_LOST, now: Date.now(), random: Math.random() });
+      this.send({ type: 'REPLY', reply: UNCERTAIN_WORKER_LOST, now: Date.now(), random: Math.random() });
     }
-    let action = nextAction(this.actor.getSnapshot());
+    let action = nextAction(this.snapshot);
     if (action.kind === 'wait') {
       if (this.data.w && this.data.w > Date.now() + 50) return this.handBack(this.data.w);
-      this.actor.send({ type: 'RESUME', now: Date.now() });
-      action = nextAction(this.actor.getSnapshot());
+      action = this.send({ type: 'RESUME', now: Date.now() });
     }
     for (;;) {
       if (action.kind === 'final') return this.finish(action.output);
       if (action.kind === 'wait') return this.handBack(Date.now() + action.delayMs);
       await this.command(action);
-      action = nextAction(this.actor.getSnapshot());
+      action = nextAction(this.snapshot);
     }
   }
 
+  /** The machine where the last checkpoint left it (it carries its context), or at its start. */
   private restore(): void {
-    const machine = machineFor(this.data.t);
-    // A persisted snapshot carries its context: no input is needed (the type insists on one).
-    this.actor = this.data.snap
-      ? createActor(machine, { snapshot: this.data.snap as Snapshot<unknown> } as never)
-      : createActor(machine, { input: machineInput(this.data, this.deps.defaults, this.deps.policy, Date.now()) });
-    this.actor.start();
+    this.snapshot = this.data.snap ? this.plan.restore(this.data.snap) : this.plan.start(machineInput(this.data, this.deps.defaults, this.deps.policy, Date.now()));
+  }
+
+  private send(event: OperationEvent): NextAction {
+    this.snapshot = this.plan.send(this.snapshot, event);
+    return nextAction(this.snapshot);
   }
 
   private attempt(step: string): number {
-    const snapshot = this.actor.getSnapshot() as { context?: { attempts?: Record<string, number> } };
-    return (snapshot.context?.attempts?.[step] ?? 0) + 1;
+    return (this.snapshot.context.attempts[step] ?? 0) + 1;
   }
 
   /** Wait for the account's rate (when it has one); false when the run was handed back or cancelled. */
@@ -228,7 +228,7 @@ class Run {
     }
     if (outcome.kind === 'reply' && outcome.code === ABUSE_LOCK_CODE) await account.startLockPause(this.deps.policy.lockPauseMs);
     delete this.data.fl;
-    this.actor.send({ type: 'REPLY', reply, now: Date.now(), random: Math.random() });
+    this.send({ type: 'REPLY', reply, now: Date.now(), random: Math.random() });
   }
 
   /**
@@ -236,7 +236,7 @@ class Run {
    * `gate`, nothing is written when the account's gate is shut, and that is returned.
    */
   private async checkpoint(gate = false): Promise<{ status: number; ms: number } | undefined> {
-    this.data.snap = this.actor.getPersistedSnapshot();
+    this.data.snap = this.plan.persist(this.snapshot);
     const k = this.deps.keys;
     const [status, ms] = await this.deps.redis.checkpoint(
       k.job(this.id),
@@ -276,8 +276,7 @@ class Run {
 
   /** A cancelled operation ends as failed (`cancelled`): finish throws, this never returns. */
   private async cancelled(): Promise<never> {
-    this.actor.send({ type: 'CANCEL', reason: 'cancelled by a user' });
-    const action = nextAction(this.actor.getSnapshot());
+    const action = this.send({ type: 'CANCEL', reason: 'cancelled by a user' });
     if (action.kind !== 'final') throw new Error(`machine did not end on CANCEL (${action.kind})`);
     await this.finish(action.output);
     throw new Error('a cancelled operation cannot succeed');
