@@ -83,6 +83,7 @@ export async function bullmqRun(ops: number, concurrency: number): Promise<numbe
   const prefix = `{dfbench-bull-${randomBytes(3).toString('hex')}}`;
   const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const queue = new Queue('plain', { connection, prefix, streams: { events: { maxLen: 1000 } } });
+  const workerConnection = connection.duplicate();
   const registrar = new InstantRegistrar();
   try {
     await queue.addBulk(names('bull', ops).map((domain) => ({ name: 'register', data: { domain, period: 1 } })));
@@ -98,7 +99,7 @@ export async function bullmqRun(ops: number, concurrency: number): Promise<numbe
         const add = await registrar.call({ COMMAND: 'AddDomain', DOMAIN: job.data.domain, PERIOD: job.data.period });
         return { code: add.code };
       },
-      { connection: connection.duplicate(), prefix, concurrency },
+      { connection: workerConnection, prefix, concurrency },
     );
     worker.on('completed', () => ++finished === ops && resolveDone());
     await done;
@@ -108,6 +109,7 @@ export async function bullmqRun(ops: number, concurrency: number): Promise<numbe
   } finally {
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
+    await workerConnection.quit();
     await connection.quit();
   }
 }
@@ -123,7 +125,8 @@ async function memoryRun(ops: number): Promise<{ engine: number; bullmqDelayed: 
   const prefix = `dfbench-mem-${randomBytes(3).toString('hex')}`;
   const engine = newEngine(prefix);
   const bullPrefix = `{dfbench-memb-${randomBytes(3).toString('hex')}}`;
-  const queue = new Queue('plain', { connection: redis.duplicate(), prefix: bullPrefix, streams: { events: { maxLen: 1000 } } });
+  const queueConnection = redis.duplicate();
+  const queue = new Queue('plain', { connection: queueConnection, prefix: bullPrefix, streams: { events: { maxLen: 1000 } } });
   try {
     await engine.queue.waitUntilReady();
     await queue.waitUntilReady();
@@ -141,6 +144,7 @@ async function memoryRun(ops: number): Promise<{ engine: number; bullmqDelayed: 
     await engine.close();
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
+    await queueConnection.quit();
     await purgePrefix(redis, prefix);
     await redis.quit();
   }

@@ -42,8 +42,12 @@ export interface RunnerDeps {
   readonly onFinal?: (data: OpData, output: OperationOutput) => void;
 }
 
-/** The job's result when it succeeded; a failure ends the job as failed with this JSON as its reason. */
-export type JobResult = Extract<OperationOutput, { status: 'succeeded' }>;
+/**
+ * The job's result when it succeeded; a failure ends the job as failed with the same JSON as
+ * its reason. `h`: the history lines of the last run not yet in the history list (they are
+ * written with BullMQ's completion, in the same step: the run saves a round trip).
+ */
+export type JobResult = Extract<OperationOutput, { status: 'succeeded' }> & { readonly h?: readonly HistoryEntry[] };
 
 /** Thrown to stop a run without writing anything: another worker holds the job now. */
 class LostJobError extends Error {
@@ -95,9 +99,21 @@ export class OperationRunner {
   }
 }
 
+/**
+ * How long an operation waiting for its domain sleeps before it looks again, when the owner does
+ * not hand the domain on (it ended without knowing of the waiter): a quarter of the time it has
+ * waited since it was submitted, between 250 ms and PARK_MS.
+ */
+export function parkDelay(waitedMs: number): number {
+  return Math.min(PARK_MS, Math.max(250, Math.round(waitedMs / 4)));
+}
+
 class Run {
   private readonly data: OpData;
-  private readonly history: string[] = [];
+  /** History lines not written yet. */
+  private readonly history: HistoryEntry[] = [];
+  /** Operations wait for this domain (as of the last script): the run hands it on when it ends. */
+  private waiters = false;
   private readonly plan: MachinePlan;
   private snapshot!: PlanSnapshot;
 
@@ -130,17 +146,18 @@ class Run {
     );
     // Restoring the machine is CPU work: do it while Redis answers.
     this.restore();
-    const [status, ms, wake] = await begun;
+    const [status, ms, wake, waiting] = await begun;
     await this.deps.domains.wake(wake);
+    this.waiters = waiting > 0;
     if (status === 4) throw new LostJobError();
-    // Another operation owns the domain: wait to be handed it (or for the safety delay).
-    if (status === 6) return this.delay(Date.now() + PARK_MS);
+    // Another operation owns the domain: wait to be handed it, or look again (see parkDelay).
+    if (status === 6) return this.delay(Date.now() + parkDelay(Date.now() - this.job.timestamp));
     if (status === 5) return this.cancelled();
     if (status === 2) return this.parkForBreaker();
     if (status === 1) return this.handBack(Date.now() + ms);
     if (this.data.fl) {
       // The last run checkpointed before a state-changing command and never recorded its reply.
-      this.history.push(JSON.stringify(historyEntry(this.data.fl.command, this.data.fl.step, UNCERTAIN_WORKER_LOST, 0, {}, this.attempt(this.data.fl.step))));
+      this.history.push(historyEntry(this.data.fl.command, this.data.fl.step, UNCERTAIN_WORKER_LOST, 0, {}, this.attempt(this.data.fl.step)));
       delete this.data.fl;
       this.send({ type: 'REPLY', reply: UNCERTAIN_WORKER_LOST, now: Date.now(), random: Math.random() });
     }
@@ -214,7 +231,7 @@ class Run {
     if (slot) await account.settle(slot);
     const reply = toStepReply(outcome);
     const entry = historyEntry(action.command, action.step, reply, outcome.ms, params, this.attempt(action.step));
-    this.history.push(JSON.stringify(entry));
+    this.history.push(entry);
     this.deps.onCommand?.(entry, outcome);
 
     if (outcome.kind === 'reply' && ACCOUNT_LEVEL_CODES.has(outcome.code) && !(action.command === 'TransferDomain' && (outcome.code === 530 || outcome.code === 531))) {
@@ -238,21 +255,23 @@ class Run {
   private async checkpoint(gate = false): Promise<{ status: number; ms: number } | undefined> {
     this.data.snap = this.plan.persist(this.snapshot);
     const k = this.deps.keys;
-    const [status, ms] = await this.deps.redis.checkpoint(
+    const [status, ms, waiting] = await this.deps.redis.checkpoint(
       k.job(this.id),
       k.jobLock(this.id),
       k.history(this.id),
       k.cancel(this.id),
       k.breaker,
       k.lockPause,
+      k.domainQueue(this.data.d),
       this.token,
       JSON.stringify(this.data),
       gate ? '1' : '0',
-      ...this.history,
+      ...this.history.map((e) => JSON.stringify(e)),
     );
     if (status === 0 || status === -1) throw new LostJobError();
     if (status !== 1) return { status, ms };
     this.history.length = 0;
+    this.waiters = waiting > 0;
     return undefined;
   }
 
@@ -282,25 +301,36 @@ class Run {
     throw new Error('a cancelled operation cannot succeed');
   }
 
+  /**
+   * The operation ended. With operations waiting for the domain: write the last history lines
+   * and hand the domain on (one script). Without: nothing to write now. The lines go with the
+   * job's result or failed reason, which BullMQ writes as it completes the job, and the domain
+   * is released lazily (an ended owner does not hold it: see OWNER_TTL_MS).
+   */
   private async finish(output: OperationOutput): Promise<JobResult> {
-    const k = this.deps.keys;
-    const [status, wake] = await this.deps.redis.finishRun(
-      k.job(this.id),
-      k.jobLock(this.id),
-      k.history(this.id),
-      k.domainLock(this.data.d),
-      k.domainQueue(this.data.d),
-      this.token,
-      '',
-      this.deps.domains.jobPrefix,
-      this.id,
-      ...this.history,
-    );
-    if (status !== 1) throw new LostJobError();
-    await this.deps.domains.wake(wake);
+    let tail = this.history;
+    if (this.waiters) {
+      const k = this.deps.keys;
+      const [status, wake] = await this.deps.redis.finishRun(
+        k.job(this.id),
+        k.jobLock(this.id),
+        k.history(this.id),
+        k.domainLock(this.data.d),
+        k.domainQueue(this.data.d),
+        this.token,
+        '',
+        this.deps.domains.jobPrefix,
+        this.id,
+        ...this.history.map((e) => JSON.stringify(e)),
+      );
+      if (status !== 1) throw new LostJobError();
+      await this.deps.domains.wake(wake);
+      tail = [];
+    }
     this.deps.onFinal?.(this.data, output);
-    if (output.status === 'succeeded') return output;
-    const error = new UnrecoverableError(JSON.stringify({ failure: output.failure, redrive: output.redrive }));
+    const h = tail.length > 0 ? { h: tail } : {};
+    if (output.status === 'succeeded') return { ...output, ...h };
+    const error = new UnrecoverableError(JSON.stringify({ failure: output.failure, redrive: output.redrive, ...h }));
     error.stack = '';
     throw error;
   }

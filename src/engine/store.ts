@@ -56,6 +56,8 @@ const ALL_STATES: JobType[] = ['waiting', 'paused', 'prioritized', 'active', 'de
 interface ParsedReason {
   failure: FailureView & { scope?: string };
   redrive?: { step: string; carried?: Record<string, unknown> };
+  /** the last history lines of the run that failed (see JobResult) */
+  h?: HistoryEntry[];
 }
 
 export function parseFailedReason(reason: string | undefined): ParsedReason | undefined {
@@ -134,16 +136,36 @@ export class OperationStore {
   }
 
   async get(id: string, withHistory = true): Promise<OperationView | undefined> {
-    const job = await Job.fromId<OpData, JobResult>(this.queue, id);
-    if (!job) return undefined;
-    const state = await job.getState();
-    const history = withHistory ? await this.history(id) : undefined;
-    return this.view(job, state, history);
+    const read = await this.read(id);
+    if (!read) return undefined;
+    const history = withHistory ? await this.historyOf(read.job, read.state) : undefined;
+    return this.view(read.job, read.state, history);
   }
 
+  /**
+   * A job and its state, consistent: the state is read first, so the job hash is at least as new
+   * (an operation that ended in between is read again, with its result and last history lines).
+   */
+  private async read(id: string): Promise<{ job: Job<OpData, JobResult>; state: string } | undefined> {
+    let state: string = await this.queue.getJobState(id);
+    const job = await Job.fromId<OpData, JobResult>(this.queue, id);
+    if (!job) return undefined;
+    if (job.finishedOn && state !== 'completed' && state !== 'failed') state = await job.getState();
+    return { job, state };
+  }
+
+  /** Every command the operation sent, oldest first; [] for an unknown operation. */
   async history(id: string): Promise<HistoryEntry[]> {
-    const lines = await this.redis.lrange(this.keys.history(id), 0, -1);
-    return lines.map((l) => JSON.parse(l) as HistoryEntry);
+    const read = await this.read(id);
+    return read ? this.historyOf(read.job, read.state) : [];
+  }
+
+  /** The history list, then the lines an ended run left with its result or failed reason. */
+  private async historyOf(job: Job<OpData, JobResult>, state: string): Promise<HistoryEntry[]> {
+    const lines = await this.redis.lrange(this.keys.history(job.id as string), 0, -1);
+    const listed = lines.map((l) => JSON.parse(l) as HistoryEntry);
+    const tail = state === 'completed' ? job.returnvalue?.h : state === 'failed' ? parseFailedReason(job.failedReason)?.h : undefined;
+    return tail?.length ? [...listed, ...tail] : listed;
   }
 
   async list(filter: ListFilter = {}): Promise<OperationView[]> {
@@ -249,6 +271,11 @@ export class OperationStore {
     const state = await job.getState();
     if (state !== 'failed') throw new ConflictError(`operation ${id} has not failed (it is ${statusOf(state, undefined)})`);
     const reason = parseFailedReason(job.failedReason);
+    if (reason?.h?.length && job.failedReason) {
+      // The next failure replaces the reason: its history lines go to the list first.
+      const { h, ...rest } = JSON.parse(job.failedReason) as ParsedReason;
+      await this.redis.archiveHistory(this.keys.job(id), this.keys.history(id), job.failedReason, JSON.stringify(rest), ...(h ?? []).map((e) => JSON.stringify(e)));
+    }
     const data: OpData = { ...job.data };
     delete data.snap;
     delete data.fl;

@@ -1,10 +1,21 @@
 // The scripts of one run of an operation: begin (own the job's domain and pass
 // the account's gate), checkpoint (before a state-changing command, with the gate
 // when the rate limiter did not just check it), finish (history, hand the domain
-// on). One round trip each: the engine's throughput is counted in them.
+// on: only when operations wait for the domain; otherwise the last history lines
+// ride on BullMQ's completion and the domain is released lazily). One round trip
+// each: the engine's throughput is counted in them.
+
+/**
+ * How long a domain's owner key outlives its operation's last run. An operation that ends
+ * without waiters does not release its domain (that would cost a round trip): the next
+ * claimant finds the owner ended and takes over, or the key expires. Every run of a live
+ * owner renews it, and a live operation runs at least every few hours (the longest poll).
+ */
+export const OWNER_TTL_MS = 7 * 24 * 3600_000;
 
 /** Lua helpers shared by the run scripts and the domain scripts. */
-export const DOMAIN_FUNCTIONS = `local function alive(prefix, op)
+export const DOMAIN_FUNCTIONS = `local OWNER_TTL_MS = ${OWNER_TTL_MS}
+local function alive(prefix, op)
   local job = prefix .. op
   return redis.call('EXISTS', job) == 1 and redis.call('HEXISTS', job, 'finishedOn') == 0
 end
@@ -12,7 +23,10 @@ end
 -- operation that was just given the domain and must be woken ('' for none).
 local function claim(ownerKey, waitingKey, prefix, id, submitted)
   local owner = redis.call('GET', ownerKey)
-  if owner == id then return 1, '' end
+  if owner == id then
+    redis.call('PEXPIRE', ownerKey, OWNER_TTL_MS)
+    return 1, ''
+  end
   if owner and alive(prefix, owner) then
     redis.call('ZADD', waitingKey, 'NX', submitted, id)
     return 0, ''
@@ -23,12 +37,12 @@ local function claim(ownerKey, waitingKey, prefix, id, submitted)
     if alive(prefix, head[1]) then
       redis.call('ZADD', waitingKey, 'NX', submitted, id)
       redis.call('ZREM', waitingKey, head[1])
-      redis.call('SET', ownerKey, head[1])
+      redis.call('SET', ownerKey, head[1], 'PX', OWNER_TTL_MS)
       return 0, head[1]
     end
     redis.call('ZREM', waitingKey, head[1])
   end
-  redis.call('SET', ownerKey, id)
+  redis.call('SET', ownerKey, id, 'PX', OWNER_TTL_MS)
   redis.call('ZREM', waitingKey, id)
   return 1, ''
 end
@@ -40,7 +54,7 @@ local function release(ownerKey, waitingKey, prefix, id)
     local head = redis.call('ZPOPMIN', waitingKey)
     if #head == 0 then break end
     if alive(prefix, head[1]) then
-      redis.call('SET', ownerKey, head[1])
+      redis.call('SET', ownerKey, head[1], 'PX', OWNER_TTL_MS)
       return head[1]
     end
   end
@@ -61,39 +75,41 @@ export const BEGIN_RUN = `--[[ begin-run: a worker starts a run of an operation
 KEYS[1] the domain's owner, KEYS[2] the domain's waiting operations (sorted set)
 KEYS[3] the job's lock (BullMQ), KEYS[4] the cancel flag, KEYS[5] the breaker, KEYS[6] the 422 cool-down
 ARGV[1] operation id, ARGV[2] job hash key prefix, ARGV[3] submission time (ms), ARGV[4] the worker's lock token
-Returns {status, ms, wake}:
+Returns {status, ms, wake, waiting}:
   status 0 go on; 1 the account cools down for ms; 2 the breaker is open; 4 the worker lost the job;
   5 cancelled; 6 another operation owns the domain (wait for it);
-  wake: an operation that was just given the domain and must be woken ('' for none).
+  wake: an operation that was just given the domain and must be woken ('' for none);
+  waiting: how many operations wait for the domain (the run hands it on at its end when > 0).
 ]]
 ${DOMAIN_FUNCTIONS}
 ${GATE}
-if redis.call('GET', KEYS[3]) ~= ARGV[4] then return {4, 0, ''} end
-if redis.call('EXISTS', KEYS[4]) == 1 then return {5, 0, ''} end
+if redis.call('GET', KEYS[3]) ~= ARGV[4] then return {4, 0, '', 0} end
+if redis.call('EXISTS', KEYS[4]) == 1 then return {5, 0, '', 0} end
 local owns, wake = claim(KEYS[1], KEYS[2], ARGV[2], ARGV[1], ARGV[3])
-if owns == 0 then return {6, 0, wake} end
+if owns == 0 then return {6, 0, wake, 0} end
 local status, ms = gate(KEYS[4], KEYS[5], KEYS[6])
-return {status, ms, wake}`;
+return {status, ms, wake, redis.call('ZCARD', KEYS[2])}`;
 
 export const CHECKPOINT = `--[[ checkpoint: write an operation's state (job data) and its new history lines at once
 KEYS[1] the job hash, KEYS[2] the job's lock (BullMQ), KEYS[3] the history list
-KEYS[4] the cancel flag, KEYS[5] the breaker, KEYS[6] the 422 cool-down
+KEYS[4] the cancel flag, KEYS[5] the breaker, KEYS[6] the 422 cool-down, KEYS[7] the domain's waiting operations
 ARGV[1] the worker's lock token, ARGV[2] the job data (JSON), ARGV[3] '1' to pass the gate first
 ARGV[4..] history entries (JSON), appended in order
-Returns {status, ms}: 1 written; 0 the job is gone; -1 the worker lost the job;
-  with the gate, nothing is written when it is shut: 2 breaker, 3 cool-down (ms), 5 cancelled.
+Returns {status, ms, waiting}: 1 written; 0 the job is gone; -1 the worker lost the job;
+  with the gate, nothing is written when it is shut: 2 breaker, 3 cool-down (ms), 5 cancelled;
+  waiting: how many operations wait for the domain.
 ]]
 ${GATE}
-if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0} end
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {-1, 0} end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0, 0} end
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {-1, 0, 0} end
 if ARGV[3] == '1' then
   local status, ms = gate(KEYS[4], KEYS[5], KEYS[6])
-  if status == 1 then return {3, ms} end
-  if status ~= 0 then return {status, 0} end
+  if status == 1 then return {3, ms, 0} end
+  if status ~= 0 then return {status, 0, 0} end
 end
 redis.call('HSET', KEYS[1], 'data', ARGV[2])
 if #ARGV > 3 then redis.call('RPUSH', KEYS[3], unpack(ARGV, 4)) end
-return {1, 0}`;
+return {1, 0, redis.call('ZCARD', KEYS[7])}`;
 
 export const FINISH_RUN = `--[[ finish-run: an operation ended: its last history lines, and its domain to the next operation
 KEYS[1] the job hash, KEYS[2] the job's lock (BullMQ), KEYS[3] the history list
@@ -117,3 +133,15 @@ Returns the id of the operation that owns the domain now (to be woken), or ''.
 ]]
 ${DOMAIN_FUNCTIONS}
 return release(KEYS[1], KEYS[2], ARGV[2], ARGV[1])`;
+
+
+export const ARCHIVE_HISTORY = `--[[ archive-history: before a redrive, move the last history lines an ended run left in its
+failed reason into the history list, once (compare-and-set on the reason)
+KEYS[1] the job hash, KEYS[2] the history list
+ARGV[1] the failed reason as read, ARGV[2] the same without the lines, ARGV[3..] the lines (JSON)
+Returns 1 moved, 0 the reason changed meanwhile (nothing written).
+]]
+if redis.call('HGET', KEYS[1], 'failedReason') ~= ARGV[1] then return 0 end
+if #ARGV > 2 then redis.call('RPUSH', KEYS[2], unpack(ARGV, 3)) end
+redis.call('HSET', KEYS[1], 'failedReason', ARGV[2])
+return 1`;
