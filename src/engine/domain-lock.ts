@@ -1,7 +1,9 @@
-// One operation a domain at a time: an operation owns its domain from its first
-// step until it ends (begin-run and finish-run claim and hand it on); a later
+// One operation a domain at a time: an operation owns its domain from its
+// submission (or, when another operation held it then, from its first run) until
+// it ends. Submission and begin-run claim it; finish-run hands it on when others
+// wait, else it is released lazily (an ended owner does not hold it). A later
 // operation on the same domain is parked (delayed) and woken when the domain is
-// handed to it.
+// handed to it, or looks again after parkDelay.
 import type { Queue } from 'bullmq';
 import type { Keys } from './keys.ts';
 import type { EngineRedis } from './scripts.ts';
@@ -18,6 +20,26 @@ export class DomainLocks {
 
   get jobPrefix(): string {
     return `${this.keys.bullPrefix}:${this.keys.queue}:`;
+  }
+
+  /**
+   * Operations about to be submitted claim their domains, in order (one round trip per 500):
+   * true for each that owns its domain now; the others wait their turn (begin-run).
+   */
+  async claimForSubmission(items: readonly { readonly domain: string; readonly id: string }[]): Promise<boolean[]> {
+    const owns: boolean[] = [];
+    const now = Date.now();
+    for (let i = 0; i < items.length; i += 500) {
+      const chunk = items.slice(i, i + 500);
+      const keys = chunk.flatMap(({ domain }) => [this.keys.domainLock(domain), this.keys.domainQueue(domain)]);
+      const args = chunk.flatMap(({ id }) => [id, now]);
+      const out = await this.redis.claimDomains(keys.length, ...keys, this.jobPrefix, ...args);
+      for (let j = 0; j < chunk.length; j++) {
+        owns.push(out[2 * j] === 1);
+        await this.wake(out[2 * j + 1] as string);
+      }
+    }
+    return owns;
   }
 
   /** Give the domain up (a cancelled operation); the next waiting operation owns it and is woken. */

@@ -10,6 +10,7 @@ import { Account } from './account.ts';
 import { Batches } from './batches.ts';
 import { ConnectionLeases } from './connection-leases.ts';
 import { DomainLocks } from './domain-lock.ts';
+import { GateView } from './gate-view.ts';
 import { Keys } from './keys.ts';
 import type { OpData } from './operation.ts';
 import { OperationRunner, type JobResult, type RunnerDeps } from './runner.ts';
@@ -58,6 +59,7 @@ export class Engine {
   private readonly workers = new Set<RunningWorker>();
   private readonly queueConnection: Redis;
   private readonly leases = new Set<ConnectionLeases>();
+  private gateView: GateView | undefined;
 
   constructor(readonly options: EngineOptions) {
     this.keys = new Keys(options.prefix, options.account);
@@ -97,6 +99,16 @@ export class Engine {
     return leases;
   }
 
+  /** This process's view of the account's gate, subscribed once for all its workers. */
+  accountGate(): GateView {
+    if (!this.gateView) {
+      const logger = this.options.logger ?? silentLogger;
+      this.gateView = new GateView(this.redis, this.keys, () => this.connect(), logger);
+      this.gateView.start().catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'gate view not subscribed; runs ask Redis'));
+    }
+    return this.gateView;
+  }
+
   startWorker(options: WorkerOptions): RunningWorker {
     const shutdown = new AbortController();
     const runner = new OperationRunner({
@@ -104,6 +116,7 @@ export class Engine {
       keys: this.keys,
       account: this.account,
       domains: this.domains,
+      gate: this.accountGate(),
       registrar: options.registrar,
       secrets: this.options.secrets,
       policy: this.options.policy,
@@ -143,6 +156,7 @@ export class Engine {
   async close(): Promise<void> {
     await Promise.all([...this.workers].map((w) => w.close()));
     await Promise.all([...this.leases].map((l) => l.close()));
+    await this.gateView?.close();
     await this.queue.close();
     await this.queueConnection.quit().catch(() => undefined);
     await this.redis.quit().catch(() => undefined);

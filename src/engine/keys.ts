@@ -64,6 +64,11 @@ export class Keys {
     return `${this.base}:acct:${this.account}:breaker`;
   }
 
+  /** Pub/sub channel: the breaker or the 422 cool-down changed (see GateView). */
+  get gateChannel(): string {
+    return `${this.base}:acct:${this.account}:gate`;
+  }
+
   /** Connection permits held by processes (sorted set, score = lease expiry). */
   get connections(): string {
     return `${this.base}:acct:${this.account}:connections`;

@@ -24,6 +24,8 @@ export interface OpData {
   b?: string;
   /** idempotency key */
   key?: string;
+  /** 1 while the operation owns its domain (claimed at submission or by begin-run) */
+  o?: 1;
   /** machine snapshot (xstate persisted snapshot), once the operation has started */
   snap?: unknown;
   /** a state-changing command that was about to be sent when the snapshot was written */

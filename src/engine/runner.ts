@@ -31,6 +31,8 @@ export interface RunnerDeps {
   readonly keys: Keys;
   readonly account: Account;
   readonly domains: DomainLocks;
+  /** The account's gate as this process knows it (GateView): open lets an owner skip begin-run. */
+  readonly gate: { open(): boolean };
   readonly registrar: Registrar;
   readonly secrets: SecretBox;
   readonly policy: BackoffPolicy;
@@ -131,6 +133,13 @@ class Run {
   }
 
   async execute(): Promise<JobResult> {
+    // An operation that owns its domain (claimed at submission) starts at once while this
+    // process knows the account's gate to be open: the checkpoint before any effect checks
+    // the gate in Redis again. Otherwise begin-run claims the domain and passes the gate.
+    if (this.data.o === 1 && this.deps.gate.open()) {
+      this.restore();
+      return this.proceed();
+    }
     const k = this.deps.keys;
     const begun = this.deps.redis.beginRun(
       k.domainLock(this.data.d),
@@ -155,6 +164,12 @@ class Run {
     if (status === 5) return this.cancelled();
     if (status === 2) return this.parkForBreaker();
     if (status === 1) return this.handBack(Date.now() + ms);
+    this.data.o = 1;
+    return this.proceed();
+  }
+
+  /** The run proper: the run owns the domain and the gate was open. */
+  private async proceed(): Promise<JobResult> {
     if (this.data.fl) {
       // The last run checkpointed before a state-changing command and never recorded its reply.
       this.history.push(historyEntry(this.data.fl.command, this.data.fl.step, UNCERTAIN_WORKER_LOST, 0, {}, this.attempt(this.data.fl.step)));
@@ -262,17 +277,34 @@ class Run {
       k.cancel(this.id),
       k.breaker,
       k.lockPause,
+      k.domainLock(this.data.d),
       k.domainQueue(this.data.d),
       this.token,
       JSON.stringify(this.data),
       gate ? '1' : '0',
+      this.id,
       ...this.history.map((e) => JSON.stringify(e)),
     );
     if (status === 0 || status === -1) throw new LostJobError();
+    if (status === 6) return this.domainLost();
     if (status !== 1) return { status, ms };
     this.history.length = 0;
     this.waiters = waiting > 0;
     return undefined;
+  }
+
+  /**
+   * The run believed it owned its domain and did not (its claim expired or was taken over):
+   * nothing it learnt counts. Its history lines are kept, the job goes back to its last
+   * checkpoint without the claim, and a later run claims the domain through begin-run.
+   */
+  private async domainLost(): Promise<never> {
+    const k = this.deps.keys;
+    if (this.history.length > 0) await this.deps.redis.rpush(k.history(this.id), ...this.history.map((e) => JSON.stringify(e)));
+    const data: OpData = { ...this.job.data };
+    delete data.o;
+    await this.job.updateData(data);
+    return this.delay(Date.now() + parkDelay(Date.now() - this.job.timestamp));
   }
 
   /** Checkpoint and delay the job until `at`; the run ends here. */

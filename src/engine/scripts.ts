@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { FAIL_QUEUED } from './lua/fail-queued.ts';
 import { ACQUIRE_LEASE, RENEW_LEASE } from './lua/leases.ts';
 import { RESERVE_COMMAND_SLOT, SETTLE_COMMAND_SLOT } from './lua/rate.ts';
-import { ARCHIVE_HISTORY, BEGIN_RUN, CHECKPOINT, FINISH_RUN, RELEASE_DOMAIN } from './lua/run.ts';
+import { ARCHIVE_HISTORY, BEGIN_RUN, CHECKPOINT, CLAIM_DOMAINS, FINISH_RUN, RELEASE_DOMAIN } from './lua/run.ts';
 
 export interface EngineRedis extends Redis {
   reserveCommandSlot(
@@ -32,28 +32,33 @@ export interface EngineRedis extends Redis {
     cancel: string,
     breaker: string,
     pause: string,
+    owner: string,
     waiting: string,
     token: string,
     data: string,
     gate: '0' | '1',
+    id: string,
     ...entries: string[]
   ): Promise<[number, number, number]>;
   finishRun(job: string, lock: string, history: string, owner: string, waiting: string, token: string, data: string, jobPrefix: string, id: string, ...entries: string[]): Promise<[number, string]>;
   releaseDomain(owner: string, waiting: string, id: string, jobPrefix: string): Promise<string>;
   archiveHistory(job: string, history: string, reason: string, stripped: string, ...entries: string[]): Promise<number>;
+  claimDomains(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<(number | string)[]>;
   failQueued(job: string, wait: string, paused: string, delayed: string, prioritized: string, failed: string, events: string, id: string, reason: string): Promise<number>;
 }
 
+/** keys: how many KEYS the script takes; -1 when the caller passes the count first. */
 const SCRIPTS: Record<string, { keys: number; lua: string }> = {
   reserveCommandSlot: { keys: 7, lua: RESERVE_COMMAND_SLOT },
   settleCommandSlot: { keys: 2, lua: SETTLE_COMMAND_SLOT },
   acquireLease: { keys: 1, lua: ACQUIRE_LEASE },
   renewLease: { keys: 1, lua: RENEW_LEASE },
   beginRun: { keys: 6, lua: BEGIN_RUN },
-  checkpoint: { keys: 7, lua: CHECKPOINT },
+  checkpoint: { keys: 8, lua: CHECKPOINT },
   finishRun: { keys: 5, lua: FINISH_RUN },
   releaseDomain: { keys: 2, lua: RELEASE_DOMAIN },
   archiveHistory: { keys: 2, lua: ARCHIVE_HISTORY },
+  claimDomains: { keys: -1, lua: CLAIM_DOMAINS },
   failQueued: { keys: 7, lua: FAIL_QUEUED },
 };
 
@@ -61,6 +66,6 @@ const SCRIPTS: Record<string, { keys: number; lua: string }> = {
 export function withEngineScripts(redis: Redis): EngineRedis {
   const r = redis as EngineRedis;
   if (typeof r.beginRun === 'function') return r;
-  for (const [name, { keys, lua }] of Object.entries(SCRIPTS)) redis.defineCommand(name, { numberOfKeys: keys, lua });
+  for (const [name, { keys, lua }] of Object.entries(SCRIPTS)) redis.defineCommand(name, keys >= 0 ? { numberOfKeys: keys, lua } : { lua });
   return r;
 }

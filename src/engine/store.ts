@@ -106,8 +106,10 @@ export class OperationStore {
     return `op_${createHash('sha256').update(`${this.keys.account}\0${key}`).digest('base64url').slice(0, 20)}`;
   }
 
-  dataFor(spec: SubmitSpec): OpData {
+  /** The job data of a submission; `owns`: it claimed its domain as it was submitted. */
+  dataFor(spec: SubmitSpec, owns = false): OpData {
     const data: OpData = { t: spec.type, d: spec.domain };
+    if (owns) data.o = 1;
     if (spec.period !== undefined && spec.type !== 'delete') data.p = spec.period;
     if (spec.ns?.length) data.ns = [...spec.ns];
     if (spec.contacts && Object.keys(spec.contacts).length > 0) data.c = { ...spec.contacts };
@@ -125,13 +127,16 @@ export class OperationStore {
       const existing = await this.get(id, false);
       if (existing) return { operation: existing, created: false };
     }
-    const job = await this.queue.add(spec.type, this.dataFor(spec), { jobId: id });
+    const [owns] = await this.domains.claimForSubmission([{ domain: spec.domain, id }]);
+    const job = await this.queue.add(spec.type, this.dataFor(spec, owns), { jobId: id });
     return { operation: this.view(job, 'waiting'), created: true };
   }
 
   /** Submit many at once (a batch): one round trip for all of them. */
   async submitMany(specs: readonly SubmitSpec[]): Promise<OperationView[]> {
-    const jobs = await this.queue.addBulk(specs.map((spec) => ({ name: spec.type, data: this.dataFor(spec), opts: { jobId: this.idFor(spec.key) } })));
+    const ids = specs.map((spec) => this.idFor(spec.key));
+    const owns = await this.domains.claimForSubmission(specs.map((spec, i) => ({ domain: spec.domain, id: ids[i]! })));
+    const jobs = await this.queue.addBulk(specs.map((spec, i) => ({ name: spec.type, data: this.dataFor(spec, owns[i]), opts: { jobId: ids[i]! } })));
     return jobs.map((job) => this.view(job, 'waiting'));
   }
 
@@ -278,6 +283,7 @@ export class OperationStore {
     }
     const data: OpData = { ...job.data };
     delete data.snap;
+    delete data.o;
     delete data.fl;
     delete data.w;
     if (reason?.redrive && reason.failure.type !== 'cancelled') data.rd = reason.redrive;

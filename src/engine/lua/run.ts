@@ -13,11 +13,23 @@
  */
 export const OWNER_TTL_MS = 7 * 24 * 3600_000;
 
+/**
+ * An operation claims its domain as it is submitted, just before its job is added: for this
+ * long, an owner whose job does not exist yet still holds the domain.
+ */
+export const PENDING_CLAIM_MS = 60_000;
+
 /** Lua helpers shared by the run scripts and the domain scripts. */
 export const DOMAIN_FUNCTIONS = `local OWNER_TTL_MS = ${OWNER_TTL_MS}
+local PENDING_CLAIM_MS = ${PENDING_CLAIM_MS}
 local function alive(prefix, op)
   local job = prefix .. op
   return redis.call('EXISTS', job) == 1 and redis.call('HEXISTS', job, 'finishedOn') == 0
+end
+-- The owner holds the domain: its operation has not ended, or was claimed at submission moments ago.
+local function holds(ownerKey, prefix, owner)
+  if redis.call('EXISTS', prefix .. owner) == 1 then return redis.call('HEXISTS', prefix .. owner, 'finishedOn') == 0 end
+  return OWNER_TTL_MS - redis.call('PTTL', ownerKey) < PENDING_CLAIM_MS
 end
 -- Own the domain, or wait in submission order. Returns owns (1/0) and the id of an
 -- operation that was just given the domain and must be woken ('' for none).
@@ -27,7 +39,7 @@ local function claim(ownerKey, waitingKey, prefix, id, submitted)
     redis.call('PEXPIRE', ownerKey, OWNER_TTL_MS)
     return 1, ''
   end
-  if owner and alive(prefix, owner) then
+  if owner and holds(ownerKey, prefix, owner) then
     redis.call('ZADD', waitingKey, 'NX', submitted, id)
     return 0, ''
   end
@@ -92,24 +104,28 @@ return {status, ms, wake, redis.call('ZCARD', KEYS[2])}`;
 
 export const CHECKPOINT = `--[[ checkpoint: write an operation's state (job data) and its new history lines at once
 KEYS[1] the job hash, KEYS[2] the job's lock (BullMQ), KEYS[3] the history list
-KEYS[4] the cancel flag, KEYS[5] the breaker, KEYS[6] the 422 cool-down, KEYS[7] the domain's waiting operations
+KEYS[4] the cancel flag, KEYS[5] the breaker, KEYS[6] the 422 cool-down
+KEYS[7] the domain's owner, KEYS[8] the domain's waiting operations
 ARGV[1] the worker's lock token, ARGV[2] the job data (JSON), ARGV[3] '1' to pass the gate first
-ARGV[4..] history entries (JSON), appended in order
+ARGV[4] the operation id, ARGV[5..] history entries (JSON), appended in order
 Returns {status, ms, waiting}: 1 written; 0 the job is gone; -1 the worker lost the job;
+  6 the operation does not own its domain (nothing written);
   with the gate, nothing is written when it is shut: 2 breaker, 3 cool-down (ms), 5 cancelled;
   waiting: how many operations wait for the domain.
 ]]
 ${GATE}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0, 0} end
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {-1, 0, 0} end
+if redis.call('GET', KEYS[7]) ~= ARGV[4] then return {6, 0, 0} end
 if ARGV[3] == '1' then
   local status, ms = gate(KEYS[4], KEYS[5], KEYS[6])
   if status == 1 then return {3, ms, 0} end
   if status ~= 0 then return {status, 0, 0} end
 end
+redis.call('PEXPIRE', KEYS[7], ${OWNER_TTL_MS})
 redis.call('HSET', KEYS[1], 'data', ARGV[2])
-if #ARGV > 3 then redis.call('RPUSH', KEYS[3], unpack(ARGV, 4)) end
-return {1, 0, redis.call('ZCARD', KEYS[7])}`;
+if #ARGV > 4 then redis.call('RPUSH', KEYS[3], unpack(ARGV, 5)) end
+return {1, 0, redis.call('ZCARD', KEYS[8])}`;
 
 export const FINISH_RUN = `--[[ finish-run: an operation ended: its last history lines, and its domain to the next operation
 KEYS[1] the job hash, KEYS[2] the job's lock (BullMQ), KEYS[3] the history list
@@ -145,3 +161,18 @@ if redis.call('HGET', KEYS[1], 'failedReason') ~= ARGV[1] then return 0 end
 if #ARGV > 2 then redis.call('RPUSH', KEYS[2], unpack(ARGV, 3)) end
 redis.call('HSET', KEYS[1], 'failedReason', ARGV[2])
 return 1`;
+
+export const CLAIM_DOMAINS = `--[[ claim-domains: operations about to be submitted claim their domains, in order
+KEYS[2i-1], KEYS[2i] the owner and the waiting operations of operation i's domain
+ARGV[1] job hash key prefix, ARGV[2i], ARGV[2i+1] operation i's id and submission time (ms)
+Returns {owns_1, wake_1, owns_2, wake_2, ...}: owns 1 when the operation owns its domain now
+  (0: it waits its turn); wake: an operation that was just given a domain and must be woken.
+]]
+${DOMAIN_FUNCTIONS}
+local out = {}
+for i = 1, #KEYS / 2 do
+  local owns, wake = claim(KEYS[2 * i - 1], KEYS[2 * i], ARGV[1], ARGV[2 * i], ARGV[2 * i + 1])
+  out[#out + 1] = owns
+  out[#out + 1] = wake
+end
+return out`;

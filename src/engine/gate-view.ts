@@ -1,0 +1,73 @@
+// A process's view of its account's gate (breaker, 422 cool-down), kept fresh by
+// a Redis channel: whoever opens or closes the breaker or starts a cool-down
+// publishes on it (Account), and every worker process re-reads the gate at once.
+// An operation that owns its domain starts its run on this view instead of a
+// round trip to Redis (begin-run); while the view is not known to be fresh (not
+// subscribed yet, connection lost, a message being handled) it says "ask Redis".
+// Effects stay behind the authoritative check: the checkpoint before every
+// state-changing command passes the gate in Redis.
+import type { Redis } from 'ioredis';
+import type { Logger } from '../registrar/mask.ts';
+import type { Keys } from './keys.ts';
+
+export class GateView {
+  private subscriber: Redis | undefined;
+  /** Bumped by every message and reconnect: a read that started before one is stale. */
+  private generation = 0;
+  private fresh = false;
+  private breaker = false;
+  private pausedUntil = 0;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly connect: () => Redis,
+    private readonly logger: Logger,
+  ) {}
+
+  /** True only when the view is fresh and the gate is open: a run may start without asking Redis. */
+  open(now = Date.now()): boolean {
+    return this.fresh && !this.breaker && now >= this.pausedUntil;
+  }
+
+  async start(): Promise<void> {
+    if (this.subscriber) return;
+    const sub = this.connect();
+    this.subscriber = sub;
+    sub.on('message', () => this.refresh());
+    // Anything may have changed while the connection was down: distrust the view until re-read.
+    sub.on('close', () => {
+      this.generation++;
+      this.fresh = false;
+    });
+    sub.on('ready', () => this.refresh());
+    await sub.subscribe(this.keys.gateChannel);
+    await this.refresh();
+  }
+
+  private async refresh(): Promise<void> {
+    const generation = ++this.generation;
+    this.fresh = false;
+    try {
+      const [breaker, pttl] = await Promise.all([this.redis.exists(this.keys.breaker), this.redis.pttl(this.keys.lockPause)]);
+      if (generation !== this.generation || this.subscriber?.status !== 'ready') return;
+      this.breaker = breaker === 1;
+      this.pausedUntil = pttl > 0 ? Date.now() + pttl : 0;
+      this.fresh = true;
+    } catch (err) {
+      this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not read the account gate; runs ask Redis');
+    }
+  }
+
+  async close(): Promise<void> {
+    const sub = this.subscriber;
+    this.subscriber = undefined;
+    this.fresh = false;
+    await sub?.quit().catch(() => undefined);
+  }
+}
+
+/** Tell every process's GateView that the gate changed (after the change is written). */
+export async function announceGateChange(redis: Redis, keys: Keys): Promise<void> {
+  await redis.publish(keys.gateChannel, '1');
+}
