@@ -151,16 +151,18 @@ async function memoryRun(ops: number): Promise<{ engine: number; bullmqDelayed: 
 }
 
 export async function benchEngine(): Promise<Record<string, number>> {
-  const ops = Number(process.env.BENCH_ENGINE_OPS ?? 3000);
+  // Long enough runs that timer and JIT noise do not decide the ratio (a 3,000-job BullMQ run
+  // lasts ~0.2 s and varied by 2x from run to run).
+  const ops = Number(process.env.BENCH_ENGINE_OPS ?? 10_000);
   // Enough jobs in flight to keep both the process and Redis busy; the same for both.
   const concurrency = 32;
-  // warm both paths up (JIT, Lua script loading), then measure each twice, alternating, best of two
-  await engineRun(300, concurrency);
-  await bullmqRun(300, concurrency);
+  // warm both paths up (JIT, Lua script loading), then measure each three times, alternating, best of three
+  await engineRun(1000, concurrency);
+  await bullmqRun(1000, concurrency);
   const engine: number[] = [];
   const bull: number[] = [];
   let commands = 0;
-  for (let round = 0; round < 2; round++) {
+  for (let round = 0; round < 3; round++) {
     const e = await engineRun(ops, concurrency);
     engine.push(e.opsPerSec);
     commands = e.commands;

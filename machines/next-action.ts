@@ -20,20 +20,24 @@ export class MachineContractError extends Error {
  * state (tag `waiting`, context.wait), `final` once done. A snapshot in any
  * other shape is a bug: it throws MachineContractError.
  */
+/** Where the machine is, for an error message. */
+function where(snapshot: SnapshotLike): string {
+  return JSON.stringify(snapshot.value ?? null);
+}
+
 export function nextAction(snapshot: SnapshotLike): NextAction {
-  const where = (): string => JSON.stringify(snapshot.value ?? null);
   if (snapshot.status === 'done') {
     const output = snapshot.output as OperationOutput | undefined;
-    if (!output) throw new MachineContractError(`machine is done at ${where()} without an output`);
+    if (!output) throw new MachineContractError(`machine is done at ${where(snapshot)} without an output`);
     return { kind: 'final', output };
   }
-  if (snapshot.status !== 'active') throw new MachineContractError(`machine is ${snapshot.status} at ${where()}`);
+  if (snapshot.status !== 'active') throw new MachineContractError(`machine is ${snapshot.status} at ${where(snapshot)}`);
   const { request, wait } = snapshot.context;
   const tagged = (tag: string) => (snapshot.hasTag ? snapshot.hasTag(tag) : true);
   if (request && !wait && tagged('step')) return { kind: 'command', ...request };
   if (wait && !request && tagged('waiting')) {
-    if (!(wait.delayMs > 0)) throw new MachineContractError(`machine waits ${wait.delayMs} ms at ${where()}`);
+    if (!(wait.delayMs > 0)) throw new MachineContractError(`machine waits ${wait.delayMs} ms at ${where(snapshot)}`);
     return { kind: 'wait', ...wait };
   }
-  throw new MachineContractError(`machine at ${where()} asks for neither a command nor a wait`);
+  throw new MachineContractError(`machine at ${where(snapshot)} asks for neither a command nor a wait`);
 }

@@ -13,6 +13,7 @@ import { DomainLocks } from './domain-lock.ts';
 import { GateView } from './gate-view.ts';
 import { Keys } from './keys.ts';
 import type { OpData } from './operation.ts';
+import { PolicyRefs } from './policy-refs.ts';
 import { OperationRunner, type JobResult, type RunnerDeps } from './runner.ts';
 import { withEngineScripts, type EngineRedis } from './scripts.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -60,6 +61,7 @@ export class Engine {
   private readonly queueConnection: Redis;
   private readonly leases = new Set<ConnectionLeases>();
   private gateView: GateView | undefined;
+  private readonly policies: PolicyRefs;
 
   constructor(readonly options: EngineOptions) {
     this.keys = new Keys(options.prefix, options.account);
@@ -70,7 +72,8 @@ export class Engine {
       prefix: this.keys.bullPrefix,
       // The event stream is for live views, not for keeping: a short one keeps memory per operation low.
       streams: { events: { maxLen: 1000 } },
-      defaultJobOptions: { removeOnComplete: false, removeOnFail: false },
+      // BullMQ keeps ended jobs unless told otherwise (their state and result are the
+      // operation's): no removeOn* options, which would be stored with every job.
     });
     this.account = new Account(this.redis, this.keys, this.queue, {
       rateLimit: options.rateLimit,
@@ -79,6 +82,7 @@ export class Engine {
     });
     this.domains = new DomainLocks(this.redis, this.keys, this.queue);
     this.store = new OperationStore(this.queue, this.redis, this.keys, options.secrets, this.domains);
+    this.policies = new PolicyRefs(this.redis, this.keys, options.policy);
     this.batches = new Batches(this.store, this.redis, this.keys, this.account, options.policy.lockPauseMs);
   }
 
@@ -111,6 +115,7 @@ export class Engine {
 
   startWorker(options: WorkerOptions): RunningWorker {
     const shutdown = new AbortController();
+    void this.policies.save();
     const runner = new OperationRunner({
       redis: this.redis,
       keys: this.keys,
@@ -120,6 +125,7 @@ export class Engine {
       registrar: options.registrar,
       secrets: this.options.secrets,
       policy: this.options.policy,
+      policies: this.policies,
       defaults: this.options.defaults ?? {},
       logger: this.options.logger ?? silentLogger,
       shutdown: shutdown.signal,

@@ -81,12 +81,17 @@ export class Keys {
 
   /** Which operation owns a domain right now. */
   domainLock(domain: string): string {
-    return `${this.base}:acct:${this.account}:domain:${domain}:owner`;
+    return `${this.base}:acct:${this.account}:dom:${domain}`;
   }
 
   /** Operations waiting for a domain, in arrival order. */
   domainQueue(domain: string): string {
-    return `${this.base}:acct:${this.account}:domain:${domain}:waiting`;
+    return `${this.base}:acct:${this.account}:dom:${domain}:q`;
+  }
+
+  /** A backoff policy that checkpoints refer to by `ref` instead of carrying it (see PolicyRefs). */
+  policy(ref: string): string {
+    return `${this.base}:policy:${ref}`;
   }
 
   /** The commands an operation sent (JSON lines). */

@@ -21,6 +21,7 @@ import type { Account } from './account.ts';
 import { PARK_MS, type DomainLocks } from './domain-lock.ts';
 import { historyEntry } from './history.ts';
 import type { Keys } from './keys.ts';
+import type { PolicyRefs } from './policy-refs.ts';
 import { machineInput, type AccountDefaults } from './machine-input.ts';
 import type { HistoryEntry, OpData } from './operation.ts';
 import type { EngineRedis } from './scripts.ts';
@@ -36,6 +37,8 @@ export interface RunnerDeps {
   readonly registrar: Registrar;
   readonly secrets: SecretBox;
   readonly policy: BackoffPolicy;
+  /** Checkpoints refer to the policy instead of carrying it (see PolicyRefs). */
+  readonly policies: PolicyRefs;
   readonly defaults: AccountDefaults;
   readonly logger: Logger;
   /** Aborted on shutdown: a job waiting for its rate slot is handed back at once. */
@@ -137,7 +140,7 @@ class Run {
     // process knows the account's gate to be open: the checkpoint before any effect checks
     // the gate in Redis again. Otherwise begin-run claims the domain and passes the gate.
     if (this.data.o === 1 && this.deps.gate.open()) {
-      this.restore();
+      await this.restore();
       return this.proceed();
     }
     const k = this.deps.keys;
@@ -154,8 +157,9 @@ class Run {
       this.token,
     );
     // Restoring the machine is CPU work: do it while Redis answers.
-    this.restore();
+    const restored = this.restore();
     const [status, ms, wake, waiting] = await begun;
+    await restored;
     await this.deps.domains.wake(wake);
     this.waiters = waiting > 0;
     if (status === 4) throw new LostJobError();
@@ -190,8 +194,11 @@ class Run {
   }
 
   /** The machine where the last checkpoint left it (it carries its context), or at its start. */
-  private restore(): void {
-    this.snapshot = this.data.snap ? this.plan.restore(this.data.snap) : this.plan.start(machineInput(this.data, this.deps.defaults, this.deps.policy, Date.now()));
+  private async restore(): Promise<void> {
+    const snap = this.data.snap as Record<string, unknown> | undefined;
+    this.snapshot = snap
+      ? this.plan.restore(await this.deps.policies.expand(snap))
+      : this.plan.start(machineInput(this.data, this.deps.defaults, this.deps.policy, Date.now()));
   }
 
   private send(event: OperationEvent): NextAction {
@@ -268,7 +275,7 @@ class Run {
    * `gate`, nothing is written when the account's gate is shut, and that is returned.
    */
   private async checkpoint(gate = false): Promise<{ status: number; ms: number } | undefined> {
-    this.data.snap = this.plan.persist(this.snapshot);
+    this.data.snap = this.deps.policies.compact(this.plan.persist(this.snapshot));
     const k = this.deps.keys;
     const [status, ms, waiting] = await this.deps.redis.checkpoint(
       k.job(this.id),

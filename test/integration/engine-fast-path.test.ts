@@ -2,14 +2,16 @@
 // domain as it is submitted and starts its runs on the process's view of the
 // account's gate (GateView); an operation that ends with nobody waiting leaves
 // its last history lines with BullMQ's completion and its domain to be taken
-// over lazily. Real Redis, the simulated registrar over HTTP.
+// over lazily; checkpoints refer to the backoff policy instead of carrying it.
+// Real Redis, the simulated registrar over HTTP.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.ts';
 import { OWNER_TTL_MS } from '../../src/engine/lua/run.ts';
+import { PolicyRefs } from '../../src/engine/policy-refs.ts';
 import { silentLogger } from '../../src/registrar/mask.ts';
 import type { OpData } from '../../src/engine/operation.ts';
-import { createHarness, REDIS_URL, type Harness } from '../helpers/engine-harness.ts';
+import { createHarness, fastPolicy, REDIS_URL, type Harness } from '../helpers/engine-harness.ts';
 import { startSimProcess, type SimProcess } from '../helpers/sim-process.ts';
 
 let sim: SimProcess;
@@ -118,4 +120,22 @@ it("every process's gate view closes at once when another process opens the brea
     await other.close();
     await worker.close();
   }
+});
+
+it('checkpoints refer to the backoff policy once it is stored, and any process restores them', async () => {
+  const mine = new PolicyRefs(redis, h.engine.keys, fastPolicy());
+  const snap = { status: 'active', value: 'addDomain', context: { domain: 'x.com', policy: mine.policy } };
+  // not stored yet: the checkpoint carries the policy whole
+  expect(mine.compact(snap)).toBe(snap);
+  expect(await mine.save()).toBe(true);
+  const written = JSON.parse(JSON.stringify(mine.compact(snap))) as typeof snap;
+  expect(written.context.policy).toBe(`@${mine.ref}`);
+  expect(JSON.stringify(written).length).toBeLessThan(JSON.stringify(snap).length / 2);
+  expect((await mine.expand(written)).context.policy).toBe(mine.policy);
+  // another process, started with another policy, restores it from Redis
+  const theirs = new PolicyRefs(redis, h.engine.keys, fastPolicy({ maxAttempts: 3 }));
+  expect(theirs.ref).not.toBe(mine.ref);
+  expect((await theirs.expand(written)).context.policy).toEqual(mine.policy);
+  expect(theirs.compact({ ...snap, context: { ...snap.context, policy: mine.policy } }).context.policy).toBe(mine.policy);
+  await expect(theirs.expand({ ...written, context: { ...written.context, policy: '@nosuchref' } })).rejects.toThrow(/policy nosuchref .* not in Redis/);
 });

@@ -1,0 +1,64 @@
+// Checkpoints carry an operation's machine snapshot, and its context carries the
+// backoff policy the operation started with: about 500 bytes, the same for
+// every operation a process runs. A checkpoint refers to that policy as
+// `@<ref>` instead (ref: a hash of it), once the policy is stored under its ref
+// in Redis, so that any process can restore the snapshot. Restoring puts the
+// policy back: the process's own when the ref is its own, else the stored one.
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { BackoffPolicy } from '../../machines/backoff.ts';
+import type { Keys } from './keys.ts';
+
+type Persisted = { readonly context?: object };
+
+export function policyRef(policy: BackoffPolicy): string {
+  return createHash('sha256').update(JSON.stringify(policy)).digest('base64url').slice(0, 16);
+}
+
+export class PolicyRefs {
+  readonly ref: string;
+  private stored: Promise<boolean> | undefined;
+  private saved = false;
+  private readonly loaded = new Map<string, BackoffPolicy>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    readonly policy: BackoffPolicy,
+  ) {
+    this.ref = policyRef(policy);
+  }
+
+  /** Store this process's policy under its ref (once); until that is done, checkpoints carry it whole. */
+  save(): Promise<boolean> {
+    this.stored ??= this.redis
+      .set(this.keys.policy(this.ref), JSON.stringify(this.policy))
+      .then(() => (this.saved = true))
+      .catch(() => {
+        this.stored = undefined;
+        return false;
+      });
+    return this.stored;
+  }
+
+  /** The snapshot to write: its policy as a ref when it is this process's policy and that is stored. */
+  compact<T extends Persisted>(persisted: T): T {
+    if (!this.saved || (persisted.context as { policy?: unknown } | undefined)?.policy !== this.policy) return persisted;
+    return { ...persisted, context: { ...persisted.context, policy: `@${this.ref}` } };
+  }
+
+  /** The snapshot as written, with its policy back in place. */
+  async expand<T extends Persisted>(persisted: T): Promise<T> {
+    const p = (persisted.context as { policy?: unknown } | undefined)?.policy;
+    if (typeof p !== 'string' || !p.startsWith('@')) return persisted;
+    const ref = p.slice(1);
+    let policy = ref === this.ref ? this.policy : this.loaded.get(ref);
+    if (!policy) {
+      const json = await this.redis.get(this.keys.policy(ref));
+      if (json === null) throw new Error(`the backoff policy ${ref} a checkpoint refers to is not in Redis`);
+      policy = JSON.parse(json) as BackoffPolicy;
+      this.loaded.set(ref, policy);
+    }
+    return { ...persisted, context: { ...persisted.context, policy } };
+  }
+}
