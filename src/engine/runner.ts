@@ -5,9 +5,11 @@
 // through a 4xx backoff or a transfer poll.
 //
 // Redis round trips are the cost of a run, so each step does as few as it can:
-// begin (own the domain, pass the gate), one checkpoint before each
-// state-changing command, finish (history, hand the domain on); with a rate
-// limit, a slot per command too.
+// one checkpoint before each state-changing command (it also passes the gate and
+// checks the domain claim). begin-run (claim the domain, pass the gate) only when
+// the operation does not own its domain yet or this process's gate view is not
+// known open; finish-run (history, hand the domain on) only when operations wait
+// for the domain; with a rate limit, a slot per command too.
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { BackoffPolicy } from '../../machines/backoff.ts';
 import type { NextAction, OperationEvent, OperationOutput, StepReply } from '../../machines/contract.ts';
