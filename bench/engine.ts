@@ -52,6 +52,14 @@ function newEngine(prefix: string): Engine {
   });
 }
 
+const ADD_DOMAIN_EXTRAS = {
+  OWNERCONTACT0: SIM_DEFAULTS.contacts.owner,
+  ADMINCONTACT0: SIM_DEFAULTS.contacts.admin,
+  TECHCONTACT0: SIM_DEFAULTS.contacts.tech,
+  BILLINGCONTACT0: SIM_DEFAULTS.contacts.billing,
+  NAMESERVER: SIM_DEFAULTS.nameservers,
+};
+
 const names = (tag: string, n: number) => Array.from({ length: n }, (_, i) => `${tag}-${i}.com`);
 
 export async function engineRun(ops: number, concurrency: number): Promise<{ opsPerSec: number; commands: number }> {
@@ -96,7 +104,8 @@ export async function bullmqRun(ops: number, concurrency: number): Promise<numbe
       async (job) => {
         const check = await registrar.call({ COMMAND: 'CheckDomain', DOMAIN: job.data.domain });
         if (check.code !== 210) throw new Error('not available');
-        const add = await registrar.call({ COMMAND: 'AddDomain', DOMAIN: job.data.domain, PERIOD: job.data.period });
+        // the same AddDomain the engine's machine sends: contacts and name servers included
+        const add = await registrar.call({ COMMAND: 'AddDomain', DOMAIN: job.data.domain, PERIOD: job.data.period, ...ADD_DOMAIN_EXTRAS });
         return { code: add.code };
       },
       { connection: workerConnection, prefix, concurrency },
