@@ -8,6 +8,7 @@ import type { Registrar } from '../registrar/client.ts';
 import { silentLogger, type Logger } from '../registrar/mask.ts';
 import { Account } from './account.ts';
 import { Batches } from './batches.ts';
+import { Checkpointer } from './checkpointer.ts';
 import { ConnectionLeases } from './connection-leases.ts';
 import { DomainLocks } from './domain-lock.ts';
 import { GateView } from './gate-view.ts';
@@ -62,6 +63,7 @@ export class Engine {
   private readonly leases = new Set<ConnectionLeases>();
   private gateView: GateView | undefined;
   private readonly policies: PolicyRefs;
+  private readonly checkpoints: Checkpointer;
 
   constructor(readonly options: EngineOptions) {
     this.keys = new Keys(options.prefix, options.account);
@@ -83,6 +85,7 @@ export class Engine {
     this.domains = new DomainLocks(this.redis, this.keys, this.queue);
     this.store = new OperationStore(this.queue, this.redis, this.keys, options.secrets, this.domains);
     this.policies = new PolicyRefs(this.redis, this.keys, options.policy);
+    this.checkpoints = new Checkpointer(this.redis);
     this.batches = new Batches(this.store, this.redis, this.keys, this.account, options.policy.lockPauseMs);
   }
 
@@ -126,6 +129,7 @@ export class Engine {
       secrets: this.options.secrets,
       policy: this.options.policy,
       policies: this.policies,
+      checkpoints: this.checkpoints,
       defaults: this.options.defaults ?? {},
       logger: this.options.logger ?? silentLogger,
       shutdown: shutdown.signal,

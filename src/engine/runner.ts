@@ -20,6 +20,7 @@ import type { Registrar } from '../registrar/client.ts';
 import type { Logger } from '../registrar/mask.ts';
 import type { Outcome } from '../registrar/outcome.ts';
 import type { Account } from './account.ts';
+import type { Checkpointer } from './checkpointer.ts';
 import { PARK_MS, type DomainLocks } from './domain-lock.ts';
 import { historyEntry } from './history.ts';
 import type { Keys } from './keys.ts';
@@ -31,6 +32,8 @@ import type { SecretBox } from './secret-box.ts';
 
 export interface RunnerDeps {
   readonly redis: EngineRedis;
+  /** Checkpoints go through it: those of one moment share a round trip. */
+  readonly checkpoints: Checkpointer;
   readonly keys: Keys;
   readonly account: Account;
   readonly domains: DomainLocks;
@@ -279,21 +282,14 @@ class Run {
   private async checkpoint(gate = false): Promise<{ status: number; ms: number } | undefined> {
     this.data.snap = this.deps.policies.compact(this.plan.persist(this.snapshot));
     const k = this.deps.keys;
-    const [status, ms, waiting] = await this.deps.redis.checkpoint(
-      k.job(this.id),
-      k.jobLock(this.id),
-      k.history(this.id),
-      k.cancel(this.id),
-      k.breaker,
-      k.lockPause,
-      k.domainLock(this.data.d),
-      k.domainQueue(this.data.d),
-      this.token,
-      JSON.stringify(this.data),
-      gate ? '1' : '0',
-      this.id,
-      ...this.history.map((e) => JSON.stringify(e)),
-    );
+    const [status, ms, waiting] = await this.deps.checkpoints.write({
+      keys: [k.job(this.id), k.jobLock(this.id), k.history(this.id), k.cancel(this.id), k.breaker, k.lockPause, k.domainLock(this.data.d), k.domainQueue(this.data.d)],
+      token: this.token,
+      data: JSON.stringify(this.data),
+      gate: gate ? '1' : '0',
+      id: this.id,
+      entries: this.history.map((e) => JSON.stringify(e)),
+    });
     if (status === 0 || status === -1) throw new LostJobError();
     if (status === 6) return this.domainLost();
     if (status !== 1) return { status, ms };

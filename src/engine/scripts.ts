@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { FAIL_QUEUED } from './lua/fail-queued.ts';
 import { ACQUIRE_LEASE, RENEW_LEASE } from './lua/leases.ts';
 import { RESERVE_COMMAND_SLOT, SETTLE_COMMAND_SLOT } from './lua/rate.ts';
-import { ARCHIVE_HISTORY, BEGIN_RUN, CHECKPOINT, CLAIM_DOMAINS, FINISH_RUN, RELEASE_DOMAIN } from './lua/run.ts';
+import { ARCHIVE_HISTORY, BEGIN_RUN, CHECKPOINT, CHECKPOINT_MANY, CLAIM_DOMAINS, FINISH_RUN, RELEASE_DOMAIN } from './lua/run.ts';
 
 export interface EngineRedis extends Redis {
   reserveCommandSlot(
@@ -44,6 +44,7 @@ export interface EngineRedis extends Redis {
   releaseDomain(owner: string, waiting: string, id: string, jobPrefix: string): Promise<string>;
   archiveHistory(job: string, history: string, reason: string, stripped: string, ...entries: string[]): Promise<number>;
   claimDomains(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<(number | string)[]>;
+  checkpointMany(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
   failQueued(job: string, wait: string, paused: string, delayed: string, prioritized: string, failed: string, events: string, id: string, reason: string): Promise<number>;
 }
 
@@ -59,6 +60,7 @@ const SCRIPTS: Record<string, { keys: number; lua: string }> = {
   releaseDomain: { keys: 2, lua: RELEASE_DOMAIN },
   archiveHistory: { keys: 2, lua: ARCHIVE_HISTORY },
   claimDomains: { keys: -1, lua: CLAIM_DOMAINS },
+  checkpointMany: { keys: -1, lua: CHECKPOINT_MANY },
   failQueued: { keys: 7, lua: FAIL_QUEUED },
 };
 

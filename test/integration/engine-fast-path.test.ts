@@ -2,13 +2,16 @@
 // domain as it is submitted and starts its runs on the process's view of the
 // account's gate (GateView); an operation that ends with nobody waiting leaves
 // its last history lines with BullMQ's completion and its domain to be taken
-// over lazily; checkpoints refer to the backoff policy instead of carrying it.
+// over lazily; checkpoints refer to the backoff policy instead of carrying it,
+// and those of one moment share a round trip.
 // Real Redis, the simulated registrar over HTTP.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Checkpointer } from '../../src/engine/checkpointer.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { OWNER_TTL_MS } from '../../src/engine/lua/run.ts';
 import { PolicyRefs } from '../../src/engine/policy-refs.ts';
+import type { EngineRedis } from '../../src/engine/scripts.ts';
 import { silentLogger } from '../../src/registrar/mask.ts';
 import type { OpData } from '../../src/engine/operation.ts';
 import { createHarness, fastPolicy, REDIS_URL, type Harness } from '../helpers/engine-harness.ts';
@@ -138,4 +141,32 @@ it('checkpoints refer to the backoff policy once it is stored, and any process r
   expect((await theirs.expand(written)).context.policy).toEqual(mine.policy);
   expect(theirs.compact({ ...snap, context: { ...snap.context, policy: mine.policy } }).context.policy).toBe(mine.policy);
   await expect(theirs.expand({ ...written, context: { ...written.context, policy: '@nosuchref' } })).rejects.toThrow(/policy nosuchref .* not in Redis/);
+});
+
+it('checkpoints asked for at the same moment go to Redis together, each written or refused on its own', async () => {
+  const k = h.engine.keys;
+  const calls = { one: 0, many: 0 };
+  const counted = Object.create(h.engine.redis) as EngineRedis;
+  counted.checkpoint = (...args: Parameters<EngineRedis['checkpoint']>) => (calls.one++, h.engine.redis.checkpoint(...args));
+  counted.checkpointMany = (...args: Parameters<EngineRedis['checkpointMany']>) => (calls.many++, h.engine.redis.checkpointMany(...args));
+  const checkpoints = new Checkpointer(counted);
+  const request = async (id: string, token: string) => {
+    const domain = `${id}.com`;
+    await redis.hset(k.job(id), 'data', '{}');
+    await redis.set(k.jobLock(id), 'tok');
+    await redis.set(k.domainLock(domain), id);
+    const keys = [k.job(id), k.jobLock(id), k.history(id), k.cancel(id), k.breaker, k.lockPause, k.domainLock(domain), k.domainQueue(domain)] as const;
+    return { keys, token, data: JSON.stringify({ t: 'register', d: domain, n: id }), gate: '1' as const, id, entries: [`{"line":"${id}-1"}`, `{"line":"${id}-2"}`] };
+  };
+  const reqs = [await request('gc-a', 'tok'), await request('gc-b', 'not-the-token'), await request('gc-c', 'tok')];
+  const results = await Promise.all(reqs.map((r) => checkpoints.write(r)));
+  expect(calls).toEqual({ one: 0, many: 1 });
+  expect(results.map((r) => r[0])).toEqual([1, -1, 1]);
+  expect(JSON.parse((await redis.hget(k.job('gc-c'), 'data')) as string)).toMatchObject({ n: 'gc-c' });
+  expect(await redis.lrange(k.history('gc-c'), 0, -1)).toEqual(['{"line":"gc-c-1"}', '{"line":"gc-c-2"}']);
+  expect(await redis.hget(k.job('gc-b'), 'data')).toBe('{}');
+  expect(await redis.llen(k.history('gc-b'))).toBe(0);
+  // alone, a checkpoint takes the plain script
+  expect((await checkpoints.write(await request('gc-d', 'tok')))[0]).toBe(1);
+  expect(calls).toEqual({ one: 1, many: 1 });
 });

@@ -102,6 +102,28 @@ if owns == 0 then return {6, 0, wake, 0} end
 local status, ms = gate(KEYS[4], KEYS[5], KEYS[6])
 return {status, ms, wake, redis.call('ZCARD', KEYS[2])}`;
 
+/**
+ * One operation's checkpoint. K[ko+1..ko+8]: the job hash, its lock, its history list, its cancel
+ * flag, the breaker, the 422 cool-down, the domain's owner, the domain's waiting operations.
+ * A[ao+1..ao+4]: the lock token, the job data, '1' to pass the gate first, the operation id;
+ * A[e1..e2]: history entries.
+ */
+const CHECKPOINT_FUNCTION = `${GATE}
+local function checkpoint(K, ko, A, ao, e1, e2)
+  if redis.call('EXISTS', K[ko + 1]) == 0 then return 0, 0, 0 end
+  if redis.call('GET', K[ko + 2]) ~= A[ao + 1] then return -1, 0, 0 end
+  if redis.call('GET', K[ko + 7]) ~= A[ao + 4] then return 6, 0, 0 end
+  if A[ao + 3] == '1' then
+    local status, ms = gate(K[ko + 4], K[ko + 5], K[ko + 6])
+    if status == 1 then return 3, ms, 0 end
+    if status ~= 0 then return status, 0, 0 end
+  end
+  redis.call('PEXPIRE', K[ko + 7], ${OWNER_TTL_MS})
+  redis.call('HSET', K[ko + 1], 'data', A[ao + 2])
+  if e2 >= e1 then redis.call('RPUSH', K[ko + 3], unpack(A, e1, e2)) end
+  return 1, 0, redis.call('ZCARD', K[ko + 8])
+end`;
+
 export const CHECKPOINT = `--[[ checkpoint: write an operation's state (job data) and its new history lines at once
 KEYS[1] the job hash, KEYS[2] the job's lock (BullMQ), KEYS[3] the history list
 KEYS[4] the cancel flag, KEYS[5] the breaker, KEYS[6] the 422 cool-down
@@ -113,19 +135,29 @@ Returns {status, ms, waiting}: 1 written; 0 the job is gone; -1 the worker lost 
   with the gate, nothing is written when it is shut: 2 breaker, 3 cool-down (ms), 5 cancelled;
   waiting: how many operations wait for the domain.
 ]]
-${GATE}
-if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0, 0} end
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {-1, 0, 0} end
-if redis.call('GET', KEYS[7]) ~= ARGV[4] then return {6, 0, 0} end
-if ARGV[3] == '1' then
-  local status, ms = gate(KEYS[4], KEYS[5], KEYS[6])
-  if status == 1 then return {3, ms, 0} end
-  if status ~= 0 then return {status, 0, 0} end
+${CHECKPOINT_FUNCTION}
+local status, ms, waiting = checkpoint(KEYS, 0, ARGV, 0, 5, #ARGV)
+return {status, ms, waiting}`;
+
+export const CHECKPOINT_MANY = `--[[ checkpoint-many: the checkpoints of several operations that reached one at the same
+moment, in one round trip (group commit); each is written or refused on its own, as checkpoint does
+KEYS[8i-7..8i] operation i's keys, as checkpoint's KEYS[1..8]
+ARGV[1] the number of operations; then for each: its lock token, job data, '1' to pass the gate,
+  operation id, number of history entries n, then its n entries
+Returns {status_1, ms_1, waiting_1, status_2, ...}: as checkpoint returns, for each operation.
+]]
+${CHECKPOINT_FUNCTION}
+local out = {}
+local ao = 1
+for i = 0, tonumber(ARGV[1]) - 1 do
+  local n = tonumber(ARGV[ao + 5])
+  local status, ms, waiting = checkpoint(KEYS, 8 * i, ARGV, ao, ao + 6, ao + 5 + n)
+  out[#out + 1] = status
+  out[#out + 1] = ms
+  out[#out + 1] = waiting
+  ao = ao + 5 + n
 end
-redis.call('PEXPIRE', KEYS[7], ${OWNER_TTL_MS})
-redis.call('HSET', KEYS[1], 'data', ARGV[2])
-if #ARGV > 4 then redis.call('RPUSH', KEYS[3], unpack(ARGV, 5)) end
-return {1, 0, redis.call('ZCARD', KEYS[8])}`;
+return out`;
 
 export const FINISH_RUN = `--[[ finish-run: an operation ended: its last history lines, and its domain to the next operation
 KEYS[1] the job hash, KEYS[2] the job's lock (BullMQ), KEYS[3] the history list
