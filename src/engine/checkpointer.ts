@@ -22,6 +22,9 @@ export interface CheckpointRequest {
 /** [status, ms, waiting], as the checkpoint script returns them. */
 export type CheckpointResult = readonly [number, number, number];
 
+/** At most this many checkpoints a call (8 keys each). */
+const MAX_BATCH = 100;
+
 interface Pending extends CheckpointRequest {
   resolve(result: CheckpointResult): void;
   reject(err: unknown): void;
@@ -38,15 +41,19 @@ export class Checkpointer {
       this.pending.push({ ...request, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        process.nextTick(() => void this.flush());
+        process.nextTick(() => this.flush());
       }
     });
   }
 
-  private async flush(): Promise<void> {
-    const batch = this.pending;
+  private flush(): void {
+    const all = this.pending;
     this.pending = [];
     this.scheduled = false;
+    for (let i = 0; i < all.length; i += MAX_BATCH) void this.send(all.slice(i, i + MAX_BATCH));
+  }
+
+  private async send(batch: readonly Pending[]): Promise<void> {
     try {
       if (batch.length === 1) {
         const r = batch[0]!;

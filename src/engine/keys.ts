@@ -81,12 +81,12 @@ export class Keys {
 
   /** Which operation owns a domain right now. */
   domainLock(domain: string): string {
-    return `${this.base}:acct:${this.account}:dom:${domain}`;
+    return `${this.base}:acct:${this.account}:domain:${domain}:owner`;
   }
 
   /** Operations waiting for a domain, in arrival order. */
   domainQueue(domain: string): string {
-    return `${this.base}:acct:${this.account}:dom:${domain}:q`;
+    return `${this.base}:acct:${this.account}:domain:${domain}:waiting`;
   }
 
   /** A backoff policy that checkpoints refer to by `ref` instead of carrying it (see PolicyRefs). */

@@ -109,6 +109,13 @@ export class OperationRunner {
   }
 }
 
+/** Job data without the domain claim (`o`): the next run claims the domain through begin-run. */
+function withoutClaim(data: OpData): OpData {
+  const copy = { ...data };
+  delete copy.o;
+  return copy;
+}
+
 /**
  * How long an operation waiting for its domain sleeps before it looks again, when the owner does
  * not hand the domain on (it ended without knowing of the waiter): a quarter of the time it has
@@ -124,6 +131,10 @@ class Run {
   private readonly history: HistoryEntry[] = [];
   /** Operations wait for this domain (as of the last script): the run hands it on when it ends. */
   private waiters = false;
+  /** The job data the last checkpoint of this run wrote (JSON). */
+  private written: string | undefined;
+  /** The worker_lost line this run made up for the last run's in-flight marker, until written. */
+  private synthesized: HistoryEntry | undefined;
   private readonly plan: MachinePlan;
   private snapshot!: PlanSnapshot;
 
@@ -169,7 +180,11 @@ class Run {
     this.waiters = waiting > 0;
     if (status === 4) throw new LostJobError();
     // Another operation owns the domain: wait to be handed it, or look again (see parkDelay).
-    if (status === 6) return this.delay(Date.now() + parkDelay(Date.now() - this.job.timestamp));
+    if (status === 6) {
+      // It believed it owned the domain (claimed at submission) and does not: it no longer does.
+      if (this.job.data.o === 1) await this.job.updateData(withoutClaim(this.job.data));
+      return this.delay(Date.now() + parkDelay(Date.now() - this.job.timestamp));
+    }
     if (status === 5) return this.cancelled();
     if (status === 2) return this.parkForBreaker();
     if (status === 1) return this.handBack(Date.now() + ms);
@@ -181,7 +196,8 @@ class Run {
   private async proceed(): Promise<JobResult> {
     if (this.data.fl) {
       // The last run checkpointed before a state-changing command and never recorded its reply.
-      this.history.push(historyEntry(this.data.fl.command, this.data.fl.step, UNCERTAIN_WORKER_LOST, 0, {}, this.attempt(this.data.fl.step)));
+      this.synthesized = historyEntry(this.data.fl.command, this.data.fl.step, UNCERTAIN_WORKER_LOST, 0, {}, this.attempt(this.data.fl.step));
+      this.history.push(this.synthesized);
       delete this.data.fl;
       this.send({ type: 'REPLY', reply: UNCERTAIN_WORKER_LOST, now: Date.now(), random: Math.random() });
     }
@@ -245,6 +261,7 @@ class Run {
         delete this.data.fl;
         if (slot) await account.settle(slot);
         if (shut.status === 5) return void this.cancelled();
+        if (shut.status === 6) return this.domainLost();
         if (shut.status === 2) return this.parkForBreaker();
         return this.handBack(Date.now() + shut.ms);
       }
@@ -282,17 +299,19 @@ class Run {
   private async checkpoint(gate = false): Promise<{ status: number; ms: number } | undefined> {
     this.data.snap = this.deps.policies.compact(this.plan.persist(this.snapshot));
     const k = this.deps.keys;
+    const data = JSON.stringify(this.data);
     const [status, ms, waiting] = await this.deps.checkpoints.write({
       keys: [k.job(this.id), k.jobLock(this.id), k.history(this.id), k.cancel(this.id), k.breaker, k.lockPause, k.domainLock(this.data.d), k.domainQueue(this.data.d)],
       token: this.token,
-      data: JSON.stringify(this.data),
+      data,
       gate: gate ? '1' : '0',
       id: this.id,
       entries: this.history.map((e) => JSON.stringify(e)),
     });
     if (status === 0 || status === -1) throw new LostJobError();
-    if (status === 6) return this.domainLost();
     if (status !== 1) return { status, ms };
+    this.written = data;
+    this.synthesized = undefined;
     this.history.length = 0;
     this.waiters = waiting > 0;
     return undefined;
@@ -305,17 +324,22 @@ class Run {
    */
   private async domainLost(): Promise<never> {
     const k = this.deps.keys;
-    if (this.history.length > 0) await this.deps.redis.rpush(k.history(this.id), ...this.history.map((e) => JSON.stringify(e)));
-    const data: OpData = { ...this.job.data };
-    delete data.o;
-    await this.job.updateData(data);
+    // What Redis holds: the job's data as this run found it, or as its last checkpoint wrote it.
+    const stored = this.written ? (JSON.parse(this.written) as OpData) : this.job.data;
+    // A worker_lost line the run made up is made up again next run while the marker stands.
+    const lines = stored.fl ? this.history.filter((e) => e !== this.synthesized) : this.history;
+    if (lines.length > 0) await this.deps.redis.rpush(k.history(this.id), ...lines.map((e) => JSON.stringify(e)));
+    await this.job.updateData(withoutClaim(stored));
     return this.delay(Date.now() + parkDelay(Date.now() - this.job.timestamp));
   }
 
   /** Checkpoint and delay the job until `at`; the run ends here. */
   private async handBack(at: number): Promise<never> {
     this.data.w = at;
-    await this.checkpoint();
+    const shut = await this.checkpoint();
+    // About to wait: the right moment for a cancel that came while the run was under way.
+    if (shut?.status === 5) return this.cancelled();
+    if (shut?.status === 6) return this.domainLost();
     return this.delay(at);
   }
 

@@ -132,12 +132,18 @@ export class OperationStore {
     return { operation: this.view(job, 'waiting'), created: true };
   }
 
-  /** Submit many at once (a batch): one round trip for all of them. */
+  /** Submit many at once (a batch): two round trips (claims, jobs) a 500. */
   async submitMany(specs: readonly SubmitSpec[]): Promise<OperationView[]> {
-    const ids = specs.map((spec) => this.idFor(spec.key));
-    const owns = await this.domains.claimForSubmission(specs.map((spec, i) => ({ domain: spec.domain, id: ids[i]! })));
-    const jobs = await this.queue.addBulk(specs.map((spec, i) => ({ name: spec.type, data: this.dataFor(spec, owns[i]), opts: { jobId: ids[i]! } })));
-    return jobs.map((job) => this.view(job, 'waiting'));
+    const views: OperationView[] = [];
+    // Claim and add 500 at a time: a claim holds for PENDING_CLAIM_MS before its job exists.
+    for (let i = 0; i < specs.length; i += 500) {
+      const chunk = specs.slice(i, i + 500);
+      const ids = chunk.map((spec) => this.idFor(spec.key));
+      const owns = await this.domains.claimForSubmission(chunk.map((spec, j) => ({ domain: spec.domain, id: ids[j]! })));
+      const jobs = await this.queue.addBulk(chunk.map((spec, j) => ({ name: spec.type, data: this.dataFor(spec, owns[j]), opts: { jobId: ids[j]! } })));
+      views.push(...jobs.map((job) => this.view(job, 'waiting')));
+    }
+    return views;
   }
 
   async get(id: string, withHistory = true): Promise<OperationView | undefined> {

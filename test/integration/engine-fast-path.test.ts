@@ -13,6 +13,7 @@ import { OWNER_TTL_MS } from '../../src/engine/lua/run.ts';
 import { PolicyRefs } from '../../src/engine/policy-refs.ts';
 import type { EngineRedis } from '../../src/engine/scripts.ts';
 import { silentLogger } from '../../src/registrar/mask.ts';
+import { SIM_DEFAULTS } from '../../src/sandbox/defaults.ts';
 import type { OpData } from '../../src/engine/operation.ts';
 import { createHarness, fastPolicy, REDIS_URL, type Harness } from '../helpers/engine-harness.ts';
 import { startSimProcess, type SimProcess } from '../helpers/sim-process.ts';
@@ -22,7 +23,7 @@ let h: Harness;
 let redis: Redis;
 
 beforeAll(async () => {
-  sim = await startSimProcess(['--rate', '5000', '--latency-ms', '2']);
+  sim = await startSimProcess(['--rate', '5000', '--latency-ms', '2', '--transfer-seconds', '3600', '--taken', 'fast-xfer.com']);
   h = createHarness('fastpath');
   redis = new Redis(REDIS_URL);
 });
@@ -169,4 +170,20 @@ it('checkpoints asked for at the same moment go to Redis together, each written 
   // alone, a checkpoint takes the plain script
   expect((await checkpoints.write(await request('gc-d', 'tok')))[0]).toBe(1);
   expect(calls).toEqual({ one: 1, many: 1 });
+});
+
+it('a cancel that comes while a run is under way ends the operation at its next wait, even when that run sends no effect', async () => {
+  const worker = h.engine.startWorker({ registrar: h.client(sim.url), concurrency: 2 });
+  const xfer = await h.engine.store.submit({ type: 'transfer', domain: 'fast-xfer.com', auth: SIM_DEFAULTS.foreignAuthCode });
+  const id = xfer.operation.id;
+  // the transfer is requested and pending: the operation polls, each run a read and a wait
+  await waitFor(async () => (await sim.log('?domain=fast-xfer.com')).some((e) => e.command === 'StatusDomainTransfer'), 10_000, 'the first poll');
+  expect((await dataOf(id)).o).toBe(1);
+  // a cancel that could not take the operation out of the queue (it was running) leaves the flag
+  await redis.set(h.engine.keys.cancel(id), '1', 'EX', 60);
+  const [ended] = await h.waitAllFinal([id], 10_000);
+  expect(ended).toMatchObject({ status: 'cancelled', failure: { type: 'cancelled' } });
+  const sent = (await sim.log('?domain=fast-xfer.com')).map((e) => e.command);
+  expect(sent.filter((c) => c === 'TransferDomain')).toHaveLength(1);
+  await worker.close();
 });

@@ -113,6 +113,7 @@ local function checkpoint(K, ko, A, ao, e1, e2)
   if redis.call('EXISTS', K[ko + 1]) == 0 then return 0, 0, 0 end
   if redis.call('GET', K[ko + 2]) ~= A[ao + 1] then return -1, 0, 0 end
   if redis.call('GET', K[ko + 7]) ~= A[ao + 4] then return 6, 0, 0 end
+  if redis.call('EXISTS', K[ko + 4]) == 1 then return 5, 0, 0 end
   if A[ao + 3] == '1' then
     local status, ms = gate(K[ko + 4], K[ko + 5], K[ko + 6])
     if status == 1 then return 3, ms, 0 end
@@ -131,8 +132,8 @@ KEYS[7] the domain's owner, KEYS[8] the domain's waiting operations
 ARGV[1] the worker's lock token, ARGV[2] the job data (JSON), ARGV[3] '1' to pass the gate first
 ARGV[4] the operation id, ARGV[5..] history entries (JSON), appended in order
 Returns {status, ms, waiting}: 1 written; 0 the job is gone; -1 the worker lost the job;
-  6 the operation does not own its domain (nothing written);
-  with the gate, nothing is written when it is shut: 2 breaker, 3 cool-down (ms), 5 cancelled;
+  6 the operation does not own its domain, 5 it was cancelled (nothing written, with or without the gate);
+  with the gate, nothing is written when it is shut: 2 breaker, 3 cool-down (ms);
   waiting: how many operations wait for the domain.
 ]]
 ${CHECKPOINT_FUNCTION}
