@@ -1,0 +1,61 @@
+// The contract between the BullMQ processor (runner.ts) and one run of an
+// operation (run.ts): what a run needs, what a job returns, and how long an
+// operation waiting for its domain sleeps.
+import type { BackoffPolicy } from '../../machines/backoff.ts';
+import type { OperationOutput } from '../../machines/contract.ts';
+import type { Registrar } from '../registrar/client.ts';
+import type { Logger } from '../registrar/mask.ts';
+import type { Outcome } from '../registrar/outcome.ts';
+import type { Account } from './account.ts';
+import type { Checkpointer } from './checkpointer.ts';
+import { PARK_MS, type DomainLocks } from './domain-lock.ts';
+import type { Keys } from './keys.ts';
+import type { AccountDefaults } from './machine-input.ts';
+import type { HistoryEntry, OpData } from './operation.ts';
+import type { PolicyRefs } from './policy-refs.ts';
+import type { EngineRedis } from './scripts.ts';
+import type { SecretBox } from './secret-box.ts';
+
+export interface RunnerDeps {
+  readonly redis: EngineRedis;
+  /** Checkpoints go through it: those of one moment share a round trip. */
+  readonly checkpoints: Checkpointer;
+  readonly keys: Keys;
+  readonly account: Account;
+  readonly domains: DomainLocks;
+  /** The account's gate as this process knows it (GateView): open lets an owner skip begin-run. */
+  readonly gate: { open(): boolean };
+  readonly registrar: Registrar;
+  readonly secrets: SecretBox;
+  readonly policy: BackoffPolicy;
+  /** Checkpoints refer to the policy instead of carrying it (see PolicyRefs). */
+  readonly policies: PolicyRefs;
+  readonly defaults: AccountDefaults;
+  readonly logger: Logger;
+  /** Aborted on shutdown: a job waiting for its rate slot is handed back at once. */
+  readonly shutdown: AbortSignal;
+  readonly onCommand?: (entry: HistoryEntry, outcome: Outcome) => void;
+  readonly onFinal?: (data: OpData, output: OperationOutput) => void;
+}
+
+/**
+ * The job's result when it succeeded; a failure ends the job as failed with the same JSON as
+ * its reason. `h`: the history lines of the last run not yet in the history list (they are
+ * written with BullMQ's completion, in the same step: the run saves a round trip).
+ */
+export type JobResult = Extract<OperationOutput, { status: 'succeeded' }> & { readonly h?: readonly HistoryEntry[] };
+
+/** Thrown to stop a run without writing anything: another worker holds the job now. */
+export class LostJobError extends Error {
+  override name = 'LostJobError';
+}
+
+
+/**
+ * How long an operation waiting for its domain sleeps before it looks again, when the owner does
+ * not hand the domain on (it ended without knowing of the waiter): a quarter of the time it has
+ * waited since it was submitted, between 250 ms and PARK_MS.
+ */
+export function parkDelay(waitedMs: number): number {
+  return Math.min(PARK_MS, Math.max(250, Math.round(waitedMs / 4)));
+}

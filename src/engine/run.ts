@@ -1,0 +1,325 @@
+// Runs one operation's job: restore its machine, perform the commands it asks
+// for, feed the replies back, and checkpoint before every command that changes
+// registrar state, so a worker killed at any instant is resumed elsewhere
+// without repeating an effect. Delays are BullMQ delayed jobs: no worker sleeps
+// through a 4xx backoff or a transfer poll.
+//
+// Redis round trips are the cost of a run, so each step does as few as it can:
+// one checkpoint before each state-changing command (it also passes the gate and
+// checks the domain claim). begin-run (claim the domain, pass the gate) only when
+// the operation does not own its domain yet or this process's gate view is not
+// known open; finish-run (history, hand the domain on) only when operations wait
+// for the domain; with a rate limit, a slot per command too.
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import type { NextAction, OperationEvent, OperationOutput, StepReply } from '../../machines/contract.ts';
+import { nextAction, planFor, type MachinePlan, type PlanSnapshot } from '../../machines/index.ts';
+import { toStepReply } from '../../machines/step-reply.ts';
+import { ABUSE_LOCK_CODE, ACCOUNT_LEVEL_CODES } from '../codes.ts';
+import { PARK_MS } from './domain-lock.ts';
+import { historyEntry } from './history.ts';
+import { machineInput } from './machine-input.ts';
+import type { HistoryEntry, OpData } from './operation.ts';
+import { LostJobError, parkDelay, type JobResult, type RunnerDeps } from './run-contract.ts';
+
+/** A job that would wait longer than this for the account's rate goes back to the queue instead. */
+const BUSY_HAND_BACK_MS = 15_000;
+
+const UNCERTAIN_WORKER_LOST: StepReply = {
+  kind: 'uncertain',
+  code: 421,
+  reason: 'worker_lost',
+  description: 'Outcome unknown: the worker stopped after the command may have been sent',
+};
+
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (ms <= 0) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Job data without the domain claim (`o`): the next run claims the domain through begin-run. */
+function withoutClaim(data: OpData): OpData {
+  const copy = { ...data };
+  delete copy.o;
+  return copy;
+}
+export class Run {
+  private readonly data: OpData;
+  /** History lines not written yet. */
+  private readonly history: HistoryEntry[] = [];
+  /** Operations wait for this domain (as of the last script): the run hands it on when it ends. */
+  private waiters = false;
+  /** The job data the last checkpoint of this run wrote (JSON). */
+  private written: string | undefined;
+  /** The worker_lost line this run made up for the last run's in-flight marker, until written. */
+  private synthesized: HistoryEntry | undefined;
+  private readonly plan: MachinePlan;
+  private snapshot!: PlanSnapshot;
+
+  constructor(
+    private readonly deps: RunnerDeps,
+    private readonly job: Job<OpData, JobResult>,
+    private readonly token: string,
+  ) {
+    this.data = { ...job.data };
+    this.plan = planFor(this.data.t);
+  }
+
+  private get id(): string {
+    return this.job.id as string;
+  }
+
+  async execute(): Promise<JobResult> {
+    // An operation that owns its domain (claimed at submission) starts at once while this
+    // process knows the account's gate to be open: the checkpoint before any effect checks
+    // the gate in Redis again. Otherwise begin-run claims the domain and passes the gate.
+    if (this.data.o === 1 && this.deps.gate.open()) {
+      await this.restore();
+      return this.proceed();
+    }
+    const k = this.deps.keys;
+    const begun = this.deps.redis.beginRun(
+      k.domainLock(this.data.d),
+      k.domainQueue(this.data.d),
+      k.jobLock(this.id),
+      k.cancel(this.id),
+      k.breaker,
+      k.lockPause,
+      this.id,
+      this.deps.domains.jobPrefix,
+      this.job.timestamp,
+      this.token,
+    );
+    // Restoring the machine is CPU work: do it while Redis answers.
+    const restored = this.restore();
+    const [status, ms, wake, waiting] = await begun;
+    await restored;
+    await this.deps.domains.wake(wake);
+    this.waiters = waiting > 0;
+    if (status === 4) throw new LostJobError();
+    // Another operation owns the domain: wait to be handed it, or look again (see parkDelay).
+    if (status === 6) {
+      // It believed it owned the domain (claimed at submission) and does not: it no longer does.
+      if (this.job.data.o === 1) await this.job.updateData(withoutClaim(this.job.data));
+      return this.delay(Date.now() + parkDelay(Date.now() - this.job.timestamp));
+    }
+    if (status === 5) return this.cancelled();
+    if (status === 2) return this.parkForBreaker();
+    if (status === 1) return this.handBack(Date.now() + ms);
+    this.data.o = 1;
+    return this.proceed();
+  }
+
+  /** The run proper: the run owns the domain and the gate was open. */
+  private async proceed(): Promise<JobResult> {
+    if (this.data.fl) {
+      // The last run checkpointed before a state-changing command and never recorded its reply.
+      this.synthesized = historyEntry(this.data.fl.command, this.data.fl.step, UNCERTAIN_WORKER_LOST, 0, {}, this.attempt(this.data.fl.step));
+      this.history.push(this.synthesized);
+      delete this.data.fl;
+      this.send({ type: 'REPLY', reply: UNCERTAIN_WORKER_LOST, now: Date.now(), random: Math.random() });
+    }
+    let action = nextAction(this.snapshot);
+    if (action.kind === 'wait') {
+      if (this.data.w && this.data.w > Date.now() + 50) return this.handBack(this.data.w);
+      action = this.send({ type: 'RESUME', now: Date.now() });
+    }
+    for (;;) {
+      if (action.kind === 'final') return this.finish(action.output);
+      if (action.kind === 'wait') return this.handBack(Date.now() + action.delayMs);
+      await this.command(action);
+      action = nextAction(this.snapshot);
+    }
+  }
+
+  /** The machine where the last checkpoint left it (it carries its context), or at its start. */
+  private async restore(): Promise<void> {
+    const snap = this.data.snap as Record<string, unknown> | undefined;
+    this.snapshot = snap
+      ? this.plan.restore(await this.deps.policies.expand(snap))
+      : this.plan.start(machineInput(this.data, this.deps.defaults, this.deps.policy, Date.now()));
+  }
+
+  private send(event: OperationEvent): NextAction {
+    this.snapshot = this.plan.send(this.snapshot, event);
+    return nextAction(this.snapshot);
+  }
+
+  private attempt(step: string): number {
+    return (this.snapshot.context.attempts[step] ?? 0) + 1;
+  }
+
+  /** Wait for the account's rate (when it has one); false when the run was handed back or cancelled. */
+  private async takeSlot(): Promise<string | undefined | false> {
+    const { account } = this.deps;
+    if (!account.limited) return undefined;
+    const handBackAfter = Date.now() + BUSY_HAND_BACK_MS;
+    for (;;) {
+      const slot = await account.reserve(this.id, this.token);
+      if (slot.kind === 'go') return slot.slot;
+      if (slot.kind === 'lost') throw new LostJobError();
+      if (slot.kind === 'cancelled') return this.cancelled();
+      if (slot.kind === 'locked') return this.handBack(Date.now() + slot.ms);
+      if (slot.kind === 'breaker') return this.parkForBreaker();
+      // The rate is used up for now: wait for the next free slot, but do not hold a worker for long.
+      if (Date.now() + slot.ms > handBackAfter) return this.handBack(Date.now() + slot.ms);
+      if (!(await sleep(slot.ms + Math.random() * 3, this.deps.shutdown))) return this.handBack(Date.now() + 1_000);
+    }
+  }
+
+  private async command(action: Extract<NextAction, { kind: 'command' }>): Promise<void> {
+    const { account, registrar } = this.deps;
+    const slot = await this.takeSlot();
+    if (slot === false) return;
+    if (action.changesState) {
+      this.data.fl = { step: action.step, command: action.command, at: Date.now() };
+      // Without a rate limiter the gate was last passed at begin: pass it again before an effect.
+      const shut = await this.checkpoint(!account.limited);
+      if (shut) {
+        delete this.data.fl;
+        if (slot) await account.settle(slot);
+        if (shut.status === 5) return void this.cancelled();
+        if (shut.status === 6) return this.domainLost();
+        if (shut.status === 2) return this.parkForBreaker();
+        return this.handBack(Date.now() + shut.ms);
+      }
+    }
+    const params: Record<string, string | number | string[]> = { ...action.params };
+    for (const [param, name] of Object.entries(action.secrets ?? {})) {
+      const sealed = this.data.s?.[name];
+      if (sealed !== undefined) params[param] = this.deps.secrets.open(sealed);
+    }
+    const outcome = await registrar.call({ COMMAND: action.command, ...params });
+    if (slot) await account.settle(slot);
+    const reply = toStepReply(outcome);
+    const entry = historyEntry(action.command, action.step, reply, outcome.ms, params, this.attempt(action.step));
+    this.history.push(entry);
+    this.deps.onCommand?.(entry, outcome);
+
+    if (outcome.kind === 'reply' && ACCOUNT_LEVEL_CODES.has(outcome.code) && !(action.command === 'TransferDomain' && (outcome.code === 530 || outcome.code === 531))) {
+      const opened = await account.openBreaker({ reason: outcome.type, code: outcome.code, operation: this.id });
+      if (!opened) {
+        // Another operation already stopped the account for the same cause: this one had no effect
+        // and stays queued (the step runs again after `domainflow resume`).
+        delete this.data.fl;
+        return this.parkForBreaker();
+      }
+    }
+    if (outcome.kind === 'reply' && outcome.code === ABUSE_LOCK_CODE) await account.startLockPause(this.deps.policy.lockPauseMs);
+    delete this.data.fl;
+    this.send({ type: 'REPLY', reply, now: Date.now(), random: Math.random() });
+  }
+
+  /**
+   * Write the snapshot, the in-flight marker and the new history lines in one step. With
+   * `gate`, nothing is written when the account's gate is shut, and that is returned.
+   */
+  private async checkpoint(gate = false): Promise<{ status: number; ms: number } | undefined> {
+    this.data.snap = this.deps.policies.compact(this.plan.persist(this.snapshot));
+    const k = this.deps.keys;
+    const data = JSON.stringify(this.data);
+    const [status, ms, waiting] = await this.deps.checkpoints.write({
+      keys: [k.job(this.id), k.jobLock(this.id), k.history(this.id), k.cancel(this.id), k.breaker, k.lockPause, k.domainLock(this.data.d), k.domainQueue(this.data.d)],
+      token: this.token,
+      data,
+      gate: gate ? '1' : '0',
+      id: this.id,
+      entries: this.history.map((e) => JSON.stringify(e)),
+    });
+    if (status === 0 || status === -1) throw new LostJobError();
+    if (status !== 1) return { status, ms };
+    this.written = data;
+    this.synthesized = undefined;
+    this.history.length = 0;
+    this.waiters = waiting > 0;
+    return undefined;
+  }
+
+  /**
+   * The run believed it owned its domain and did not (its claim expired or was taken over):
+   * nothing it learnt counts. Its history lines are kept, the job goes back to its last
+   * checkpoint without the claim, and a later run claims the domain through begin-run.
+   */
+  private async domainLost(): Promise<never> {
+    const k = this.deps.keys;
+    // What Redis holds: the job's data as this run found it, or as its last checkpoint wrote it.
+    const stored = this.written ? (JSON.parse(this.written) as OpData) : this.job.data;
+    // A worker_lost line the run made up is made up again next run while the marker stands.
+    const lines = stored.fl ? this.history.filter((e) => e !== this.synthesized) : this.history;
+    if (lines.length > 0) await this.deps.redis.rpush(k.history(this.id), ...lines.map((e) => JSON.stringify(e)));
+    await this.job.updateData(withoutClaim(stored));
+    return this.delay(Date.now() + parkDelay(Date.now() - this.job.timestamp));
+  }
+
+  /** Checkpoint and delay the job until `at`; the run ends here. */
+  private async handBack(at: number): Promise<never> {
+    this.data.w = at;
+    const shut = await this.checkpoint();
+    // About to wait: the right moment for a cancel that came while the run was under way.
+    if (shut?.status === 5) return this.cancelled();
+    if (shut?.status === 6) return this.domainLost();
+    return this.delay(at);
+  }
+
+  private async delay(at: number): Promise<never> {
+    await this.job.moveToDelayed(Math.ceil(at), this.token);
+    throw new DelayedError('waiting');
+  }
+
+  /** The breaker is open: wait (queued) until the account resumes, which wakes parked jobs. */
+  private async parkForBreaker(): Promise<never> {
+    await this.deps.account.park(this.id);
+    return this.handBack(Date.now() + PARK_MS);
+  }
+
+  /** A cancelled operation ends as failed (`cancelled`): finish throws, this never returns. */
+  private async cancelled(): Promise<never> {
+    const action = this.send({ type: 'CANCEL', reason: 'cancelled by a user' });
+    if (action.kind !== 'final') throw new Error(`machine did not end on CANCEL (${action.kind})`);
+    await this.finish(action.output);
+    throw new Error('a cancelled operation cannot succeed');
+  }
+
+  /**
+   * The operation ended. With operations waiting for the domain: write the last history lines
+   * and hand the domain on (one script). Without: nothing to write now. The lines go with the
+   * job's result or failed reason, which BullMQ writes as it completes the job, and the domain
+   * is released lazily (an ended owner does not hold it: see OWNER_TTL_MS).
+   */
+  private async finish(output: OperationOutput): Promise<JobResult> {
+    let tail = this.history;
+    if (this.waiters) {
+      const k = this.deps.keys;
+      const [status, wake] = await this.deps.redis.finishRun(
+        k.job(this.id),
+        k.jobLock(this.id),
+        k.history(this.id),
+        k.domainLock(this.data.d),
+        k.domainQueue(this.data.d),
+        this.token,
+        '',
+        this.deps.domains.jobPrefix,
+        this.id,
+        ...this.history.map((e) => JSON.stringify(e)),
+      );
+      if (status !== 1) throw new LostJobError();
+      await this.deps.domains.wake(wake);
+      tail = [];
+    }
+    this.deps.onFinal?.(this.data, output);
+    const h = tail.length > 0 ? { h: tail } : {};
+    if (output.status === 'succeeded') return { ...output, ...h };
+    const error = new UnrecoverableError(JSON.stringify({ failure: output.failure, redrive: output.redrive, ...h }));
+    error.stack = '';
+    throw error;
+  }
+}
