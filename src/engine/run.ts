@@ -101,6 +101,8 @@ export class Run {
     );
     // Restoring the machine is CPU work: do it while Redis answers.
     const restored = this.restore();
+    // Awaited below: a restore that fails meanwhile must not count as an unhandled rejection.
+    restored.catch(() => undefined);
     const [status, ms, wake, waiting] = await begun;
     await restored;
     await this.deps.domains.wake(wake);
@@ -182,15 +184,12 @@ export class Run {
     if (slot === false) return;
     if (action.changesState) {
       this.data.fl = { step: action.step, command: action.command, at: Date.now() };
-      // Without a rate limiter the gate was last passed at begin: pass it again before an effect.
+      // The rate limiter's slot passed the gate just now; without one, the checkpoint passes it.
       const shut = await this.checkpoint(!account.limited);
       if (shut) {
         delete this.data.fl;
         if (slot) await account.settle(slot);
-        if (shut.status === 5) return void this.cancelled();
-        if (shut.status === 6) return this.domainLost();
-        if (shut.status === 2) return this.parkForBreaker();
-        return this.handBack(Date.now() + shut.ms);
+        return this.refused(shut);
       }
     }
     const params: Record<string, string | number | string[]> = { ...action.params };
@@ -265,9 +264,16 @@ export class Run {
     this.data.w = at;
     const shut = await this.checkpoint();
     // About to wait: the right moment for a cancel that came while the run was under way.
-    if (shut?.status === 5) return this.cancelled();
-    if (shut?.status === 6) return this.domainLost();
+    if (shut) return this.refused(shut);
     return this.delay(at);
+  }
+
+  /** A checkpoint wrote nothing: cancelled (5), the domain is not ours (6), the gate is shut (2, 3). */
+  private refused(shut: { status: number; ms: number }): Promise<never> {
+    if (shut.status === 5) return this.cancelled();
+    if (shut.status === 6) return this.domainLost();
+    if (shut.status === 2) return this.parkForBreaker();
+    return this.handBack(Date.now() + shut.ms);
   }
 
   private async delay(at: number): Promise<never> {

@@ -7,9 +7,12 @@ import type { Contacts, OperationType } from '../../machines/contract.ts';
 import type { DomainLocks } from './domain-lock.ts';
 import type { Keys } from './keys.ts';
 import type { FailureView, HistoryEntry, OpData, OperationView, OpStatus } from './operation.ts';
+import { operationView, parseFailedReason, statusOf, type ParsedReason } from './operation-view.ts';
 import type { JobResult } from './runner.ts';
 import type { EngineRedis } from './scripts.ts';
 import type { SecretBox } from './secret-box.ts';
+
+export { parseFailedReason } from './operation-view.ts';
 
 /** A validated submission (src/operations/input.ts) plus what a batch knows. */
 export interface SubmitSpec {
@@ -53,43 +56,7 @@ const STATES_BY_STATUS: Record<OpStatus, JobType[]> = {
 };
 const ALL_STATES: JobType[] = ['waiting', 'paused', 'prioritized', 'active', 'delayed', 'completed', 'failed'];
 
-interface ParsedReason {
-  failure: FailureView & { scope?: string };
-  redrive?: { step: string; carried?: Record<string, unknown> };
-  /** the last history lines of the run that failed (see JobResult) */
-  h?: HistoryEntry[];
-}
 
-export function parseFailedReason(reason: string | undefined): ParsedReason | undefined {
-  if (!reason) return undefined;
-  try {
-    const parsed = JSON.parse(reason) as ParsedReason;
-    if (parsed && typeof parsed.failure?.type === 'string') return parsed;
-  } catch {
-    // not ours: an engine error BullMQ recorded
-  }
-  return { failure: { type: 'engine_error', code: 0, description: reason.slice(0, 300), step: 'unknown' } };
-}
-
-function statusOf(state: string, failure: FailureView | undefined): OpStatus | undefined {
-  switch (state) {
-    case 'completed':
-      return 'succeeded';
-    case 'failed':
-      return failure?.type === 'cancelled' ? 'cancelled' : 'failed';
-    case 'active':
-      return 'running';
-    case 'delayed':
-      return 'waiting';
-    case 'waiting':
-    case 'paused':
-    case 'prioritized':
-    case 'waiting-children':
-      return 'queued';
-    default:
-      return undefined;
-  }
-}
 
 export class OperationStore {
   constructor(
@@ -129,7 +96,7 @@ export class OperationStore {
     }
     const [owns] = await this.domains.claimForSubmission([{ domain: spec.domain, id }]);
     const job = await this.queue.add(spec.type, this.dataFor(spec, owns), { jobId: id });
-    return { operation: this.view(job, 'waiting'), created: true };
+    return { operation: operationView(job, 'waiting'), created: true };
   }
 
   /** Submit many at once (a batch): two round trips (claims, jobs) a 500. */
@@ -141,7 +108,7 @@ export class OperationStore {
       const ids = chunk.map((spec) => this.idFor(spec.key));
       const owns = await this.domains.claimForSubmission(chunk.map((spec, j) => ({ domain: spec.domain, id: ids[j]! })));
       const jobs = await this.queue.addBulk(chunk.map((spec, j) => ({ name: spec.type, data: this.dataFor(spec, owns[j]), opts: { jobId: ids[j]! } })));
-      views.push(...jobs.map((job) => this.view(job, 'waiting')));
+      views.push(...jobs.map((job) => operationView(job, 'waiting')));
     }
     return views;
   }
@@ -150,7 +117,7 @@ export class OperationStore {
     const read = await this.read(id);
     if (!read) return undefined;
     const history = withHistory ? await this.historyOf(read.job, read.state) : undefined;
-    return this.view(read.job, read.state, history);
+    return operationView(read.job, read.state, history);
   }
 
   /**
@@ -191,7 +158,7 @@ export class OperationStore {
       const views2: OperationView[] = [];
       for (const state of states) {
         const jobs = await this.queue.getJobs([state], 0, -1, true);
-        for (const job of jobs) if (job) views2.push(this.view(job, state === 'waiting' ? 'waiting' : state));
+        for (const job of jobs) if (job) views2.push(operationView(job, state === 'waiting' ? 'waiting' : state));
       }
       views = views2;
     }
@@ -202,31 +169,6 @@ export class OperationStore {
       .filter((v) => (filter.type ? v.failure?.type === filter.type : true))
       .filter((v) => (filter.operationType ? v.type === filter.operationType : true))
       .slice(offset, offset + limit);
-  }
-
-  view(job: Job<OpData, JobResult>, state: string, history?: HistoryEntry[]): OperationView {
-    const d = job.data;
-    const reason = state === 'failed' ? parseFailedReason(job.failedReason) : undefined;
-    const failure = reason ? { type: reason.failure.type, code: reason.failure.code, description: reason.failure.description, step: reason.failure.step } : undefined;
-    const status = statusOf(state, failure) ?? 'queued';
-    const snap = d.snap as { value?: unknown } | undefined;
-    const updated = job.finishedOn ?? job.processedOn ?? job.timestamp;
-    return {
-      id: job.id as string,
-      type: d.t,
-      domain: d.d,
-      status,
-      ...(d.p !== undefined ? { period: d.p } : {}),
-      ...(status === 'succeeded' && job.returnvalue ? { result: { ...job.returnvalue.result } } : {}),
-      ...(failure ? { failure } : {}),
-      ...(d.b ? { batch: d.b } : {}),
-      ...(d.key !== undefined ? { key: d.key } : {}),
-      ...this.stateOf(status, snap),
-      ...(status === 'waiting' && d.w ? { nextRunAt: new Date(d.w).toISOString() } : {}),
-      createdAt: new Date(job.timestamp).toISOString(),
-      updatedAt: new Date(updated).toISOString(),
-      ...(history ? { history } : {}),
-    };
   }
 
   /** Move a job that no worker holds to failed with this reason; false when a worker holds it (or it ended). */
@@ -244,17 +186,6 @@ export class OperationStore {
     const jobs = await this.queue.addBulk(items.map(({ spec }) => ({ name: spec.type, data: this.dataFor(spec), opts: { jobId: this.idFor(spec.key), delay: 3_600_000 } })));
     await Promise.all(jobs.map((job, i) => this.failQueued(job.id as string, JSON.stringify({ failure: { ...items[i]!.failure, scope: 'operation' } }))));
     return Promise.all(jobs.map(async (job) => (await this.get(job.id as string, false)) as OperationView));
-  }
-
-  /**
-   * The machine state to show: the final state once ended (the job data keeps the last
-   * checkpoint, which is not rewritten when an operation ends), else the checkpointed one.
-   */
-  private stateOf(status: OpStatus, snap: { value?: unknown } | undefined): { state?: string } {
-    if (status === 'succeeded' || status === 'failed') return { state: status };
-    if (status === 'cancelled') return { state: 'failed' };
-    if (snap?.value === undefined) return {};
-    return { state: typeof snap.value === 'string' ? snap.value : JSON.stringify(snap.value) };
   }
 
   /** Cancel an operation that has not ended. A running one stops before its next command. */

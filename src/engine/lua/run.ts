@@ -74,9 +74,8 @@ local function release(ownerKey, waitingKey, prefix, id)
   return ''
 end`;
 
-/** The account's gate: cancel flag, breaker, 422 cool-down. Status 0 open, 1 cool-down (ms), 2 breaker, 5 cancelled. */
-const GATE = `local function gate(cancelKey, breakerKey, pauseKey)
-  if redis.call('EXISTS', cancelKey) == 1 then return 5, 0 end
+/** The account's gate: breaker, 422 cool-down. Status 0 open, 1 cool-down (ms), 2 breaker. (Callers check the operation's cancel flag first.) */
+const GATE = `local function gate(breakerKey, pauseKey)
   if redis.call('EXISTS', breakerKey) == 1 then return 2, 0 end
   local pttl = redis.call('PTTL', pauseKey)
   if pttl > 0 then return 1, pttl end
@@ -99,7 +98,7 @@ if redis.call('GET', KEYS[3]) ~= ARGV[4] then return {4, 0, '', 0} end
 if redis.call('EXISTS', KEYS[4]) == 1 then return {5, 0, '', 0} end
 local owns, wake = claim(KEYS[1], KEYS[2], ARGV[2], ARGV[1], ARGV[3])
 if owns == 0 then return {6, 0, wake, 0} end
-local status, ms = gate(KEYS[4], KEYS[5], KEYS[6])
+local status, ms = gate(KEYS[5], KEYS[6])
 return {status, ms, wake, redis.call('ZCARD', KEYS[2])}`;
 
 /**
@@ -115,7 +114,7 @@ local function checkpoint(K, ko, A, ao, e1, e2)
   if redis.call('GET', K[ko + 7]) ~= A[ao + 4] then return 6, 0, 0 end
   if redis.call('EXISTS', K[ko + 4]) == 1 then return 5, 0, 0 end
   if A[ao + 3] == '1' then
-    local status, ms = gate(K[ko + 4], K[ko + 5], K[ko + 6])
+    local status, ms = gate(K[ko + 5], K[ko + 6])
     if status == 1 then return 3, ms, 0 end
     if status ~= 0 then return status, 0, 0 end
   end
