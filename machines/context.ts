@@ -94,7 +94,9 @@ export function attemptsOf(ctx: OpContext, step: string): number {
 }
 
 export function withAttempts(ctx: OpContext, step: string, n: number): Readonly<Record<string, number>> {
-  return { ...ctx.attempts, [step]: n };
+  const attempts: Record<string, number> = { ...ctx.attempts };
+  attempts[step] = n;
+  return attempts;
 }
 
 /** Time left before the deadline; unbounded when the engine sent no usable clock. */

@@ -86,7 +86,7 @@ export class MachinePlan {
   start(input: OperationInput): PlanSnapshot {
     const initial = this.state(this.definition.initial);
     let ctx = this.definition.context(input);
-    if (initial.entry) ctx = { ...ctx, ...initial.entry(ctx, NO_EVENT) };
+    if (initial.entry) ctx = updated(ctx, initial.entry(ctx, NO_EVENT));
     return this.settle(initial, ctx, NO_EVENT);
   }
 
@@ -127,10 +127,10 @@ export class MachinePlan {
 
   /** Take transition `t` from `source`: its update, then (unless it targets `source` itself) the target's entry. */
   private microstep(source: CompiledState, t: TransitionConfig, ctx: OpContext, event: OperationEvent): [CompiledState, OpContext] {
-    let next = t.patch ? { ...ctx, ...t.patch(ctx, event) } : ctx;
+    let next = t.patch ? updated(ctx, t.patch(ctx, event)) : ctx;
     if (t.target === source.name) return [source, next];
     const target = this.state(t.target);
-    if (target.entry) next = { ...next, ...target.entry(next, event) };
+    if (target.entry) next = updated(next, target.entry(next, event));
     return [target, next];
   }
 
@@ -145,6 +145,11 @@ export class MachinePlan {
     if (state.final) return new PlanSnapshot(state.tags, 'done', state.name, ctx, this.definition.output(ctx));
     return new PlanSnapshot(state.tags, 'active', state.name, ctx);
   }
+}
+
+/** xstate's assign: a new context with the patch's properties over the old. (A copy, then assignment: cheaper in V8 than a second spread.) */
+function updated(ctx: OpContext, patch: Partial<OpContext>): OpContext {
+  return Object.assign({ ...ctx }, patch);
 }
 
 function pick(list: readonly TransitionConfig[] | undefined, ctx: OpContext, event: OperationEvent): TransitionConfig | undefined {

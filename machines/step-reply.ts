@@ -28,7 +28,11 @@ export function first(reply: DefiniteReply, name: string): string | undefined {
 }
 
 export function statusFlags(reply: DefiniteReply): string[] {
-  return (reply.properties['STATUS'] ?? []).flatMap((s) => s.split(/[\s,]+/)).filter((s) => s !== '');
+  const values = reply.properties['STATUS'];
+  if (!values || values.length === 0) return [];
+  // The usual reply: one flag, nothing to split.
+  if (values.length === 1 && /^[^\s,]+$/.test(values[0]!)) return [values[0]!];
+  return values.flatMap((s) => s.split(/[\s,]+/)).filter((s) => s !== '');
 }
 
 /** A registration the registry has not completed yet (REQUESTED, PENDING, PENDINGCREATE). */

@@ -13,7 +13,7 @@
 // and `retries_exhausted` when the step's tries or the deadline run out.
 import { classify } from '../src/codes.ts';
 import { retryDelay } from './backoff.ts';
-import type { DefiniteReply, OperationEvent, ParamValue, ReplyEvent, WaitReason } from './contract.ts';
+import type { DefiniteReply, OperationEvent, ParamValue, PendingCommand, ReplyEvent, WaitReason } from './contract.ts';
 import { attemptsOf, exhausted, exhaustedFailure, fail, remaining, waitFor, withAttempts, type OpContext, type Patch } from './context.ts';
 
 export const ABUSE_LOCK = 422;
@@ -120,7 +120,7 @@ function branchTransitions(branches: readonly Branch[], accept: (ev: ReplyEvent)
         const r = accept(ev);
         return r !== undefined && (when === undefined || when(r, ctx, ev));
       }),
-      (ctx, ev) => ({ ...base(ctx), ...b.update(ctx, ev, ev.reply as DefiniteReply) }),
+      (ctx, ev) => Object.assign(base(ctx), b.update(ctx, ev, ev.reply as DefiniteReply)),
     );
   });
 }
@@ -200,7 +200,9 @@ export function buildStep(spec: StepSpec): Record<string, StateConfig> {
       meta: { command: spec.command, changesState: spec.changesState, ...(spec.reconcile ? { reconcile: spec.reconcile } : {}) },
       entry: (ctx) => {
         const secrets = spec.secrets?.(ctx);
-        const request = { step: spec.name, command: spec.command, params: spec.params(ctx), changesState: spec.changesState, ...(secrets ? { secrets } : {}) };
+        const request: PendingCommand = secrets
+          ? { step: spec.name, command: spec.command, params: spec.params(ctx), changesState: spec.changesState, secrets }
+          : { step: spec.name, command: spec.command, params: spec.params(ctx), changesState: spec.changesState };
         return { step: spec.name, request, wait: null };
       },
       on: { REPLY: replyTransitions(spec) },

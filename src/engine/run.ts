@@ -227,7 +227,7 @@ export class Run {
     const k = this.deps.keys;
     const data = JSON.stringify(this.data);
     const [status, ms, waiting] = await this.deps.checkpoints.write({
-      keys: [k.job(this.id), k.jobLock(this.id), k.history(this.id), k.cancel(this.id), k.breaker, k.lockPause, k.domainLock(this.data.d), k.domainQueue(this.data.d)],
+      keys: [k.job(this.id), k.jobLock(this.id), k.history(this.id), k.cancel(this.id), k.domainLock(this.data.d), k.domainQueue(this.data.d)],
       token: this.token,
       data,
       gate: gate ? '1' : '0',

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { FAIL_QUEUED } from './lua/fail-queued.ts';
 import { ACQUIRE_LEASE, RENEW_LEASE } from './lua/leases.ts';
 import { RESERVE_COMMAND_SLOT, SETTLE_COMMAND_SLOT } from './lua/rate.ts';
-import { ARCHIVE_HISTORY, BEGIN_RUN, CHECKPOINT, CHECKPOINT_MANY, CLAIM_DOMAINS, FINISH_RUN, RELEASE_DOMAIN } from './lua/run.ts';
+import { ARCHIVE_HISTORY, BEGIN_RUN, CHECKPOINT, CLAIM_DOMAINS, FINISH_RUN, RELEASE_DOMAIN } from './lua/run.ts';
 
 export interface EngineRedis extends Redis {
   reserveCommandSlot(
@@ -25,26 +25,12 @@ export interface EngineRedis extends Redis {
   acquireLease(leases: string, max: number, ttlMs: number, permit: string): Promise<number>;
   renewLease(leases: string, ttlMs: number, permit: string): Promise<number>;
   beginRun(owner: string, waiting: string, lock: string, cancel: string, breaker: string, pause: string, id: string, jobPrefix: string, submittedAt: number, token: string): Promise<[number, number, string, number]>;
-  checkpoint(
-    job: string,
-    lock: string,
-    history: string,
-    cancel: string,
-    breaker: string,
-    pause: string,
-    owner: string,
-    waiting: string,
-    token: string,
-    data: string,
-    gate: '0' | '1',
-    id: string,
-    ...entries: string[]
-  ): Promise<[number, number, number]>;
+  /** See CHECKPOINT: the account's two gate keys, six keys an operation, then the count and each one's arguments. */
+  checkpoint(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
   finishRun(job: string, lock: string, history: string, owner: string, waiting: string, token: string, data: string, jobPrefix: string, id: string, ...entries: string[]): Promise<[number, string]>;
   releaseDomain(owner: string, waiting: string, id: string, jobPrefix: string): Promise<string>;
   archiveHistory(job: string, history: string, reason: string, stripped: string, ...entries: string[]): Promise<number>;
   claimDomains(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<(number | string)[]>;
-  checkpointMany(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
   failQueued(job: string, wait: string, paused: string, delayed: string, prioritized: string, failed: string, events: string, id: string, reason: string): Promise<number>;
 }
 
@@ -55,12 +41,11 @@ const SCRIPTS: Record<string, { keys: number; lua: string }> = {
   acquireLease: { keys: 1, lua: ACQUIRE_LEASE },
   renewLease: { keys: 1, lua: RENEW_LEASE },
   beginRun: { keys: 6, lua: BEGIN_RUN },
-  checkpoint: { keys: 8, lua: CHECKPOINT },
+  checkpoint: { keys: -1, lua: CHECKPOINT },
   finishRun: { keys: 5, lua: FINISH_RUN },
   releaseDomain: { keys: 2, lua: RELEASE_DOMAIN },
   archiveHistory: { keys: 2, lua: ARCHIVE_HISTORY },
   claimDomains: { keys: -1, lua: CLAIM_DOMAINS },
-  checkpointMany: { keys: -1, lua: CHECKPOINT_MANY },
   failQueued: { keys: 7, lua: FAIL_QUEUED },
 };
 

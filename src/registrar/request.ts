@@ -25,20 +25,22 @@ export type RequestForm = 's_command' | 'flat';
 export const SECRET_KEYS: ReadonlySet<string> = new Set(['AUTH', 'PASSWORD', 'NEWPASSWORD', 'S_PW', 'AUTHCODE', 'TRANSFERAUTH']);
 
 function clean(value: string | number | boolean): string {
+  const s = String(value);
   // A line break inside a value would inject a line into the s_command block.
-  return String(value).replace(/[\r\n]/g, '');
+  return s.includes('\n') || s.includes('\r') ? s.replace(/[\r\n]/g, '') : s;
 }
 
 /** Upper-case the keys, expand arrays to KEY0..KEYn, drop null and undefined values. */
 export function flattenCommand(input: CommandInput): Command {
   const out: Record<string, string> = {};
-  for (const [rawKey, value] of Object.entries(input)) {
-    const key = rawKey.toUpperCase();
+  for (const rawKey in input) {
+    if (!Object.hasOwn(input, rawKey)) continue;
+    const value = input[rawKey];
     if (value === null || value === undefined) continue;
+    const key = rawKey.toUpperCase();
     if (Array.isArray(value)) {
-      (value as readonly (string | number)[]).forEach((item, i) => {
-        out[`${key}${i}`] = clean(item);
-      });
+      const items = value as readonly (string | number)[];
+      for (let i = 0; i < items.length; i++) out[`${key}${i}`] = clean(items[i]!);
     } else {
       out[key] = clean(value as string | number | boolean);
     }

@@ -146,30 +146,41 @@ it('checkpoints refer to the backoff policy once it is stored, and any process r
 
 it('checkpoints asked for at the same moment go to Redis together, each written or refused on its own', async () => {
   const k = h.engine.keys;
-  const calls = { one: 0, many: 0 };
+  const calls = { count: 0 };
   const counted = Object.create(h.engine.redis) as EngineRedis;
-  counted.checkpoint = (...args: Parameters<EngineRedis['checkpoint']>) => (calls.one++, h.engine.redis.checkpoint(...args));
-  counted.checkpointMany = (...args: Parameters<EngineRedis['checkpointMany']>) => (calls.many++, h.engine.redis.checkpointMany(...args));
-  const checkpoints = new Checkpointer(counted);
-  const request = async (id: string, token: string) => {
+  counted.checkpoint = (...args: Parameters<EngineRedis['checkpoint']>) => (calls.count++, h.engine.redis.checkpoint(...args));
+  const checkpoints = new Checkpointer(counted, k.breaker, k.lockPause);
+  const request = async (id: string, token: string, gate: '0' | '1' = '1') => {
     const domain = `${id}.com`;
     await redis.hset(k.job(id), 'data', '{}');
     await redis.set(k.jobLock(id), 'tok');
     await redis.set(k.domainLock(domain), id);
-    const keys = [k.job(id), k.jobLock(id), k.history(id), k.cancel(id), k.breaker, k.lockPause, k.domainLock(domain), k.domainQueue(domain)] as const;
-    return { keys, token, data: JSON.stringify({ t: 'register', d: domain, n: id }), gate: '1' as const, id, entries: [`{"line":"${id}-1"}`, `{"line":"${id}-2"}`] };
+    const keys = [k.job(id), k.jobLock(id), k.history(id), k.cancel(id), k.domainLock(domain), k.domainQueue(domain)] as const;
+    return { keys, token, data: JSON.stringify({ t: 'register', d: domain, n: id }), gate, id, entries: [`{"line":"${id}-1"}`, `{"line":"${id}-2"}`] };
   };
   const reqs = [await request('gc-a', 'tok'), await request('gc-b', 'not-the-token'), await request('gc-c', 'tok')];
   const results = await Promise.all(reqs.map((r) => checkpoints.write(r)));
-  expect(calls).toEqual({ one: 0, many: 1 });
+  expect(calls.count).toBe(1);
   expect(results.map((r) => r[0])).toEqual([1, -1, 1]);
   expect(JSON.parse((await redis.hget(k.job('gc-c'), 'data')) as string)).toMatchObject({ n: 'gc-c' });
   expect(await redis.lrange(k.history('gc-c'), 0, -1)).toEqual(['{"line":"gc-c-1"}', '{"line":"gc-c-2"}']);
   expect(await redis.hget(k.job('gc-b'), 'data')).toBe('{}');
   expect(await redis.llen(k.history('gc-b'))).toBe(0);
-  // alone, a checkpoint takes the plain script
+  // alone, a checkpoint is a call of one
   expect((await checkpoints.write(await request('gc-d', 'tok')))[0]).toBe(1);
-  expect(calls).toEqual({ one: 1, many: 1 });
+  expect(calls.count).toBe(2);
+  // the gate is the account's, read once a call: shut for every member that passes it, not for one that does not
+  await redis.set(k.lockPause, '1', 'PX', 60_000);
+  const gated = await Promise.all([await request('gc-e', 'tok'), await request('gc-f', 'tok', '0'), await request('gc-g', 'tok')].map((r) => checkpoints.write(r)));
+  expect(calls.count).toBe(3);
+  expect(gated.map((r) => r[0])).toEqual([3, 1, 3]);
+  expect(gated[0]![1]).toBeGreaterThan(50_000);
+  expect(gated[2]![1]).toBe(gated[0]![1]);
+  expect(await redis.hget(k.job('gc-e'), 'data')).toBe('{}');
+  expect(JSON.parse((await redis.hget(k.job('gc-f'), 'data')) as string)).toMatchObject({ n: 'gc-f' });
+  await redis.set(k.breaker, JSON.stringify({ reason: 'test' }));
+  expect((await checkpoints.write(await request('gc-h', 'tok')))[0]).toBe(2);
+  await redis.del(k.lockPause, k.breaker);
 });
 
 it('a cancel that comes while a run is under way ends the operation at its next wait, even when that run sends no effect', async () => {

@@ -101,57 +101,44 @@ if owns == 0 then return {6, 0, wake, 0} end
 local status, ms = gate(KEYS[5], KEYS[6])
 return {status, ms, wake, redis.call('ZCARD', KEYS[2])}`;
 
-/**
- * One operation's checkpoint. K[ko+1..ko+8]: the job hash, its lock, its history list, its cancel
- * flag, the breaker, the 422 cool-down, the domain's owner, the domain's waiting operations.
- * A[ao+1..ao+4]: the lock token, the job data, '1' to pass the gate first, the operation id;
- * A[e1..e2]: history entries.
- */
-const CHECKPOINT_FUNCTION = `${GATE}
-local function checkpoint(K, ko, A, ao, e1, e2)
-  if redis.call('EXISTS', K[ko + 1]) == 0 then return 0, 0, 0 end
-  if redis.call('GET', K[ko + 2]) ~= A[ao + 1] then return -1, 0, 0 end
-  if redis.call('GET', K[ko + 7]) ~= A[ao + 4] then return 6, 0, 0 end
-  if redis.call('EXISTS', K[ko + 4]) == 1 then return 5, 0, 0 end
-  if A[ao + 3] == '1' then
-    local status, ms = gate(K[ko + 5], K[ko + 6])
-    if status == 1 then return 3, ms, 0 end
-    if status ~= 0 then return status, 0, 0 end
-  end
-  redis.call('PEXPIRE', K[ko + 7], ${OWNER_TTL_MS})
-  redis.call('HSET', K[ko + 1], 'data', A[ao + 2])
-  if e2 >= e1 then redis.call('RPUSH', K[ko + 3], unpack(A, e1, e2)) end
-  return 1, 0, redis.call('ZCARD', K[ko + 8])
-end`;
-
-export const CHECKPOINT = `--[[ checkpoint: write an operation's state (job data) and its new history lines at once
-KEYS[1] the job hash, KEYS[2] the job's lock (BullMQ), KEYS[3] the history list
-KEYS[4] the cancel flag, KEYS[5] the breaker, KEYS[6] the 422 cool-down
-KEYS[7] the domain's owner, KEYS[8] the domain's waiting operations
-ARGV[1] the worker's lock token, ARGV[2] the job data (JSON), ARGV[3] '1' to pass the gate first
-ARGV[4] the operation id, ARGV[5..] history entries (JSON), appended in order
-Returns {status, ms, waiting}: 1 written; 0 the job is gone; -1 the worker lost the job;
+export const CHECKPOINT = `--[[ checkpoint: write operations' state (job data) and new history lines, each at once, before
+a state-changing command. Checkpoints asked for at the same moment come in one call (group commit);
+each is written or refused on its own.
+KEYS[1] the account's breaker, KEYS[2] its 422 cool-down; then for operation i (from 0), KEYS[6i+3..6i+8]:
+  the job hash, the job's lock (BullMQ), the history list, the cancel flag, the domain's owner,
+  the domain's waiting operations
+ARGV[1] the number of operations; then for each: the worker's lock token, the job data (JSON),
+  '1' to pass the gate first, the operation id, the number of history entries n, then its n entries
+  (JSON, appended in order)
+Returns {status_1, ms_1, waiting_1, status_2, ...}, for each operation:
+  status 1 written; 0 the job is gone; -1 the worker lost the job;
   6 the operation does not own its domain, 5 it was cancelled (nothing written, with or without the gate);
   with the gate, nothing is written when it is shut: 2 breaker, 3 cool-down (ms);
   waiting: how many operations wait for the domain.
 ]]
-${CHECKPOINT_FUNCTION}
-local status, ms, waiting = checkpoint(KEYS, 0, ARGV, 0, 5, #ARGV)
-return {status, ms, waiting}`;
-
-export const CHECKPOINT_MANY = `--[[ checkpoint-many: the checkpoints of several operations that reached one at the same
-moment, in one round trip (group commit); each is written or refused on its own, as checkpoint does
-KEYS[8i-7..8i] operation i's keys, as checkpoint's KEYS[1..8]
-ARGV[1] the number of operations; then for each: its lock token, job data, '1' to pass the gate,
-  operation id, number of history entries n, then its n entries
-Returns {status_1, ms_1, waiting_1, status_2, ...}: as checkpoint returns, for each operation.
-]]
-${CHECKPOINT_FUNCTION}
+${GATE}
+-- The gate is the account's: read once for all the operations that pass it.
+local gateStatus, gateMs
+local function checkpoint(ko, ao, e1, e2)
+  if redis.call('EXISTS', KEYS[ko + 1]) == 0 then return 0, 0, 0 end
+  if redis.call('GET', KEYS[ko + 2]) ~= ARGV[ao + 1] then return -1, 0, 0 end
+  if redis.call('GET', KEYS[ko + 5]) ~= ARGV[ao + 4] then return 6, 0, 0 end
+  if redis.call('EXISTS', KEYS[ko + 4]) == 1 then return 5, 0, 0 end
+  if ARGV[ao + 3] == '1' then
+    if not gateStatus then gateStatus, gateMs = gate(KEYS[1], KEYS[2]) end
+    if gateStatus == 1 then return 3, gateMs, 0 end
+    if gateStatus ~= 0 then return gateStatus, 0, 0 end
+  end
+  redis.call('PEXPIRE', KEYS[ko + 5], ${OWNER_TTL_MS})
+  redis.call('HSET', KEYS[ko + 1], 'data', ARGV[ao + 2])
+  if e2 >= e1 then redis.call('RPUSH', KEYS[ko + 3], unpack(ARGV, e1, e2)) end
+  return 1, 0, redis.call('ZCARD', KEYS[ko + 6])
+end
 local out = {}
 local ao = 1
 for i = 0, tonumber(ARGV[1]) - 1 do
   local n = tonumber(ARGV[ao + 5])
-  local status, ms, waiting = checkpoint(KEYS, 8 * i, ARGV, ao, ao + 6, ao + 5 + n)
+  local status, ms, waiting = checkpoint(2 + 6 * i, ao, ao + 6, ao + 5 + n)
   out[#out + 1] = status
   out[#out + 1] = ms
   out[#out + 1] = waiting
