@@ -5,24 +5,25 @@
 // refused on its own, atomically, before its command is sent, and the account's
 // gate is read once for all of them. The cost: none in latency (the batch
 // leaves as soon as the current turn's promise callbacks have run).
+import type { Keys } from './keys.ts';
 import type { EngineRedis } from './scripts.ts';
 
-/** An operation's keys in the checkpoint script (see lua/run.ts): job, lock, history, cancel, domain owner, domain waiting. */
-export type CheckpointKeys = readonly [string, string, string, string, string, string];
-
 export interface CheckpointRequest {
-  readonly keys: CheckpointKeys;
+  readonly id: string;
+  readonly domain: string;
   readonly token: string;
   readonly data: string;
-  readonly gate: '0' | '1';
-  readonly id: string;
+  /** Pass the account's gate first: nothing is written while it is shut. */
+  readonly gate: boolean;
+  /** Renew the domain claim's TTL (see OWNER_TTL_MS). */
+  readonly renew: boolean;
   readonly entries: readonly string[];
 }
 
 /** [status, ms, waiting], as the checkpoint script returns them for each operation. */
 export type CheckpointResult = readonly [number, number, number];
 
-/** At most this many checkpoints a call (6 keys each). */
+/** At most this many checkpoints a call. */
 const MAX_BATCH = 100;
 
 interface Pending {
@@ -31,16 +32,20 @@ interface Pending {
   reject(err: unknown): void;
 }
 
+const FLAGS = ['', 'g', 'r', 'gr'] as const;
+
 export class Checkpointer {
   private pending: Pending[] = [];
   private scheduled = false;
+  private readonly head: readonly string[];
 
-  /** `breaker`, `lockPause`: the account's gate keys, shared by every checkpoint of this engine. */
   constructor(
     private readonly redis: EngineRedis,
-    private readonly breaker: string,
-    private readonly lockPause: string,
-  ) {}
+    keys: Keys,
+  ) {
+    // KEYS: the account's gate; ARGV[2..5]: the prefixes the script builds each operation's keys from
+    this.head = [keys.breaker, keys.lockPause, ...keys.checkpointPrefixes];
+  }
 
   write(request: CheckpointRequest): Promise<CheckpointResult> {
     return new Promise((resolve, reject) => {
@@ -61,13 +66,12 @@ export class Checkpointer {
 
   private async send(batch: readonly Pending[]): Promise<void> {
     try {
-      const keys: string[] = [this.breaker, this.lockPause];
-      const args: (string | number)[] = [batch.length];
+      const [breaker, lockPause, ...prefixes] = this.head;
+      const args: (string | number)[] = [2, breaker!, lockPause!, batch.length, ...prefixes];
       for (const { request: r } of batch) {
-        keys.push(...r.keys);
-        args.push(r.token, r.data, r.gate, r.id, r.entries.length, ...r.entries);
+        args.push(r.token, r.data, FLAGS[(r.gate ? 1 : 0) + (r.renew ? 2 : 0)]!, r.id, r.domain, r.entries.length, ...r.entries);
       }
-      const out = await this.redis.checkpoint(keys.length, ...keys, ...args);
+      const out = await this.redis.checkpoint(...(args as [number, ...(string | number)[]]));
       batch.forEach((p, i) => p.resolve([out[3 * i]!, out[3 * i + 1]!, out[3 * i + 2]!]));
     } catch (err) {
       for (const p of batch) p.reject(err);

@@ -5,16 +5,11 @@ import { flattenCommand, maskCommand, type CommandInput } from '../registrar/req
 import type { HistoryEntry } from './operation.ts';
 
 export function historyEntry(command: string, step: string, reply: StepReply, ms: number, params: CommandInput, attempt: number): HistoryEntry {
-  const entry: HistoryEntry = {
-    command,
-    step,
-    code: reply.code,
-    description: reply.description,
-    ms: Math.round(ms),
-    attempt,
-    at: new Date().toISOString(),
-    params: maskCommand(flattenCommand(params)),
-    ...(reply.kind === 'uncertain' ? { uncertain: reply.reason } : {}),
-  };
-  return entry;
+  const masked = maskCommand(flattenCommand(params));
+  const at = new Date().toISOString();
+  const code = reply.code;
+  const description = reply.description;
+  return reply.kind === 'uncertain'
+    ? { command, step, code, description, ms: Math.round(ms), attempt, at, params: masked, uncertain: reply.reason }
+    : { command, step, code, description, ms: Math.round(ms), attempt, at, params: masked };
 }

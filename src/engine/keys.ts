@@ -119,6 +119,14 @@ export class Keys {
     return `${this.base}:acct:${this.account}:metrics`;
   }
 
+  /**
+   * What the checkpoint script builds an operation's keys from (see lua/run.ts): the prefixes of
+   * job(id) (and its lock), history(id), cancel(id), and domainLock / domainQueue(domain).
+   */
+  get checkpointPrefixes(): readonly [job: string, history: string, cancel: string, domain: string] {
+    return [`${this.bullPrefix}:${this.queue}:`, `${this.base}:history:`, `${this.base}:cancel:`, `${this.base}:acct:${this.account}:domain:`];
+  }
+
   /** Set when an operation is asked to stop; the runner checks it between steps. */
   cancel(id: string): string {
     return `${this.base}:cancel:${id}`;

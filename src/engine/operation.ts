@@ -29,7 +29,7 @@ export interface OpData {
   /** machine snapshot (xstate persisted snapshot), once the operation has started */
   snap?: unknown;
   /** a state-changing command that was about to be sent when the snapshot was written */
-  fl?: InFlight;
+  fl?: InFlight | undefined;
   /** a wait the machine asked for: not before this time (ms) */
   w?: number;
   /** redrive of a failed operation: start at this step, with this carried data */

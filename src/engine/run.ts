@@ -11,11 +11,12 @@
 // known open; finish-run (history, hand the domain on) only when operations wait
 // for the domain; with a rate limit, a slot per command too.
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import type { NextAction, OperationEvent, OperationOutput, StepReply } from '../../machines/contract.ts';
+import type { NextAction, OperationEvent, OperationOutput, ParamValue, StepReply } from '../../machines/contract.ts';
 import { nextAction, planFor, type MachinePlan, type PlanSnapshot } from '../../machines/index.ts';
 import { toStepReply } from '../../machines/step-reply.ts';
 import { ABUSE_LOCK_CODE, ACCOUNT_LEVEL_CODES } from '../codes.ts';
 import { PARK_MS } from './domain-lock.ts';
+import { OWNER_TTL_MS } from './lua/run.ts';
 import { historyEntry } from './history.ts';
 import { machineInput } from './machine-input.ts';
 import type { HistoryEntry, OpData } from './operation.ts';
@@ -127,7 +128,7 @@ export class Run {
       // The last run checkpointed before a state-changing command and never recorded its reply.
       this.synthesized = historyEntry(this.data.fl.command, this.data.fl.step, UNCERTAIN_WORKER_LOST, 0, {}, this.attempt(this.data.fl.step));
       this.history.push(this.synthesized);
-      delete this.data.fl;
+      this.data.fl = undefined;
       this.send({ type: 'REPLY', reply: UNCERTAIN_WORKER_LOST, now: Date.now(), random: Math.random() });
     }
     let action = nextAction(this.snapshot);
@@ -187,17 +188,13 @@ export class Run {
       // The rate limiter's slot passed the gate just now; without one, the checkpoint passes it.
       const shut = await this.checkpoint(!account.limited);
       if (shut) {
-        delete this.data.fl;
+        this.data.fl = undefined;
         if (slot) await account.settle(slot);
         return this.refused(shut);
       }
     }
-    const params: Record<string, string | number | string[]> = { ...action.params };
-    for (const [param, name] of Object.entries(action.secrets ?? {})) {
-      const sealed = this.data.s?.[name];
-      if (sealed !== undefined) params[param] = this.deps.secrets.open(sealed);
-    }
-    const outcome = await registrar.call({ COMMAND: action.command, ...params });
+    const params = action.secrets ? this.withSecrets(action.params, action.secrets) : action.params;
+    const outcome = await registrar.call(Object.assign({ COMMAND: action.command }, params));
     if (slot) await account.settle(slot);
     const reply = toStepReply(outcome);
     const entry = historyEntry(action.command, action.step, reply, outcome.ms, params, this.attempt(action.step));
@@ -209,13 +206,23 @@ export class Run {
       if (!opened) {
         // Another operation already stopped the account for the same cause: this one had no effect
         // and stays queued (the step runs again after `domainflow resume`).
-        delete this.data.fl;
+        this.data.fl = undefined;
         return this.parkForBreaker();
       }
     }
     if (outcome.kind === 'reply' && outcome.code === ABUSE_LOCK_CODE) await account.startLockPause(this.deps.policy.lockPauseMs);
-    delete this.data.fl;
+    this.data.fl = undefined;
     this.send({ type: 'REPLY', reply, now: Date.now(), random: Math.random() });
+  }
+
+  /** The command's parameters with the operation's secrets opened into them. */
+  private withSecrets(params: Readonly<Record<string, ParamValue>>, secrets: Readonly<Record<string, string>>): Record<string, ParamValue> {
+    const out: Record<string, ParamValue> = { ...params };
+    for (const [param, name] of Object.entries(secrets)) {
+      const sealed = this.data.s?.[name];
+      if (sealed !== undefined) out[param] = this.deps.secrets.open(sealed);
+    }
+    return out;
   }
 
   /**
@@ -224,14 +231,16 @@ export class Run {
    */
   private async checkpoint(gate = false): Promise<{ status: number; ms: number } | undefined> {
     this.data.snap = this.deps.policies.compact(this.plan.persist(this.snapshot));
-    const k = this.deps.keys;
     const data = JSON.stringify(this.data);
     const [status, ms, waiting] = await this.deps.checkpoints.write({
-      keys: [k.job(this.id), k.jobLock(this.id), k.history(this.id), k.cancel(this.id), k.domainLock(this.data.d), k.domainQueue(this.data.d)],
+      id: this.id,
+      domain: this.data.d,
       token: this.token,
       data,
-      gate: gate ? '1' : '0',
-      id: this.id,
+      gate,
+      // The claim was set with its full TTL when the operation was submitted or handed the domain
+      // (both after the job's timestamp), so a younger operation's claim has days left.
+      renew: Date.now() - this.job.timestamp > OWNER_TTL_MS / 2,
       entries: this.history.map((e) => JSON.stringify(e)),
     });
     if (status === 0 || status === -1) throw new LostJobError();
@@ -322,9 +331,9 @@ export class Run {
       tail = [];
     }
     this.deps.onFinal?.(this.data, output);
-    const h = tail.length > 0 ? { h: tail } : {};
-    if (output.status === 'succeeded') return { ...output, ...h };
-    const error = new UnrecoverableError(JSON.stringify({ failure: output.failure, redrive: output.redrive, ...h }));
+    if (output.status === 'succeeded') return tail.length > 0 ? { status: output.status, result: output.result, h: tail } : output;
+    const reason = tail.length > 0 ? { failure: output.failure, redrive: output.redrive, h: tail } : { failure: output.failure, redrive: output.redrive };
+    const error = new UnrecoverableError(JSON.stringify(reason));
     error.stack = '';
     throw error;
   }

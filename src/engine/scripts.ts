@@ -25,7 +25,7 @@ export interface EngineRedis extends Redis {
   acquireLease(leases: string, max: number, ttlMs: number, permit: string): Promise<number>;
   renewLease(leases: string, ttlMs: number, permit: string): Promise<number>;
   beginRun(owner: string, waiting: string, lock: string, cancel: string, breaker: string, pause: string, id: string, jobPrefix: string, submittedAt: number, token: string): Promise<[number, number, string, number]>;
-  /** See CHECKPOINT: the account's two gate keys, six keys an operation, then the count and each one's arguments. */
+  /** See CHECKPOINT: 2, the account's two gate keys, the count, the key prefixes, then each operation's arguments. */
   checkpoint(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
   finishRun(job: string, lock: string, history: string, owner: string, waiting: string, token: string, data: string, jobPrefix: string, id: string, ...entries: string[]): Promise<[number, string]>;
   releaseDomain(owner: string, waiting: string, id: string, jobPrefix: string): Promise<string>;

@@ -147,7 +147,10 @@ export function decodeRequest(body: string): DecodeResult {
 
 /** A copy of a command with every secret value replaced, fit for logs and history. */
 export function maskCommand(command: Command): Command {
+  const keys = Object.keys(command);
+  // Most commands carry no secret: the command itself (it is read-only), not a copy.
+  if (!keys.some((k) => SECRET_KEYS.has(k.toUpperCase()))) return command;
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(command)) out[k] = SECRET_KEYS.has(k.toUpperCase()) ? '***' : v;
+  for (const k of keys) out[k] = SECRET_KEYS.has(k.toUpperCase()) ? '***' : command[k]!;
   return out;
 }

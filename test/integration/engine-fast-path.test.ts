@@ -149,14 +149,13 @@ it('checkpoints asked for at the same moment go to Redis together, each written 
   const calls = { count: 0 };
   const counted = Object.create(h.engine.redis) as EngineRedis;
   counted.checkpoint = (...args: Parameters<EngineRedis['checkpoint']>) => (calls.count++, h.engine.redis.checkpoint(...args));
-  const checkpoints = new Checkpointer(counted, k.breaker, k.lockPause);
-  const request = async (id: string, token: string, gate: '0' | '1' = '1') => {
+  const checkpoints = new Checkpointer(counted, k);
+  const request = async (id: string, token: string, gate = true, renew = false) => {
     const domain = `${id}.com`;
     await redis.hset(k.job(id), 'data', '{}');
     await redis.set(k.jobLock(id), 'tok');
-    await redis.set(k.domainLock(domain), id);
-    const keys = [k.job(id), k.jobLock(id), k.history(id), k.cancel(id), k.domainLock(domain), k.domainQueue(domain)] as const;
-    return { keys, token, data: JSON.stringify({ t: 'register', d: domain, n: id }), gate, id, entries: [`{"line":"${id}-1"}`, `{"line":"${id}-2"}`] };
+    await redis.set(k.domainLock(domain), id, 'PX', 60_000);
+    return { id, domain, token, data: JSON.stringify({ t: 'register', d: domain, n: id }), gate, renew, entries: [`{"line":"${id}-1"}`, `{"line":"${id}-2"}`] };
   };
   const reqs = [await request('gc-a', 'tok'), await request('gc-b', 'not-the-token'), await request('gc-c', 'tok')];
   const results = await Promise.all(reqs.map((r) => checkpoints.write(r)));
@@ -171,7 +170,7 @@ it('checkpoints asked for at the same moment go to Redis together, each written 
   expect(calls.count).toBe(2);
   // the gate is the account's, read once a call: shut for every member that passes it, not for one that does not
   await redis.set(k.lockPause, '1', 'PX', 60_000);
-  const gated = await Promise.all([await request('gc-e', 'tok'), await request('gc-f', 'tok', '0'), await request('gc-g', 'tok')].map((r) => checkpoints.write(r)));
+  const gated = await Promise.all([await request('gc-e', 'tok'), await request('gc-f', 'tok', false), await request('gc-g', 'tok')].map((r) => checkpoints.write(r)));
   expect(calls.count).toBe(3);
   expect(gated.map((r) => r[0])).toEqual([3, 1, 3]);
   expect(gated[0]![1]).toBeGreaterThan(50_000);
@@ -181,6 +180,16 @@ it('checkpoints asked for at the same moment go to Redis together, each written 
   await redis.set(k.breaker, JSON.stringify({ reason: 'test' }));
   expect((await checkpoints.write(await request('gc-h', 'tok')))[0]).toBe(2);
   await redis.del(k.lockPause, k.breaker);
+  // each member's keys: its domain's owner and waiting operations, its cancel flag; the claim's TTL renewed only when asked
+  const [cancelled, notOwner, waited, renewed] = [await request('gc-i', 'tok'), await request('gc-j', 'tok'), await request('gc-k', 'tok'), await request('gc-l', 'tok', true, true)];
+  await redis.set(k.cancel('gc-i'), '1');
+  await redis.set(k.domainLock(notOwner.domain), 'someone-else');
+  await redis.zadd(k.domainQueue(waited.domain), 1, 'op-waiting');
+  const more = await Promise.all([cancelled, notOwner, waited, renewed].map((r) => checkpoints.write(r)));
+  expect(more.map((r) => r[0])).toEqual([5, 6, 1, 1]);
+  expect(more.map((r) => r[2])).toEqual([0, 0, 1, 0]);
+  expect(await redis.pttl(k.domainLock(waited.domain))).toBeLessThanOrEqual(60_000);
+  expect(await redis.pttl(k.domainLock(renewed.domain))).toBeGreaterThan(6 * 24 * 3600_000);
 });
 
 it('a cancel that comes while a run is under way ends the operation at its next wait, even when that run sends no effect', async () => {

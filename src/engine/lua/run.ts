@@ -104,12 +104,13 @@ return {status, ms, wake, redis.call('ZCARD', KEYS[2])}`;
 export const CHECKPOINT = `--[[ checkpoint: write operations' state (job data) and new history lines, each at once, before
 a state-changing command. Checkpoints asked for at the same moment come in one call (group commit);
 each is written or refused on its own.
-KEYS[1] the account's breaker, KEYS[2] its 422 cool-down; then for operation i (from 0), KEYS[6i+3..6i+8]:
-  the job hash, the job's lock (BullMQ), the history list, the cancel flag, the domain's owner,
-  the domain's waiting operations
-ARGV[1] the number of operations; then for each: the worker's lock token, the job data (JSON),
-  '1' to pass the gate first, the operation id, the number of history entries n, then its n entries
-  (JSON, appended in order)
+KEYS[1] the account's breaker, KEYS[2] its 422 cool-down
+ARGV[1] the number of operations; ARGV[2..5] the key prefixes of job hashes, history lists, cancel
+  flags and domains (an operation's keys are built from its id and domain, as BullMQ's scripts build
+  a job's: all of them share the hash tag of KEYS[1])
+Then for each operation: the worker's lock token, the job data (JSON), flags ('g' to pass the gate
+  first, 'r' to renew the domain claim's TTL), the operation id, its domain, the number of history
+  entries n, then its n entries (JSON, appended in order)
 Returns {status_1, ms_1, waiting_1, status_2, ...}, for each operation:
   status 1 written; 0 the job is gone; -1 the worker lost the job;
   6 the operation does not own its domain, 5 it was cancelled (nothing written, with or without the gate);
@@ -117,32 +118,36 @@ Returns {status_1, ms_1, waiting_1, status_2, ...}, for each operation:
   waiting: how many operations wait for the domain.
 ]]
 ${GATE}
+local jobPrefix, historyPrefix, cancelPrefix, domainPrefix = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 -- The gate is the account's: read once for all the operations that pass it.
 local gateStatus, gateMs
-local function checkpoint(ko, ao, e1, e2)
-  if redis.call('EXISTS', KEYS[ko + 1]) == 0 then return 0, 0, 0 end
-  if redis.call('GET', KEYS[ko + 2]) ~= ARGV[ao + 1] then return -1, 0, 0 end
-  if redis.call('GET', KEYS[ko + 5]) ~= ARGV[ao + 4] then return 6, 0, 0 end
-  if redis.call('EXISTS', KEYS[ko + 4]) == 1 then return 5, 0, 0 end
-  if ARGV[ao + 3] == '1' then
+local function checkpoint(ao, e1, e2)
+  local id, domain, flags = ARGV[ao + 4], ARGV[ao + 5], ARGV[ao + 3]
+  local job = jobPrefix .. id
+  if redis.call('EXISTS', job) == 0 then return 0, 0, 0 end
+  if redis.call('GET', job .. ':lock') ~= ARGV[ao + 1] then return -1, 0, 0 end
+  local owner = domainPrefix .. domain .. ':owner'
+  if redis.call('GET', owner) ~= id then return 6, 0, 0 end
+  if redis.call('EXISTS', cancelPrefix .. id) == 1 then return 5, 0, 0 end
+  if string.find(flags, 'g', 1, true) then
     if not gateStatus then gateStatus, gateMs = gate(KEYS[1], KEYS[2]) end
     if gateStatus == 1 then return 3, gateMs, 0 end
     if gateStatus ~= 0 then return gateStatus, 0, 0 end
   end
-  redis.call('PEXPIRE', KEYS[ko + 5], ${OWNER_TTL_MS})
-  redis.call('HSET', KEYS[ko + 1], 'data', ARGV[ao + 2])
-  if e2 >= e1 then redis.call('RPUSH', KEYS[ko + 3], unpack(ARGV, e1, e2)) end
-  return 1, 0, redis.call('ZCARD', KEYS[ko + 6])
+  if string.find(flags, 'r', 1, true) then redis.call('PEXPIRE', owner, ${OWNER_TTL_MS}) end
+  redis.call('HSET', job, 'data', ARGV[ao + 2])
+  if e2 >= e1 then redis.call('RPUSH', historyPrefix .. id, unpack(ARGV, e1, e2)) end
+  return 1, 0, redis.call('ZCARD', domainPrefix .. domain .. ':waiting')
 end
 local out = {}
-local ao = 1
-for i = 0, tonumber(ARGV[1]) - 1 do
-  local n = tonumber(ARGV[ao + 5])
-  local status, ms, waiting = checkpoint(2 + 6 * i, ao, ao + 6, ao + 5 + n)
+local ao = 5
+for i = 1, tonumber(ARGV[1]) do
+  local n = tonumber(ARGV[ao + 6])
+  local status, ms, waiting = checkpoint(ao, ao + 7, ao + 6 + n)
   out[#out + 1] = status
   out[#out + 1] = ms
   out[#out + 1] = waiting
-  ao = ao + 5 + n
+  ao = ao + 6 + n
 end
 return out`;
 
