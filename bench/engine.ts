@@ -5,6 +5,9 @@
 //    machine restored per run, account gate per command, checkpoint before AddDomain,
 //    domain ownership, history;
 //  - bullmqOpsPerSec: BullMQ jobs making the same two registrar calls, no machine;
+//  - engineToBullmqRatio: the median of five rounds' ratios (each round: one run of each,
+//    back to back), with the lowest and highest as engineToBullmqRatioMin / Max; the two
+//    ops-per-second figures are medians too;
 //  - redisBytesPerQueuedOp: Redis memory per submitted, not yet started operation
 //    (and the same for a plain BullMQ delayed job with small data, for reference);
 //  - commandsPerRegister: registrar commands per registered domain.
@@ -159,31 +162,47 @@ async function memoryRun(ops: number): Promise<{ engine: number; bullmqDelayed: 
   }
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
 export async function benchEngine(): Promise<Record<string, number>> {
   // Long enough runs that timer and JIT noise do not decide the ratio (a 3,000-job BullMQ run
   // lasts ~0.2 s and varied by 2x from run to run).
   const ops = Number(process.env.BENCH_ENGINE_OPS ?? 10_000);
+  const rounds = Number(process.env.BENCH_ENGINE_ROUNDS ?? 5);
   // Enough jobs in flight to keep both the process and Redis busy; the same for both.
   const concurrency = 32;
-  // warm both paths up (JIT, Lua script loading), then measure each three times, alternating, best of three
-  await engineRun(1000, concurrency);
-  await bullmqRun(1000, concurrency);
+  // Warm both paths up with a full-size round each (JIT, Lua script loading, Redis's memory):
+  // a first round measured up to 25% slower, the engine's more than BullMQ's.
+  await engineRun(ops, concurrency);
+  await bullmqRun(ops, concurrency);
+  // Then rounds of one engine run and one BullMQ run back to back. This machine's speed drifts
+  // (the same run differs by up to 2x from one minute to the next): the ratio is the median of
+  // the rounds' own ratios, each taken under the same conditions, not best against best.
   const engine: number[] = [];
   const bull: number[] = [];
+  const ratios: number[] = [];
   let commands = 0;
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < rounds; round++) {
     const e = await engineRun(ops, concurrency);
+    const b = await bullmqRun(ops, concurrency);
     engine.push(e.opsPerSec);
+    bull.push(b);
+    ratios.push(e.opsPerSec / b);
     commands = e.commands;
-    bull.push(await bullmqRun(ops, concurrency));
   }
-  const engineOpsPerSec = Math.max(...engine);
-  const bullmqOpsPerSec = Math.max(...bull);
   const memory = await memoryRun(5000);
   return {
-    engineOpsPerSec: Math.round(engineOpsPerSec),
-    bullmqOpsPerSec: Math.round(bullmqOpsPerSec),
-    engineToBullmqRatio: Math.round((engineOpsPerSec / bullmqOpsPerSec) * 100) / 100,
+    engineOpsPerSec: Math.round(median(engine)),
+    bullmqOpsPerSec: Math.round(median(bull)),
+    engineToBullmqRatio: round2(median(ratios)),
+    engineToBullmqRatioMin: round2(Math.min(...ratios)),
+    engineToBullmqRatioMax: round2(Math.max(...ratios)),
     redisBytesPerQueuedOp: Math.round(memory.engine),
     bullmqDelayedJobBytes: Math.round(memory.bullmqDelayed),
     commandsPerRegister: Math.round((commands / ops) * 100) / 100,

@@ -5,6 +5,7 @@
 // refused on its own, atomically, before its command is sent, and the account's
 // gate is read once for all of them. The cost: none in latency (the batch
 // leaves as soon as the current turn's promise callbacks have run).
+import { Packr } from 'msgpackr';
 import type { Keys } from './keys.ts';
 import type { EngineRedis } from './scripts.ts';
 
@@ -34,6 +35,9 @@ interface Pending {
 
 const FLAGS = ['', 'g', 'r', 'gr'] as const;
 
+/** Plain MessagePack (arrays and strings), as Redis's cmsgpack reads it. */
+const packr = new Packr({ useRecords: false });
+
 export class Checkpointer {
   private pending: Pending[] = [];
   private scheduled = false;
@@ -43,7 +47,7 @@ export class Checkpointer {
     private readonly redis: EngineRedis,
     keys: Keys,
   ) {
-    // KEYS: the account's gate; ARGV[2..5]: the prefixes the script builds each operation's keys from
+    // KEYS: the account's gate; ARGV[1..4]: the prefixes the script builds each operation's keys from
     this.head = [keys.breaker, keys.lockPause, ...keys.checkpointPrefixes];
   }
 
@@ -66,12 +70,9 @@ export class Checkpointer {
 
   private async send(batch: readonly Pending[]): Promise<void> {
     try {
-      const [breaker, lockPause, ...prefixes] = this.head;
-      const args: (string | number)[] = [2, breaker!, lockPause!, batch.length, ...prefixes];
-      for (const { request: r } of batch) {
-        args.push(r.token, r.data, FLAGS[(r.gate ? 1 : 0) + (r.renew ? 2 : 0)]!, r.id, r.domain, r.entries.length, ...r.entries);
-      }
-      const out = await this.redis.checkpoint(...(args as [number, ...(string | number)[]]));
+      const ops = batch.map(({ request: r }) => [r.token, r.data, FLAGS[(r.gate ? 1 : 0) + (r.renew ? 2 : 0)]!, r.id, r.domain, ...r.entries]);
+      const [breaker, lockPause, jobs, history, cancel, domains] = this.head as [string, string, string, string, string, string];
+      const out = await this.redis.checkpoint(breaker, lockPause, jobs, history, cancel, domains, packr.pack(ops));
       batch.forEach((p, i) => p.resolve([out[3 * i]!, out[3 * i + 1]!, out[3 * i + 2]!]));
     } catch (err) {
       for (const p of batch) p.reject(err);

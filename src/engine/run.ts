@@ -84,7 +84,8 @@ export class Run {
     // process knows the account's gate to be open: the checkpoint before any effect checks
     // the gate in Redis again. Otherwise begin-run claims the domain and passes the gate.
     if (this.data.o === 1 && this.deps.gate.open()) {
-      await this.restore();
+      const restored = this.restore();
+      if (restored) await restored;
       return this.proceed();
     }
     const k = this.deps.keys;
@@ -101,7 +102,13 @@ export class Run {
       this.token,
     );
     // Restoring the machine is CPU work: do it while Redis answers.
-    const restored = this.restore();
+    let restored: Promise<void>;
+    try {
+      restored = this.restore() ?? Promise.resolve();
+    } catch (err) {
+      // Not thrown here: begin-run's reply is awaited first, so that it cannot go unhandled.
+      restored = Promise.reject(err);
+    }
     // Awaited below: a restore that fails meanwhile must not count as an unhandled rejection.
     restored.catch(() => undefined);
     const [status, ms, wake, waiting] = await begun;
@@ -145,11 +152,16 @@ export class Run {
   }
 
   /** The machine where the last checkpoint left it (it carries its context), or at its start. */
-  private async restore(): Promise<void> {
+  private restore(): Promise<void> | undefined {
     const snap = this.data.snap as Record<string, unknown> | undefined;
-    this.snapshot = snap
-      ? this.plan.restore(await this.deps.policies.expand(snap))
-      : this.plan.start(machineInput(this.data, this.deps.defaults, this.deps.policy, Date.now()));
+    // A fresh start needs nothing from Redis: no promise (a run's awaits are a measurable share of its cost).
+    if (!snap) {
+      this.snapshot = this.plan.start(machineInput(this.data, this.deps.defaults, this.deps.policy, Date.now()));
+      return undefined;
+    }
+    return this.deps.policies.expand(snap).then((expanded) => {
+      this.snapshot = this.plan.restore(expanded);
+    });
   }
 
   private send(event: OperationEvent): NextAction {
@@ -181,7 +193,7 @@ export class Run {
 
   private async command(action: Extract<NextAction, { kind: 'command' }>): Promise<void> {
     const { account, registrar } = this.deps;
-    const slot = await this.takeSlot();
+    const slot = account.limited ? await this.takeSlot() : undefined;
     if (slot === false) return;
     if (action.changesState) {
       this.data.fl = { step: action.step, command: action.command, at: Date.now() };

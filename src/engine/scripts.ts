@@ -25,8 +25,8 @@ export interface EngineRedis extends Redis {
   acquireLease(leases: string, max: number, ttlMs: number, permit: string): Promise<number>;
   renewLease(leases: string, ttlMs: number, permit: string): Promise<number>;
   beginRun(owner: string, waiting: string, lock: string, cancel: string, breaker: string, pause: string, id: string, jobPrefix: string, submittedAt: number, token: string): Promise<[number, number, string, number]>;
-  /** See CHECKPOINT: 2, the account's two gate keys, the count, the key prefixes, then each operation's arguments. */
-  checkpoint(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
+  /** See CHECKPOINT: the operations, packed, after the key prefixes. */
+  checkpoint(breaker: string, lockPause: string, jobs: string, history: string, cancel: string, domains: string, ops: Buffer): Promise<number[]>;
   finishRun(job: string, lock: string, history: string, owner: string, waiting: string, token: string, data: string, jobPrefix: string, id: string, ...entries: string[]): Promise<[number, string]>;
   releaseDomain(owner: string, waiting: string, id: string, jobPrefix: string): Promise<string>;
   archiveHistory(job: string, history: string, reason: string, stripped: string, ...entries: string[]): Promise<number>;
@@ -41,7 +41,7 @@ const SCRIPTS: Record<string, { keys: number; lua: string }> = {
   acquireLease: { keys: 1, lua: ACQUIRE_LEASE },
   renewLease: { keys: 1, lua: RENEW_LEASE },
   beginRun: { keys: 6, lua: BEGIN_RUN },
-  checkpoint: { keys: -1, lua: CHECKPOINT },
+  checkpoint: { keys: 2, lua: CHECKPOINT },
   finishRun: { keys: 5, lua: FINISH_RUN },
   releaseDomain: { keys: 2, lua: RELEASE_DOMAIN },
   archiveHistory: { keys: 2, lua: ARCHIVE_HISTORY },

@@ -105,12 +105,13 @@ export const CHECKPOINT = `--[[ checkpoint: write operations' state (job data) a
 a state-changing command. Checkpoints asked for at the same moment come in one call (group commit);
 each is written or refused on its own.
 KEYS[1] the account's breaker, KEYS[2] its 422 cool-down
-ARGV[1] the number of operations; ARGV[2..5] the key prefixes of job hashes, history lists, cancel
-  flags and domains (an operation's keys are built from its id and domain, as BullMQ's scripts build
-  a job's: all of them share the hash tag of KEYS[1])
-Then for each operation: the worker's lock token, the job data (JSON), flags ('g' to pass the gate
-  first, 'r' to renew the domain claim's TTL), the operation id, its domain, the number of history
-  entries n, then its n entries (JSON, appended in order)
+ARGV[1..4] the key prefixes of job hashes, history lists, cancel flags and domains (an operation's
+  keys are built from its id and domain, as BullMQ's scripts build a job's: all of them share the
+  hash tag of KEYS[1])
+ARGV[5] the operations, MessagePack: an array of arrays {lock token, job data (JSON), flags ('g' to
+  pass the gate first, 'r' to renew the domain claim's TTL), operation id, domain, history
+  entries (JSON) to append in order...}. One string rather than a dozen arguments each: the
+  client builds and sends it for a fraction of the cost.
 Returns {status_1, ms_1, waiting_1, status_2, ...}, for each operation:
   status 1 written; 0 the job is gone; -1 the worker lost the job;
   6 the operation does not own its domain, 5 it was cancelled (nothing written, with or without the gate);
@@ -118,14 +119,14 @@ Returns {status_1, ms_1, waiting_1, status_2, ...}, for each operation:
   waiting: how many operations wait for the domain.
 ]]
 ${GATE}
-local jobPrefix, historyPrefix, cancelPrefix, domainPrefix = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local jobPrefix, historyPrefix, cancelPrefix, domainPrefix = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 -- The gate is the account's: read once for all the operations that pass it.
 local gateStatus, gateMs
-local function checkpoint(ao, e1, e2)
-  local id, domain, flags = ARGV[ao + 4], ARGV[ao + 5], ARGV[ao + 3]
+local function checkpoint(op)
+  local token, data, flags, id, domain = op[1], op[2], op[3], op[4], op[5]
   local job = jobPrefix .. id
   if redis.call('EXISTS', job) == 0 then return 0, 0, 0 end
-  if redis.call('GET', job .. ':lock') ~= ARGV[ao + 1] then return -1, 0, 0 end
+  if redis.call('GET', job .. ':lock') ~= token then return -1, 0, 0 end
   local owner = domainPrefix .. domain .. ':owner'
   if redis.call('GET', owner) ~= id then return 6, 0, 0 end
   if redis.call('EXISTS', cancelPrefix .. id) == 1 then return 5, 0, 0 end
@@ -135,19 +136,16 @@ local function checkpoint(ao, e1, e2)
     if gateStatus ~= 0 then return gateStatus, 0, 0 end
   end
   if string.find(flags, 'r', 1, true) then redis.call('PEXPIRE', owner, ${OWNER_TTL_MS}) end
-  redis.call('HSET', job, 'data', ARGV[ao + 2])
-  if e2 >= e1 then redis.call('RPUSH', historyPrefix .. id, unpack(ARGV, e1, e2)) end
+  redis.call('HSET', job, 'data', data)
+  if #op > 5 then redis.call('RPUSH', historyPrefix .. id, unpack(op, 6)) end
   return 1, 0, redis.call('ZCARD', domainPrefix .. domain .. ':waiting')
 end
 local out = {}
-local ao = 5
-for i = 1, tonumber(ARGV[1]) do
-  local n = tonumber(ARGV[ao + 6])
-  local status, ms, waiting = checkpoint(ao, ao + 7, ao + 6 + n)
+for _, op in ipairs(cmsgpack.unpack(ARGV[5])) do
+  local status, ms, waiting = checkpoint(op)
   out[#out + 1] = status
   out[#out + 1] = ms
   out[#out + 1] = waiting
-  ao = ao + 6 + n
 end
 return out`;
 
