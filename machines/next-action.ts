@@ -25,6 +25,10 @@ function where(snapshot: SnapshotLike): string {
   return JSON.stringify(snapshot.value ?? null);
 }
 
+function tagged(snapshot: SnapshotLike, tag: string): boolean {
+  return snapshot.hasTag ? snapshot.hasTag(tag) : true;
+}
+
 export function nextAction(snapshot: SnapshotLike): NextAction {
   if (snapshot.status === 'done') {
     const output = snapshot.output as OperationOutput | undefined;
@@ -33,9 +37,8 @@ export function nextAction(snapshot: SnapshotLike): NextAction {
   }
   if (snapshot.status !== 'active') throw new MachineContractError(`machine is ${snapshot.status} at ${where(snapshot)}`);
   const { request, wait } = snapshot.context;
-  const tagged = (tag: string) => (snapshot.hasTag ? snapshot.hasTag(tag) : true);
-  if (request && !wait && tagged('step')) return { kind: 'command', ...request };
-  if (wait && !request && tagged('waiting')) {
+  if (request && !wait && tagged(snapshot, 'step')) return { kind: 'command', ...request };
+  if (wait && !request && tagged(snapshot, 'waiting')) {
     if (!(wait.delayMs > 0)) throw new MachineContractError(`machine waits ${wait.delayMs} ms at ${where(snapshot)}`);
     return { kind: 'wait', ...wait };
   }
