@@ -151,11 +151,13 @@ export class MachinePlan {
 
   /** Take transition `t` from `source`: its update, then (unless it targets `source` itself) the target's entry. */
   private microstep(source: CompiledState, t: TransitionConfig, ctx: OpContext, event: OperationEvent): [CompiledState, OpContext] {
-    let next = t.patch ? updated(ctx, t.patch(ctx, event)) : ctx;
+    const next = t.patch ? updated(ctx, t.patch(ctx, event)) : ctx;
     if (t.target === source.name) return [source, next];
     const target = this.state(t.target);
-    if (target.entry) next = updated(next, target.entry(next, event));
-    return [target, next];
+    if (!target.entry) return [target, next];
+    const patch = target.entry(next, event);
+    // A context this step made is nobody else's yet: the entry's update goes into it, not into another copy.
+    return [target, next === ctx ? updated(next, patch) : Object.assign(next, patch)];
   }
 
   /** Follow eventless transitions, then make the snapshot (done, with its output, in a final state). */
