@@ -1,6 +1,8 @@
 // `npm run bench [-- --json] [-- --only NAME]`: runs the benchmarks one after
 // another (they must not compete for the two cores), prints a summary, and with
-// --json prints as its last line one JSON object merging every figure.
+// --json prints as its last line one JSON object merging every figure. The code
+// measured is the build in dist/ (npm run bench builds it first): what
+// `domainflow` runs, not the TypeScript sources through tsx's loader.
 // To add a benchmark, add an entry to BENCHMARKS.
 import { benchEngine } from './engine.ts';
 import { benchSim } from './sim.ts';

@@ -190,6 +190,13 @@ it('checkpoints asked for at the same moment go to Redis together, each written 
   expect(more.map((r) => r[2])).toEqual([0, 0, 1, 0]);
   expect(await redis.pttl(k.domainLock(waited.domain))).toBeLessThanOrEqual(60_000);
   expect(await redis.pttl(k.domainLock(renewed.domain))).toBeGreaterThan(6 * 24 * 3600_000);
+  // a job removed while its worker held the lock: nothing written, nothing left behind
+  const gone = await request('gc-m', 'tok');
+  await redis.del(k.job('gc-m'));
+  const lost = await request('gc-n', 'tok');
+  await redis.del(k.job('gc-n'), k.jobLock('gc-n'));
+  expect((await Promise.all([gone, lost].map((r) => checkpoints.write(r)))).map((r) => r[0])).toEqual([0, 0]);
+  expect(await redis.exists(k.job('gc-m'), k.job('gc-n'), k.history('gc-m'), k.history('gc-n'))).toBe(0);
 });
 
 it('a cancel that comes while a run is under way ends the operation at its next wait, even when that run sends no effect', async () => {

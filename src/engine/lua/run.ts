@@ -125,8 +125,10 @@ local gateStatus, gateMs
 local function checkpoint(op)
   local token, data, flags, id, domain = op[1], op[2], op[3], op[4], op[5]
   local job = jobPrefix .. id
-  if redis.call('EXISTS', job) == 0 then return 0, 0, 0 end
-  if redis.call('GET', job .. ':lock') ~= token then return -1, 0, 0 end
+  if redis.call('GET', job .. ':lock') ~= token then
+    if redis.call('EXISTS', job) == 0 then return 0, 0, 0 end
+    return -1, 0, 0
+  end
   local owner = domainPrefix .. domain .. ':owner'
   if redis.call('GET', owner) ~= id then return 6, 0, 0 end
   if redis.call('EXISTS', cancelPrefix .. id) == 1 then return 5, 0, 0 end
@@ -135,8 +137,13 @@ local function checkpoint(op)
     if gateStatus == 1 then return 3, gateMs, 0 end
     if gateStatus ~= 0 then return gateStatus, 0, 0 end
   end
+  -- A job's hash always has its data: a new field means the hash was gone (removed while its
+  -- worker held the lock), and what was just made of it is taken back.
+  if redis.call('HSET', job, 'data', data) == 1 and redis.call('HLEN', job) == 1 then
+    redis.call('DEL', job)
+    return 0, 0, 0
+  end
   if string.find(flags, 'r', 1, true) then redis.call('PEXPIRE', owner, ${OWNER_TTL_MS}) end
-  redis.call('HSET', job, 'data', data)
   if #op > 5 then redis.call('RPUSH', historyPrefix .. id, unpack(op, 6)) end
   return 1, 0, redis.call('ZCARD', domainPrefix .. domain .. ':waiting')
 end
