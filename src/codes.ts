@@ -120,7 +120,22 @@ const UNKNOWN_DESCRIPTION: Record<CodeClass, string> = {
  * anything else (not a string or number, not exactly three digits, another
  * first digit) is a protocol error.
  */
+/** Classifications of integer codes already seen (the engine classifies every reply, often more than once). */
+const CLASSIFIED = new Map<number, Classification>();
+
 export function classify(input: unknown): Classification {
+  if (typeof input === 'number') {
+    const seen = CLASSIFIED.get(input);
+    if (seen) return seen;
+    const fresh = Object.freeze(classifyNew(input));
+    // integers only: at most a few thousand distinct ones, and anything else is a protocol error anyway
+    if (Number.isInteger(input) && input >= 0 && input < 1000) CLASSIFIED.set(input, fresh);
+    return fresh;
+  }
+  return classifyNew(input);
+}
+
+function classifyNew(input: unknown): Classification {
   let text: string;
   if (typeof input === 'number') {
     text = Number.isInteger(input) ? String(input) : '';
