@@ -8,7 +8,7 @@
 // engine runs thousands of operations a second. The snapshots it persists have
 // xstate's persisted shape, so either can restore the other's; the tests
 // (machines-plan.test.ts) hold the two to the same result on every machine.
-import type { OperationEvent, OperationInput, OperationOutput, OperationType, PendingCommand } from './contract.ts';
+import type { OperationEvent, OperationInput, OperationOutput, OperationType } from './contract.ts';
 import type { OpContext } from './context.ts';
 import { MachineContractError } from './next-action.ts';
 import type { StateConfig, TransitionConfig } from './step.ts';
@@ -101,7 +101,7 @@ export class MachinePlan {
     return this.settle(state, next, event);
   }
 
-  /** A snapshot from its persisted form (this plan's persist or persistCompact, or xstate's getPersistedSnapshot). */
+  /** A snapshot from its persisted form (this plan's or xstate's getPersistedSnapshot). */
   restore(persisted: unknown): PlanSnapshot {
     const p = persisted as Partial<PersistedPlanSnapshot> | null;
     if (!p || typeof p !== 'object' || typeof p.value !== 'string' || !this.states.has(p.value)) {
@@ -110,37 +110,13 @@ export class MachinePlan {
     if (p.status !== 'active' && p.status !== 'done') throw new MachineContractError(`${this.type}: cannot restore a ${String(p.status)} snapshot`);
     if (!p.context || typeof p.context !== 'object') throw new MachineContractError(`${this.type}: snapshot without a context`);
     const state = this.state(p.value);
-    let context = p.context;
-    const request = context.request as (Omit<PendingCommand, 'params'> & { params?: PendingCommand['params'] }) | null;
-    if (request && request.params === undefined) {
-      // persistCompact left the parameters out: the state's entry gives them again
-      const params = state.entry?.(context, NO_EVENT).request?.params;
-      if (!params) throw new MachineContractError(`${this.type}: snapshot at ${p.value} without the command's parameters`);
-      context = { ...context, request: { ...request, params } };
-    }
-    return new PlanSnapshot(state.tags, p.status, p.value, context, p.output);
+    return new PlanSnapshot(state.tags, p.status, p.value, p.context, p.output);
   }
 
   /** The persisted form: xstate's shape, ready for JSON. */
   persist(snapshot: PlanSnapshot): PersistedPlanSnapshot {
     const base = { status: snapshot.status, value: snapshot.value, historyValue: {}, context: snapshot.context, children: {} };
     return snapshot.output === undefined ? base : { ...base, output: snapshot.output };
-  }
-
-  /**
-   * The persisted form with the pending command's parameters left out when the state's entry
-   * gives the same ones again from the context (restore puts them back): the engine writes a
-   * snapshot before every state-changing command, and the parameters (contacts, name servers)
-   * repeat what the context holds. Checked on every call, not assumed.
-   */
-  persistCompact(snapshot: PlanSnapshot): PersistedPlanSnapshot {
-    const full = this.persist(snapshot);
-    const request = snapshot.context.request;
-    if (!request || snapshot.status !== 'active') return full;
-    const again = this.state(snapshot.value).entry?.(snapshot.context, NO_EVENT).request;
-    if (!again || !sameParams(again.params, request.params)) return full;
-    const { params: _dropped, ...rest } = request;
-    return { ...full, context: { ...snapshot.context, request: rest as PendingCommand } };
   }
 
   private state(name: string): CompiledState {
@@ -171,18 +147,6 @@ export class MachinePlan {
     if (state.final) return new PlanSnapshot(state.tags, 'done', state.name, ctx, this.definition.output(ctx));
     return new PlanSnapshot(state.tags, 'active', state.name, ctx);
   }
-}
-
-function sameParams(a: PendingCommand['params'], b: PendingCommand['params']): boolean {
-  const keys = Object.keys(a);
-  if (keys.length !== Object.keys(b).length) return false;
-  for (const key of keys) {
-    const x = a[key];
-    const y = b[key];
-    if (x === y) continue;
-    if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length || x.some((v, i) => v !== y[i])) return false;
-  }
-  return true;
 }
 
 /** xstate's assign: a new context with the patch's properties over the old. (A copy, then assignment: cheaper in V8 than a second spread.) */

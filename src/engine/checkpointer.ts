@@ -16,8 +16,6 @@ export interface CheckpointRequest {
   readonly data: string;
   /** Pass the account's gate first: nothing is written while it is shut. */
   readonly gate: boolean;
-  /** Renew the domain claim's TTL (see OWNER_TTL_MS). */
-  readonly renew: boolean;
   readonly entries: readonly string[];
 }
 
@@ -32,8 +30,6 @@ interface Pending {
   resolve(result: CheckpointResult): void;
   reject(err: unknown): void;
 }
-
-const FLAGS = ['', 'g', 'r', 'gr'] as const;
 
 /** Plain MessagePack (arrays and strings), as Redis's cmsgpack reads it. */
 const packr = new Packr({ useRecords: false });
@@ -52,6 +48,11 @@ export class Checkpointer {
   }
 
   write(request: CheckpointRequest): Promise<CheckpointResult> {
+    // One request that the script could not read would fail the whole call: refuse it alone.
+    const { id, domain, token, data, entries } = request;
+    if (![id, domain, token, data, ...entries].every((s) => typeof s === 'string')) {
+      return Promise.reject(new TypeError(`checkpoint of ${String(id)}: id, domain, token, data and history entries must be strings`));
+    }
     return new Promise((resolve, reject) => {
       this.pending.push({ request, resolve, reject });
       if (!this.scheduled) {
@@ -70,7 +71,7 @@ export class Checkpointer {
 
   private async send(batch: readonly Pending[]): Promise<void> {
     try {
-      const ops = batch.map(({ request: r }) => [r.token, r.data, FLAGS[(r.gate ? 1 : 0) + (r.renew ? 2 : 0)]!, r.id, r.domain, ...r.entries]);
+      const ops = batch.map(({ request: r }) => [r.token, r.data, r.gate ? '1' : '0', r.id, r.domain, ...r.entries]);
       const [breaker, lockPause, jobs, history, cancel, domains] = this.head as [string, string, string, string, string, string];
       const out = await this.redis.checkpoint(breaker, lockPause, jobs, history, cancel, domains, packr.pack(ops));
       batch.forEach((p, i) => p.resolve([out[3 * i]!, out[3 * i + 1]!, out[3 * i + 2]!]));

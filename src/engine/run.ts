@@ -16,7 +16,6 @@ import { nextAction, planFor, type MachinePlan, type PlanSnapshot } from '../../
 import { toStepReply } from '../../machines/step-reply.ts';
 import { ABUSE_LOCK_CODE, ACCOUNT_LEVEL_CODES } from '../codes.ts';
 import { PARK_MS } from './domain-lock.ts';
-import { OWNER_TTL_MS } from './lua/run.ts';
 import { historyEntry } from './history.ts';
 import { machineInput } from './machine-input.ts';
 import type { HistoryEntry, OpData } from './operation.ts';
@@ -242,7 +241,7 @@ export class Run {
    * `gate`, nothing is written when the account's gate is shut, and that is returned.
    */
   private async checkpoint(gate = false): Promise<{ status: number; ms: number } | undefined> {
-    this.data.snap = this.deps.policies.compact(this.plan.persistCompact(this.snapshot));
+    this.data.snap = this.deps.policies.compact(this.plan.persist(this.snapshot));
     const data = JSON.stringify(this.data);
     const [status, ms, waiting] = await this.deps.checkpoints.write({
       id: this.id,
@@ -250,9 +249,6 @@ export class Run {
       token: this.token,
       data,
       gate,
-      // The claim was set with its full TTL when the operation was submitted or handed the domain
-      // (both after the job's timestamp), so a younger operation's claim has days left.
-      renew: Date.now() - this.job.timestamp > OWNER_TTL_MS / 2,
       entries: this.history.map((e) => JSON.stringify(e)),
     });
     if (status === 0 || status === -1) throw new LostJobError();

@@ -150,12 +150,12 @@ it('checkpoints asked for at the same moment go to Redis together, each written 
   const counted = Object.create(h.engine.redis) as EngineRedis;
   counted.checkpoint = (...args: Parameters<EngineRedis['checkpoint']>) => (calls.count++, h.engine.redis.checkpoint(...args));
   const checkpoints = new Checkpointer(counted, k);
-  const request = async (id: string, token: string, gate = true, renew = false) => {
+  const request = async (id: string, token: string, gate = true) => {
     const domain = `${id}.com`;
     await redis.hset(k.job(id), 'data', '{}');
     await redis.set(k.jobLock(id), 'tok');
     await redis.set(k.domainLock(domain), id, 'PX', 60_000);
-    return { id, domain, token, data: JSON.stringify({ t: 'register', d: domain, n: id }), gate, renew, entries: [`{"line":"${id}-1"}`, `{"line":"${id}-2"}`] };
+    return { id, domain, token, data: JSON.stringify({ t: 'register', d: domain, n: id }), gate, entries: [`{"line":"${id}-1"}`, `{"line":"${id}-2"}`] as string[] };
   };
   const reqs = [await request('gc-a', 'tok'), await request('gc-b', 'not-the-token'), await request('gc-c', 'tok')];
   const results = await Promise.all(reqs.map((r) => checkpoints.write(r)));
@@ -180,23 +180,56 @@ it('checkpoints asked for at the same moment go to Redis together, each written 
   await redis.set(k.breaker, JSON.stringify({ reason: 'test' }));
   expect((await checkpoints.write(await request('gc-h', 'tok')))[0]).toBe(2);
   await redis.del(k.lockPause, k.breaker);
-  // each member's keys: its domain's owner and waiting operations, its cancel flag; the claim's TTL renewed only when asked
-  const [cancelled, notOwner, waited, renewed] = [await request('gc-i', 'tok'), await request('gc-j', 'tok'), await request('gc-k', 'tok'), await request('gc-l', 'tok', true, true)];
+  // each member's keys: its domain's owner and waiting operations, its cancel flag; a written checkpoint renews the claim
+  const [cancelled, notOwner, waited] = [await request('gc-i', 'tok'), await request('gc-j', 'tok'), await request('gc-k', 'tok')];
   await redis.set(k.cancel('gc-i'), '1');
-  await redis.set(k.domainLock(notOwner.domain), 'someone-else');
+  await redis.set(k.domainLock(notOwner.domain), 'someone-else', 'PX', 60_000);
   await redis.zadd(k.domainQueue(waited.domain), 1, 'op-waiting');
-  const more = await Promise.all([cancelled, notOwner, waited, renewed].map((r) => checkpoints.write(r)));
-  expect(more.map((r) => r[0])).toEqual([5, 6, 1, 1]);
-  expect(more.map((r) => r[2])).toEqual([0, 0, 1, 0]);
-  expect(await redis.pttl(k.domainLock(waited.domain))).toBeLessThanOrEqual(60_000);
-  expect(await redis.pttl(k.domainLock(renewed.domain))).toBeGreaterThan(6 * 24 * 3600_000);
-  // a job removed while its worker held the lock: nothing written, nothing left behind
-  const gone = await request('gc-m', 'tok');
-  await redis.del(k.job('gc-m'));
-  const lost = await request('gc-n', 'tok');
-  await redis.del(k.job('gc-n'), k.jobLock('gc-n'));
-  expect((await Promise.all([gone, lost].map((r) => checkpoints.write(r)))).map((r) => r[0])).toEqual([0, 0]);
-  expect(await redis.exists(k.job('gc-m'), k.job('gc-n'), k.history('gc-m'), k.history('gc-n'))).toBe(0);
+  const more = await Promise.all([cancelled, notOwner, waited].map((r) => checkpoints.write(r)));
+  expect(more.map((r) => r[0])).toEqual([5, 6, 1]);
+  expect(more.map((r) => r[2])).toEqual([0, 0, 1]);
+  expect(await redis.pttl(k.domainLock(cancelled.domain))).toBeLessThanOrEqual(60_000);
+  expect(await redis.pttl(k.domainLock(waited.domain))).toBeGreaterThan(6 * 24 * 3600_000);
+  // a job removed while its worker held the lock: 0, whatever else would refuse it, and nothing left behind
+  const gone = ['gc-m', 'gc-n', 'gc-o', 'gc-p', 'gc-q'];
+  const reqs2 = await Promise.all(gone.map((id) => request(id, 'tok')));
+  await redis.del(k.jobLock('gc-n'));
+  await redis.set(k.domainLock('gc-o.com'), 'someone-else');
+  await redis.set(k.cancel('gc-p'), '1');
+  await redis.set(k.lockPause, '1', 'PX', 60_000);
+  await redis.del(...gone.map((id) => k.job(id)));
+  expect((await Promise.all(reqs2.map((r) => checkpoints.write(r)))).map((r) => r[0])).toEqual([0, 0, 0, 0, 0]);
+  expect(await redis.exists(...gone.flatMap((id) => [k.job(id), k.history(id)]))).toBe(0);
+  await redis.del(k.lockPause);
+});
+
+it('checkpoints carry any text: non-ASCII, long data, many history lines or none; a malformed one is refused alone', async () => {
+  const k = h.engine.keys;
+  const checkpoints = new Checkpointer(h.engine.redis, k);
+  const setUp = async (id: string) => {
+    await redis.hset(k.job(id), 'data', '{}');
+    await redis.set(k.jobLock(id), 'tok');
+    await redis.set(k.domainLock(`${id}.com`), id);
+  };
+  const ids = ['mp-a', 'mp-b', 'mp-c', 'mp-d'];
+  for (const id of ids) await setUp(id);
+  const long = JSON.stringify({ t: 'register', d: 'mp-b.com', pad: 'x'.repeat(70_000) });
+  const unicode = JSON.stringify({ t: 'register', d: 'mp-a.com', note: 'Bücher — 東京 ✓ \u{1F600}' });
+  const lines = Array.from({ length: 20 }, (_, i) => JSON.stringify({ line: i, description: `Beschreibung ${i} — ü` }));
+  const requests = [
+    { id: 'mp-a', domain: 'mp-a.com', token: 'tok', data: unicode, gate: false, entries: [JSON.stringify({ description: 'Domäne verfügbar ✓' })] },
+    { id: 'mp-b', domain: 'mp-b.com', token: 'tok', data: long, gate: false, entries: [] },
+    { id: 'mp-c', domain: 'mp-c.com', token: 'tok', data: '{"n":3}', gate: true, entries: lines },
+    { id: 'mp-d', domain: 'mp-d.com', token: undefined as unknown as string, data: '{"n":4}', gate: false, entries: [] },
+  ];
+  const results = await Promise.allSettled(requests.map((r) => checkpoints.write(r)));
+  expect(results.map((r) => (r.status === 'fulfilled' ? r.value[0] : 'refused'))).toEqual([1, 1, 1, 'refused']);
+  expect(await redis.hget(k.job('mp-a'), 'data')).toBe(unicode);
+  expect(await redis.lrange(k.history('mp-a'), 0, -1)).toEqual([JSON.stringify({ description: 'Domäne verfügbar ✓' })]);
+  expect(await redis.hget(k.job('mp-b'), 'data')).toBe(long);
+  expect(await redis.llen(k.history('mp-b'))).toBe(0);
+  expect(await redis.lrange(k.history('mp-c'), 0, -1)).toEqual(lines);
+  expect(await redis.hget(k.job('mp-d'), 'data')).toBe('{}');
 });
 
 it('a cancel that comes while a run is under way ends the operation at its next wait, even when that run sends no effect', async () => {

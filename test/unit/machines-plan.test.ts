@@ -10,8 +10,6 @@ import { describe, expect, it } from 'vitest';
 import { CODES } from '../../src/codes.ts';
 import { replyOf, uncertainReply } from '../../machines/drive.ts';
 import { MACHINES, MachineContractError, nextAction, PLANS, type OperationEvent, type OperationInput, type OperationMachine } from '../../machines/index.ts';
-import { initialContext } from '../../machines/context.ts';
-import { MachinePlan } from '../../machines/plan.ts';
 import { baseInput, LATE, NEW, OLD, STEPS, T0, TYPES } from './machines-fixtures.ts';
 
 type XSnapshot = SnapshotFrom<OperationMachine>;
@@ -71,13 +69,8 @@ describe('machine plans step exactly as xstate does', () => {
             const fromPlan = JSON.parse(JSON.stringify(plan.persist(p))) as unknown;
             const fromX = persistedX(machine, x);
             expect(fromPlan).toEqual(fromX);
-            // the engine's compact form restores to the same snapshot, and is smaller whenever a command is pending
-            const compact = JSON.stringify(plan.persistCompact(p));
-            const fromCompact = plan.restore(JSON.parse(compact));
-            expect(essence(fromCompact)).toEqual(essence(p));
-            if (p.status === 'active' && p.context.request) expect(compact.length).toBeLessThan(JSON.stringify(fromPlan).length);
             x = createActor(machine, { snapshot: fromPlan as never, input: undefined as never }).getSnapshot();
-            p = i % 2 === 0 ? plan.restore(fromX) : fromCompact;
+            p = plan.restore(fromX);
           }
           expect(essence(p)).toEqual(essence(x));
           for (const tag of ['step', 'waiting', 'final']) expect(p.hasTag(tag)).toBe(x.hasTag(tag));
@@ -111,43 +104,5 @@ describe('machine plans step exactly as xstate does', () => {
     expect(() => plan.restore({ ...good, context: undefined })).toThrow(/without a context/);
     expect(() => plan.restore(null)).toThrow(MachineContractError);
     expect(plan.restore(JSON.parse(JSON.stringify(good))).value).toBe('readExpiration');
-    // a command without its parameters, in a state whose entry cannot give them again
-    const waiting = plan.send(plan.start(baseInput('renew')), { type: 'REPLY', reply: replyOf(421), now: T0, random: 0.5 });
-    expect(waiting.value).toBe('readExpirationWait');
-    const request = { step: 'readExpiration', command: 'StatusDomain', changesState: false };
-    expect(() => plan.restore({ ...plan.persist(waiting), context: { ...waiting.context, request } })).toThrow(/readExpirationWait without the command's parameters/);
-  });
-});
-
-describe('the compact persisted form', () => {
-  // A plan whose step state takes an event without leaving (no entry): its pending command's
-  // parameters no longer follow from the context, so they must be written out.
-  const selfLoop = new MachinePlan({
-    type: 'register',
-    initial: 'ask',
-    states: {
-      ask: {
-        tags: ['step'],
-        entry: (ctx) => ({ step: 'ask', wait: null, request: { step: 'ask', command: 'StatusDomain', changesState: false, params: { DOMAIN: ctx.domain, N: ctx.polls } } }),
-        on: { RESUME: [{ target: 'ask', description: 'count, stay', patch: (ctx) => ({ polls: ctx.polls + 1 }) }] },
-      },
-      done: { type: 'final', tags: ['final'] },
-    },
-    on: {},
-    context: (input) => initialContext(input, 'ask'),
-    output: () => ({ status: 'succeeded', result: {} }),
-  });
-
-  it('leaves the parameters out only when the state gives the same ones again', () => {
-    const fresh = selfLoop.start(baseInput('register'));
-    const compact = selfLoop.persistCompact(fresh);
-    expect(compact.context.request).not.toHaveProperty('params');
-    expect(nextAction(selfLoop.restore(JSON.parse(JSON.stringify(compact))))).toEqual(nextAction(fresh));
-    // after the self-transition the context says N: 1, the pending command N: 0
-    const moved = selfLoop.send(fresh, { type: 'RESUME', now: T0 });
-    expect(moved.context.polls).toBe(1);
-    const kept = selfLoop.persistCompact(moved);
-    expect(kept.context.request?.params).toEqual({ DOMAIN: moved.context.domain, N: 0 });
-    expect(nextAction(selfLoop.restore(JSON.parse(JSON.stringify(kept))))).toEqual(nextAction(moved));
   });
 });

@@ -108,10 +108,10 @@ KEYS[1] the account's breaker, KEYS[2] its 422 cool-down
 ARGV[1..4] the key prefixes of job hashes, history lists, cancel flags and domains (an operation's
   keys are built from its id and domain, as BullMQ's scripts build a job's: all of them share the
   hash tag of KEYS[1])
-ARGV[5] the operations, MessagePack: an array of arrays {lock token, job data (JSON), flags ('g' to
-  pass the gate first, 'r' to renew the domain claim's TTL), operation id, domain, history
-  entries (JSON) to append in order...}. One string rather than a dozen arguments each: the
-  client builds and sends it for a fraction of the cost.
+ARGV[5] the operations, MessagePack: an array of arrays {lock token, job data (JSON), '1' to pass
+  the gate first (else '0'), operation id, domain, history entries (JSON) to append in order...}.
+  One string rather than a dozen arguments each: the client builds and sends it for a fraction
+  of the cost.
 Returns {status_1, ms_1, waiting_1, status_2, ...}, for each operation:
   status 1 written; 0 the job is gone; -1 the worker lost the job;
   6 the operation does not own its domain, 5 it was cancelled (nothing written, with or without the gate);
@@ -123,27 +123,30 @@ local jobPrefix, historyPrefix, cancelPrefix, domainPrefix = ARGV[1], ARGV[2], A
 -- The gate is the account's: read once for all the operations that pass it.
 local gateStatus, gateMs
 local function checkpoint(op)
-  local token, data, flags, id, domain = op[1], op[2], op[3], op[4], op[5]
+  local token, data, gated, id, domain = op[1], op[2], op[3], op[4], op[5]
   local job = jobPrefix .. id
-  if redis.call('GET', job .. ':lock') ~= token then
+  -- Refused: 0 rather than the reason when the job itself is gone (removed while its worker held
+  -- the lock). Checked only on the way out, as the write below tells it otherwise.
+  local function refuse(status, ms)
     if redis.call('EXISTS', job) == 0 then return 0, 0, 0 end
-    return -1, 0, 0
+    return status, ms, 0
   end
+  if redis.call('GET', job .. ':lock') ~= token then return refuse(-1, 0) end
   local owner = domainPrefix .. domain .. ':owner'
-  if redis.call('GET', owner) ~= id then return 6, 0, 0 end
-  if redis.call('EXISTS', cancelPrefix .. id) == 1 then return 5, 0, 0 end
-  if string.find(flags, 'g', 1, true) then
+  if redis.call('GET', owner) ~= id then return refuse(6, 0) end
+  if redis.call('EXISTS', cancelPrefix .. id) == 1 then return refuse(5, 0) end
+  if gated == '1' then
     if not gateStatus then gateStatus, gateMs = gate(KEYS[1], KEYS[2]) end
-    if gateStatus == 1 then return 3, gateMs, 0 end
-    if gateStatus ~= 0 then return gateStatus, 0, 0 end
+    if gateStatus == 1 then return refuse(3, gateMs) end
+    if gateStatus ~= 0 then return refuse(gateStatus, 0) end
   end
-  -- A job's hash always has its data: a new field means the hash was gone (removed while its
-  -- worker held the lock), and what was just made of it is taken back.
+  -- A job's hash always has its data: a new field means the hash was gone, and what was just
+  -- made of it is taken back.
   if redis.call('HSET', job, 'data', data) == 1 and redis.call('HLEN', job) == 1 then
     redis.call('DEL', job)
     return 0, 0, 0
   end
-  if string.find(flags, 'r', 1, true) then redis.call('PEXPIRE', owner, ${OWNER_TTL_MS}) end
+  redis.call('PEXPIRE', owner, ${OWNER_TTL_MS})
   if #op > 5 then redis.call('RPUSH', historyPrefix .. id, unpack(op, 6)) end
   return 1, 0, redis.call('ZCARD', domainPrefix .. domain .. ':waiting')
 end
