@@ -50,7 +50,7 @@ export class Checkpointer {
   write(request: CheckpointRequest): Promise<CheckpointResult> {
     // One request that the script could not read would fail the whole call: refuse it alone.
     const { id, domain, token, data, entries } = request;
-    if (![id, domain, token, data, ...entries].every((s) => typeof s === 'string')) {
+    if (typeof id !== 'string' || typeof domain !== 'string' || typeof token !== 'string' || typeof data !== 'string' || !entries.every((e) => typeof e === 'string')) {
       return Promise.reject(new TypeError(`checkpoint of ${String(id)}: id, domain, token, data and history entries must be strings`));
     }
     return new Promise((resolve, reject) => {
