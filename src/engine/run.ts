@@ -19,10 +19,8 @@ import { PARK_MS } from './domain-lock.ts';
 import { historyEntry } from './history.ts';
 import { machineInput } from './machine-input.ts';
 import type { HistoryEntry, OpData } from './operation.ts';
+import { waitForSlot } from './rate-slot.ts';
 import { LostJobError, parkDelay, type JobResult, type RunnerDeps } from './run-contract.ts';
-
-/** A job that would wait longer than this for the account's rate goes back to the queue instead. */
-const BUSY_HAND_BACK_MS = 15_000;
 
 const UNCERTAIN_WORKER_LOST: StepReply = {
   kind: 'uncertain',
@@ -31,27 +29,13 @@ const UNCERTAIN_WORKER_LOST: StepReply = {
   description: 'Outcome unknown: the worker stopped after the command may have been sent',
 };
 
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (ms <= 0) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /** Job data without the domain claim (`o`): the next run claims the domain through begin-run. */
 function withoutClaim(data: OpData): OpData {
   const copy = { ...data };
   delete copy.o;
   return copy;
 }
+
 export class Run {
   private readonly data: OpData;
   /** History lines not written yet. */
@@ -172,21 +156,20 @@ export class Run {
     return (this.snapshot.context.attempts[step] ?? 0) + 1;
   }
 
-  /** Wait for the account's rate (when it has one); false when the run was handed back or cancelled. */
-  private async takeSlot(): Promise<string | undefined | false> {
-    const { account } = this.deps;
-    if (!account.limited) return undefined;
-    const handBackAfter = Date.now() + BUSY_HAND_BACK_MS;
-    for (;;) {
-      const slot = await account.reserve(this.id, this.token);
-      if (slot.kind === 'go') return slot.slot;
-      if (slot.kind === 'lost') throw new LostJobError();
-      if (slot.kind === 'cancelled') return this.cancelled();
-      if (slot.kind === 'locked') return this.handBack(Date.now() + slot.ms);
-      if (slot.kind === 'breaker') return this.parkForBreaker();
-      // The rate is used up for now: wait for the next free slot, but do not hold a worker for long.
-      if (Date.now() + slot.ms > handBackAfter) return this.handBack(Date.now() + slot.ms);
-      if (!(await sleep(slot.ms + Math.random() * 3, this.deps.shutdown))) return this.handBack(Date.now() + 1_000);
+  /** Wait for a slot of the account's rate; false when the run was handed back instead. */
+  private async takeSlot(): Promise<string | false> {
+    const wait = await waitForSlot(this.deps.account, this.id, this.token, this.deps.shutdown);
+    switch (wait.kind) {
+      case 'go':
+        return wait.slot;
+      case 'lost':
+        throw new LostJobError();
+      case 'cancelled':
+        return this.cancelled();
+      case 'breaker':
+        return this.parkForBreaker();
+      case 'later':
+        return this.handBack(wait.at);
     }
   }
 
