@@ -15,11 +15,6 @@ export class MachineContractError extends Error {
   override readonly name = 'MachineContractError';
 }
 
-/**
- * `command` in a step state (tag `step`, context.request), `wait` in a waiting
- * state (tag `waiting`, context.wait), `final` once done. A snapshot in any
- * other shape is a bug: it throws MachineContractError.
- */
 /** Where the machine is, for an error message. */
 function where(snapshot: SnapshotLike): string {
   return JSON.stringify(snapshot.value ?? null);
@@ -29,6 +24,11 @@ function tagged(snapshot: SnapshotLike, tag: string): boolean {
   return snapshot.hasTag ? snapshot.hasTag(tag) : true;
 }
 
+/**
+ * `command` in a step state (tag `step`, context.request), `wait` in a waiting
+ * state (tag `waiting`, context.wait), `final` once done. A snapshot in any
+ * other shape is a bug: it throws MachineContractError.
+ */
 export function nextAction(snapshot: SnapshotLike): NextAction {
   if (snapshot.status === 'done') {
     const output = snapshot.output as OperationOutput | undefined;

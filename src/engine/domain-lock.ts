@@ -19,25 +19,23 @@ export class DomainLocks {
   ) {}
 
   get jobPrefix(): string {
-    return `${this.keys.bullPrefix}:${this.keys.queue}:`;
+    return this.keys.jobPrefix;
   }
 
   /**
-   * Operations about to be submitted claim their domains, in order (one round trip per 500):
-   * true for each that owns its domain now; the others wait their turn (begin-run).
+   * Operations about to be submitted claim their domains, in order, in one round trip (callers
+   * pass a few hundred at most: a claim holds for PENDING_CLAIM_MS before its job exists): true
+   * for each that owns its domain now; the others wait their turn (begin-run).
    */
   async claimForSubmission(items: readonly { readonly domain: string; readonly id: string }[]): Promise<boolean[]> {
-    const owns: boolean[] = [];
     const now = Date.now();
-    for (let i = 0; i < items.length; i += 500) {
-      const chunk = items.slice(i, i + 500);
-      const keys = chunk.flatMap(({ domain }) => [this.keys.domainLock(domain), this.keys.domainQueue(domain)]);
-      const args = chunk.flatMap(({ id }) => [id, now]);
-      const out = await this.redis.claimDomains(keys.length, ...keys, this.jobPrefix, ...args);
-      for (let j = 0; j < chunk.length; j++) {
-        owns.push(out[2 * j] === 1);
-        await this.wake(out[2 * j + 1] as string);
-      }
+    const keys = items.flatMap(({ domain }) => [this.keys.domainLock(domain), this.keys.domainQueue(domain)]);
+    const args = items.flatMap(({ id }) => [id, now]);
+    const out = await this.redis.claimDomains(keys.length, ...keys, this.jobPrefix, ...args);
+    const owns: boolean[] = [];
+    for (let j = 0; j < items.length; j++) {
+      owns.push(out[2 * j] === 1);
+      await this.wake(out[2 * j + 1] as string);
     }
     return owns;
   }

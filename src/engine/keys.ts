@@ -10,7 +10,12 @@ export function queueName(account: string): string {
 export class Keys {
   /** The prefix BullMQ is given: its keys are `<bullPrefix>:<queue>:...`. */
   readonly bullPrefix: string;
+  /** BullMQ's job hashes: `<jobPrefix><id>` (the Lua scripts build job keys from it too). */
+  readonly jobPrefix: string;
   private readonly base: string;
+  private readonly historyPrefix: string;
+  private readonly cancelPrefix: string;
+  private readonly domainPrefix: string;
 
   constructor(
     readonly prefix: string,
@@ -18,6 +23,10 @@ export class Keys {
   ) {
     this.bullPrefix = `{${prefix}}`;
     this.base = `{${prefix}}:df`;
+    this.jobPrefix = `${this.bullPrefix}:${queueName(account)}:`;
+    this.historyPrefix = `${this.base}:history:`;
+    this.cancelPrefix = `${this.base}:cancel:`;
+    this.domainPrefix = `${this.base}:acct:${account}:domain:`;
   }
 
   get queue(): string {
@@ -26,12 +35,12 @@ export class Keys {
 
   /** BullMQ's hash for one job (= one operation). */
   job(id: string): string {
-    return `${this.bullPrefix}:${this.queue}:${id}`;
+    return this.jobPrefix + id;
   }
 
   /** BullMQ's lock on a job while a worker holds it (value = the worker's token). */
   jobLock(id: string): string {
-    return `${this.bullPrefix}:${this.queue}:${id}:lock`;
+    return `${this.jobPrefix}${id}:lock`;
   }
 
   /** BullMQ's lists and sets of this queue, by state. */
@@ -81,12 +90,12 @@ export class Keys {
 
   /** Which operation owns a domain right now. */
   domainLock(domain: string): string {
-    return `${this.base}:acct:${this.account}:domain:${domain}:owner`;
+    return `${this.domainPrefix}${domain}:owner`;
   }
 
   /** Operations waiting for a domain, in arrival order. */
   domainQueue(domain: string): string {
-    return `${this.base}:acct:${this.account}:domain:${domain}:waiting`;
+    return `${this.domainPrefix}${domain}:waiting`;
   }
 
   /** A backoff policy that checkpoints refer to by `ref` instead of carrying it (see PolicyRefs). */
@@ -96,7 +105,7 @@ export class Keys {
 
   /** The commands an operation sent (JSON lines). */
   history(id: string): string {
-    return `${this.base}:history:${id}`;
+    return this.historyPrefix + id;
   }
 
   /** A batch: its metadata and counts. */
@@ -124,11 +133,11 @@ export class Keys {
    * job(id) (and its lock), history(id), cancel(id), and domainLock / domainQueue(domain).
    */
   get checkpointPrefixes(): readonly [job: string, history: string, cancel: string, domain: string] {
-    return [`${this.bullPrefix}:${this.queue}:`, `${this.base}:history:`, `${this.base}:cancel:`, `${this.base}:acct:${this.account}:domain:`];
+    return [this.jobPrefix, this.historyPrefix, this.cancelPrefix, this.domainPrefix];
   }
 
   /** Set when an operation is asked to stop; the runner checks it between steps. */
   cancel(id: string): string {
-    return `${this.base}:cancel:${id}`;
+    return this.cancelPrefix + id;
   }
 }

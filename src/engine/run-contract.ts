@@ -50,7 +50,6 @@ export class LostJobError extends Error {
   override name = 'LostJobError';
 }
 
-
 /**
  * How long an operation waiting for its domain sleeps before it looks again, when the owner does
  * not hand the domain on (it ended without knowing of the waiter): a quarter of the time it has

@@ -29,6 +29,11 @@ const UNCERTAIN_WORKER_LOST: StepReply = {
   description: 'Outcome unknown: the worker stopped after the command may have been sent',
 };
 
+/** History entries as the lines the history list holds (JSON). */
+function asLines(entries: readonly HistoryEntry[]): string[] {
+  return entries.map((e) => JSON.stringify(e));
+}
+
 /** Job data without the domain claim (`o`): the next run claims the domain through begin-run. */
 function withoutClaim(data: OpData): OpData {
   const copy = { ...data };
@@ -232,7 +237,7 @@ export class Run {
       token: this.token,
       data,
       gate,
-      entries: this.history.map((e) => JSON.stringify(e)),
+      entries: asLines(this.history),
     });
     if (status === 0 || status === -1) throw new LostJobError();
     if (status !== 1) return { status, ms };
@@ -254,7 +259,7 @@ export class Run {
     const stored = this.written ? (JSON.parse(this.written) as OpData) : this.job.data;
     // A worker_lost line the run made up is made up again next run while the marker stands.
     const lines = stored.fl ? this.history.filter((e) => e !== this.synthesized) : this.history;
-    if (lines.length > 0) await this.deps.redis.rpush(k.history(this.id), ...lines.map((e) => JSON.stringify(e)));
+    if (lines.length > 0) await this.deps.redis.rpush(k.history(this.id), ...asLines(lines));
     await this.job.updateData(withoutClaim(stored));
     return this.delay(Date.now() + parkDelay(Date.now() - this.job.timestamp));
   }
@@ -315,7 +320,7 @@ export class Run {
         '',
         this.deps.domains.jobPrefix,
         this.id,
-        ...this.history.map((e) => JSON.stringify(e)),
+        ...asLines(this.history),
       );
       if (status !== 1) throw new LostJobError();
       await this.deps.domains.wake(wake);

@@ -7,7 +7,7 @@ import type { Contacts, OperationType } from '../../machines/contract.ts';
 import type { DomainLocks } from './domain-lock.ts';
 import type { Keys } from './keys.ts';
 import type { FailureView, HistoryEntry, OpData, OperationView, OpStatus } from './operation.ts';
-import { operationView, parseFailedReason, statusOf, type ParsedReason } from './operation-view.ts';
+import { operationView, parseFailedReason, statusOf } from './operation-view.ts';
 import type { JobResult } from './runner.ts';
 import type { EngineRedis } from './scripts.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -55,8 +55,6 @@ const STATES_BY_STATUS: Record<OpStatus, JobType[]> = {
   cancelled: ['failed'],
 };
 const ALL_STATES: JobType[] = ['waiting', 'paused', 'prioritized', 'active', 'delayed', 'completed', 'failed'];
-
-
 
 export class OperationStore {
   constructor(
@@ -215,8 +213,8 @@ export class OperationStore {
     const reason = parseFailedReason(job.failedReason);
     if (reason?.h?.length && job.failedReason) {
       // The next failure replaces the reason: its history lines go to the list first.
-      const { h, ...rest } = JSON.parse(job.failedReason) as ParsedReason;
-      await this.redis.archiveHistory(this.keys.job(id), this.keys.history(id), job.failedReason, JSON.stringify(rest), ...(h ?? []).map((e) => JSON.stringify(e)));
+      const { h, ...rest } = reason;
+      await this.redis.archiveHistory(this.keys.job(id), this.keys.history(id), job.failedReason, JSON.stringify(rest), ...h.map((e) => JSON.stringify(e)));
     }
     const data: OpData = { ...job.data };
     delete data.snap;

@@ -122,23 +122,23 @@ ${GATE}
 local jobPrefix, historyPrefix, cancelPrefix, domainPrefix = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 -- The gate is the account's: read once for all the operations that pass it.
 local gateStatus, gateMs
+-- Refused: 0 rather than the reason when the job itself is gone (removed while its worker held
+-- the lock). Checked only on the way out, as the write in checkpoint tells it otherwise.
+local function refuse(job, status, ms)
+  if redis.call('EXISTS', job) == 0 then return 0, 0, 0 end
+  return status, ms, 0
+end
 local function checkpoint(op)
   local token, data, gated, id, domain = op[1], op[2], op[3], op[4], op[5]
   local job = jobPrefix .. id
-  -- Refused: 0 rather than the reason when the job itself is gone (removed while its worker held
-  -- the lock). Checked only on the way out, as the write below tells it otherwise.
-  local function refuse(status, ms)
-    if redis.call('EXISTS', job) == 0 then return 0, 0, 0 end
-    return status, ms, 0
-  end
-  if redis.call('GET', job .. ':lock') ~= token then return refuse(-1, 0) end
+  if redis.call('GET', job .. ':lock') ~= token then return refuse(job, -1, 0) end
   local owner = domainPrefix .. domain .. ':owner'
-  if redis.call('GET', owner) ~= id then return refuse(6, 0) end
-  if redis.call('EXISTS', cancelPrefix .. id) == 1 then return refuse(5, 0) end
+  if redis.call('GET', owner) ~= id then return refuse(job, 6, 0) end
+  if redis.call('EXISTS', cancelPrefix .. id) == 1 then return refuse(job, 5, 0) end
   if gated == '1' then
     if not gateStatus then gateStatus, gateMs = gate(KEYS[1], KEYS[2]) end
-    if gateStatus == 1 then return refuse(3, gateMs) end
-    if gateStatus ~= 0 then return refuse(gateStatus, 0) end
+    if gateStatus == 1 then return refuse(job, 3, gateMs) end
+    if gateStatus ~= 0 then return refuse(job, gateStatus, 0) end
   end
   -- A job's hash always has its data: a new field means the hash was gone, and what was just
   -- made of it is taken back.
@@ -181,7 +181,6 @@ Returns the id of the operation that owns the domain now (to be woken), or ''.
 ]]
 ${DOMAIN_FUNCTIONS}
 return release(KEYS[1], KEYS[2], ARGV[2], ARGV[1])`;
-
 
 export const ARCHIVE_HISTORY = `--[[ archive-history: before a redrive, move the last history lines an ended run left in its
 failed reason into the history list, once (compare-and-set on the reason)
