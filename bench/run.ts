@@ -5,6 +5,7 @@
 // `domainflow` runs, not the TypeScript sources through tsx's loader.
 // To add a benchmark, add an entry to BENCHMARKS.
 import { benchEngine } from './engine.ts';
+import { benchListing } from './listing.ts';
 import { benchSim } from './sim.ts';
 
 type Figures = Record<string, number>;
@@ -18,6 +19,7 @@ interface Benchmark {
 const BENCHMARKS: readonly Benchmark[] = [
   { name: 'sim', description: 'simulated registrar, keep-alive HTTP, CheckDomain/StatusDomain', run: benchSim },
   { name: 'engine', description: 'engine vs plain BullMQ (in-process instant registrar), Redis memory per queued operation', run: benchEngine },
+  { name: 'listing', description: 'a list page and a batch progress at 1,000 and 20,000 operations, against a full read', run: benchListing },
 ];
 
 async function main(): Promise<void> {

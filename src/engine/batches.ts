@@ -74,9 +74,7 @@ export class Batches {
   async progress(batch: string): Promise<BatchSummary | undefined> {
     const meta = await this.redis.hgetall(this.keys.batch(batch));
     if (!meta.createdAt) return undefined;
-    const ops = await this.store.list({ batch, limit: Number.MAX_SAFE_INTEGER });
-    const counts: Record<OpStatus, number> = { queued: 0, running: 0, waiting: 0, succeeded: 0, failed: 0, cancelled: 0 };
-    for (const op of ops) counts[op.status]++;
+    const counts = await this.store.counts(batch);
     const total = Number(meta.total);
     return {
       batch,

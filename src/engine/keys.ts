@@ -123,6 +123,16 @@ export class Keys {
     return `${this.base}:batches`;
   }
 
+  /** Every operation of the account by submission time (sorted set, score = its job's timestamp): what lists page through. */
+  get operations(): string {
+    return `${this.base}:acct:${this.account}:operations`;
+  }
+
+  /** Set once the operations submitted before the index existed are in it. */
+  get operationsIndexed(): string {
+    return `${this.base}:acct:${this.account}:operations:v1`;
+  }
+
   /** Counters the workers flush about once a second (src/metrics/), read by the API at scrape time (hash). */
   get metrics(): string {
     return `${this.base}:acct:${this.account}:metrics`;

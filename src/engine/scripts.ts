@@ -3,6 +3,7 @@
 import type { Redis } from 'ioredis';
 import { FAIL_QUEUED } from './lua/fail-queued.ts';
 import { ACQUIRE_LEASE, RENEW_LEASE } from './lua/leases.ts';
+import { FAILURE_COUNTS, OP_STATUSES, SCAN_OPS } from './lua/listing.ts';
 import { RESERVE_COMMAND_SLOT, SETTLE_COMMAND_SLOT } from './lua/rate.ts';
 import { ARCHIVE_HISTORY, BEGIN_RUN, CHECKPOINT, CLAIM_DOMAINS, FINISH_RUN, RELEASE_DOMAIN } from './lua/run.ts';
 
@@ -31,6 +32,25 @@ export interface EngineRedis extends Redis {
   releaseDomain(owner: string, waiting: string, id: string, jobPrefix: string): Promise<string>;
   archiveHistory(job: string, history: string, reason: string, stripped: string, ...entries: string[]): Promise<number>;
   claimDomains(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<(number | string)[]>;
+  /** See OP_STATUSES: one status code per id. */
+  opStatuses(completed: string, failed: string, delayed: string, active: string, jobPrefix: string, ...ids: string[]): Promise<number[]>;
+  /** See SCAN_OPS: matching ids, or counts by status code. */
+  scanOps(
+    completed: string,
+    failed: string,
+    delayed: string,
+    active: string,
+    list: string,
+    jobPrefix: string,
+    kind: 'z' | 'l',
+    first: number,
+    last: number,
+    mode: 'ids' | 'counts',
+    statuses: string,
+    failureType: string,
+    opType: string,
+  ): Promise<string[] | number[]>;
+  failureCounts(failed: string, jobPrefix: string, first: number, last: number): Promise<(string | number)[]>;
   failQueued(job: string, wait: string, paused: string, delayed: string, prioritized: string, failed: string, events: string, id: string, reason: string): Promise<number>;
 }
 
@@ -47,6 +67,9 @@ const SCRIPTS: Record<string, { keys: number; lua: string }> = {
   archiveHistory: { keys: 2, lua: ARCHIVE_HISTORY },
   claimDomains: { keys: -1, lua: CLAIM_DOMAINS },
   failQueued: { keys: 7, lua: FAIL_QUEUED },
+  opStatuses: { keys: 4, lua: OP_STATUSES },
+  scanOps: { keys: 5, lua: SCAN_OPS },
+  failureCounts: { keys: 1, lua: FAILURE_COUNTS },
 };
 
 /** Register the scripts on a connection (EVALSHA, with EVAL the first time on each socket). */

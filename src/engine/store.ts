@@ -2,9 +2,10 @@
 // operation is one BullMQ job (job id = operation id); its state is the job's
 // state, its outcome the job's return value or failed reason.
 import { createHash, randomBytes } from 'node:crypto';
-import { Job, type JobType, type Queue } from 'bullmq';
+import { Job, type Queue } from 'bullmq';
 import type { Contacts, OperationType } from '../../machines/contract.ts';
 import type { DomainLocks } from './domain-lock.ts';
+import { Listing, type ListFilter } from './listing.ts';
 import type { Keys } from './keys.ts';
 import type { FailureView, HistoryEntry, OpData, OperationView, OpStatus } from './operation.ts';
 import { operationView, parseFailedReason, statusOf } from './operation-view.ts';
@@ -13,6 +14,7 @@ import type { EngineRedis } from './scripts.ts';
 import type { SecretBox } from './secret-box.ts';
 
 export { parseFailedReason } from './operation-view.ts';
+export type { ListFilter } from './listing.ts';
 
 /** A validated submission (src/operations/input.ts) plus what a batch knows. */
 export interface SubmitSpec {
@@ -36,34 +38,18 @@ export interface Submitted {
   readonly created: boolean;
 }
 
-export interface ListFilter {
-  readonly status?: OpStatus;
-  /** failure type */
-  readonly type?: string;
-  readonly batch?: string;
-  readonly operationType?: OperationType;
-  readonly offset?: number;
-  readonly limit?: number;
-}
-
-const STATES_BY_STATUS: Record<OpStatus, JobType[]> = {
-  queued: ['waiting', 'paused', 'prioritized'],
-  running: ['active'],
-  waiting: ['delayed'],
-  succeeded: ['completed'],
-  failed: ['failed'],
-  cancelled: ['failed'],
-};
-const ALL_STATES: JobType[] = ['waiting', 'paused', 'prioritized', 'active', 'delayed', 'completed', 'failed'];
-
 export class OperationStore {
+  private readonly listing: Listing;
+
   constructor(
     private readonly queue: Queue<OpData, JobResult>,
     private readonly redis: EngineRedis,
     private readonly keys: Keys,
     private readonly secrets: SecretBox,
     private readonly domains: DomainLocks,
-  ) {}
+  ) {
+    this.listing = new Listing(queue, redis, keys);
+  }
 
   /** The same key always names the same operation of the account. */
   idFor(key: string | undefined): string {
@@ -93,7 +79,9 @@ export class OperationStore {
       if (existing) return { operation: existing, created: false };
     }
     const [owns] = await this.domains.claimForSubmission([{ domain: spec.domain, id }]);
+    const fresh = await this.listing.index([id], Date.now());
     const job = await this.queue.add(spec.type, this.dataFor(spec, owns), { jobId: id });
+    await this.listing.stamp([job], fresh);
     return { operation: operationView(job, 'waiting'), created: true };
   }
 
@@ -105,7 +93,9 @@ export class OperationStore {
       const chunk = specs.slice(i, i + 500);
       const ids = chunk.map((spec) => this.idFor(spec.key));
       const owns = await this.domains.claimForSubmission(chunk.map((spec, j) => ({ domain: spec.domain, id: ids[j]! })));
+      const fresh = await this.listing.index(ids, Date.now());
       const jobs = await this.queue.addBulk(chunk.map((spec, j) => ({ name: spec.type, data: this.dataFor(spec, owns[j]), opts: { jobId: ids[j]! } })));
+      await this.listing.stamp(jobs, fresh);
       views.push(...jobs.map((job) => operationView(job, 'waiting')));
     }
     return views;
@@ -144,29 +134,19 @@ export class OperationStore {
     return tail?.length ? [...listed, ...tail] : listed;
   }
 
-  async list(filter: ListFilter = {}): Promise<OperationView[]> {
-    const offset = filter.offset ?? 0;
-    const limit = filter.limit ?? 1000;
-    let views: OperationView[];
-    if (filter.batch) {
-      const ids = await this.redis.lrange(this.keys.batchMembers(filter.batch), 0, -1);
-      views = (await Promise.all(ids.map((id) => this.get(id, false)))).filter((v): v is OperationView => v !== undefined);
-    } else {
-      const states = filter.status ? STATES_BY_STATUS[filter.status] : ALL_STATES;
-      const views2: OperationView[] = [];
-      for (const state of states) {
-        const jobs = await this.queue.getJobs([state], 0, -1, true);
-        for (const job of jobs) if (job) views2.push(operationView(job, state === 'waiting' ? 'waiting' : state));
-      }
-      views = views2;
-    }
-    // A batch lists in its own (file) order; everything else oldest first.
-    if (!filter.batch) views.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
-    return views
-      .filter((v) => (filter.status ? v.status === filter.status : true))
-      .filter((v) => (filter.type ? v.failure?.type === filter.type : true))
-      .filter((v) => (filter.operationType ? v.type === filter.operationType : true))
-      .slice(offset, offset + limit);
+  /** A page of the account's operations (oldest first) or of a batch's (in its order), filtered (see Listing). */
+  list(filter: ListFilter = {}): Promise<OperationView[]> {
+    return this.listing.list(filter);
+  }
+
+  /** A batch's operations by status. */
+  counts(batch: string): Promise<Record<OpStatus, number>> {
+    return this.listing.counts(batch);
+  }
+
+  /** Failed operations (not cancelled ones) by failure type. */
+  failureCounts(): Promise<Map<string, number>> {
+    return this.listing.failureCounts();
   }
 
   /** Move a job that no worker holds to failed with this reason; false when a worker holds it (or it ended). */
@@ -181,7 +161,10 @@ export class OperationStore {
    */
   async submitFailed(items: readonly { spec: SubmitSpec; failure: FailureView }[]): Promise<OperationView[]> {
     if (items.length === 0) return [];
-    const jobs = await this.queue.addBulk(items.map(({ spec }) => ({ name: spec.type, data: this.dataFor(spec), opts: { jobId: this.idFor(spec.key), delay: 3_600_000 } })));
+    const ids = items.map(({ spec }) => this.idFor(spec.key));
+    const fresh = await this.listing.index(ids, Date.now());
+    const jobs = await this.queue.addBulk(items.map(({ spec }, i) => ({ name: spec.type, data: this.dataFor(spec), opts: { jobId: ids[i]!, delay: 3_600_000 } })));
+    await this.listing.stamp(jobs, fresh);
     await Promise.all(jobs.map((job, i) => this.failQueued(job.id as string, JSON.stringify({ failure: { ...items[i]!.failure, scope: 'operation' } }))));
     return Promise.all(jobs.map(async (job) => (await this.get(job.id as string, false)) as OperationView));
   }

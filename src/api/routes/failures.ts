@@ -36,9 +36,7 @@ export const failureRoutes: FastifyPluginAsync<RouteDeps> = async (app, { runtim
       },
     },
     async () => {
-      const failed = await runtime.engine.store.list({ status: 'failed', limit: Number.MAX_SAFE_INTEGER });
-      const counts = new Map<string, number>();
-      for (const op of failed) if (op.failure) counts.set(op.failure.type, (counts.get(op.failure.type) ?? 0) + 1);
+      const counts = await runtime.engine.store.failureCounts();
       const listed = FAILURES.map((f) => ({ ...f, failed: counts.get(f.type) ?? 0 }));
       const known = new Set(FAILURES.map((f) => f.type));
       const unlisted = [...counts].filter(([type]) => !known.has(type)).map(([type, n]) => ({ type, source: 'engine' as const, text: UNLISTED, failed: n }));

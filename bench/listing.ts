@@ -1,0 +1,75 @@
+// What reading operations costs as an account grows: a list page (the dashboard
+// polls one every second, `domainflow list`, GET /v1/operations) and a batch's
+// progress (`domainflow bulk --wait` every half second, the dashboard's batches),
+// at 1,000 and at 20,000 queued operations, against a full read of every job (how
+// each of them was read before the operations index: the baseline, same run).
+//  - listPageMs: a page of 50 from the middle of 20,000 operations (median of 7);
+//  - listFullReadMs: every job of those 20,000, sorted (the baseline);
+//  - listPageToFullReadRatio: the first over the second;
+//  - listPage20kTo1kRatio: a page at 20,000 operations over one at 1,000 (1: a page
+//    costs the same whatever the account's size);
+//  - batchProgressMs: the counts by status of a batch of 20,000.
+import { randomBytes } from 'node:crypto';
+import type { JobType } from 'bullmq';
+import { Redis } from 'ioredis';
+import type * as Backoff from '../machines/backoff.ts';
+import type * as EngineModule from '../src/engine/engine.ts';
+import type * as Purge from '../src/engine/purge.ts';
+import type * as SecretBox from '../src/engine/secret-box.ts';
+import type * as Defaults from '../src/sandbox/defaults.ts';
+
+const built = <T>(path: string): Promise<T> => import(new URL(`../dist/${path}.js`, import.meta.url).href) as Promise<T>;
+const { defaultPolicy } = await built<typeof Backoff>('machines/backoff');
+const { Engine } = await built<typeof EngineModule>('src/engine/engine');
+const { purgePrefix } = await built<typeof Purge>('src/engine/purge');
+const { createSecretBox } = await built<typeof SecretBox>('src/engine/secret-box');
+const { SIM_DEFAULTS } = await built<typeof Defaults>('src/sandbox/defaults');
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const ALL_STATES: JobType[] = ['waiting', 'paused', 'prioritized', 'active', 'delayed', 'completed', 'failed'];
+
+async function medianMs(times: number, fn: () => Promise<unknown>): Promise<number> {
+  const ms: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const started = performance.now();
+    await fn();
+    ms.push(performance.now() - started);
+  }
+  return ms.sort((a, b) => a - b)[Math.floor(times / 2)]!;
+}
+
+async function account(ops: number): Promise<{ page: number; fullRead: number; progress: number }> {
+  const prefix = `dfbench-list-${randomBytes(3).toString('hex')}`;
+  const engine = new Engine({ redisUrl: REDIS_URL, prefix, account: SIM_DEFAULTS.login, secrets: createSecretBox(randomBytes(32)), policy: defaultPolicy(), rateLimit: 0 });
+  try {
+    const { batch } = await engine.batches.submit(Array.from({ length: ops }, (_, i) => ({ type: 'register' as const, domain: `list-${i}.com`, period: 1 })));
+    await engine.store.list({ limit: 1 });
+    const page = await medianMs(7, () => engine.store.list({ offset: Math.floor(ops / 2), limit: 50 }));
+    const fullRead = await medianMs(3, async () => {
+      const jobs = [];
+      for (const state of ALL_STATES) jobs.push(...(await engine.queue.getJobs([state], 0, -1, true)));
+      return jobs.sort((a, b) => a.timestamp - b.timestamp).slice(ops / 2, ops / 2 + 50);
+    });
+    const progress = await medianMs(7, () => engine.batches.progress(batch));
+    return { page, fullRead, progress };
+  } finally {
+    await engine.close();
+    const redis = new Redis(REDIS_URL);
+    await purgePrefix(redis, prefix);
+    await redis.quit();
+  }
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+export async function benchListing(): Promise<Record<string, number>> {
+  const small = await account(1_000);
+  const large = await account(20_000);
+  return {
+    listPageMs: round2(large.page),
+    listFullReadMs: Math.round(large.fullRead),
+    listPageToFullReadRatio: Math.round((large.page / large.fullRead) * 10_000) / 10_000,
+    listPage20kTo1kRatio: round2(large.page / small.page),
+    batchProgressMs: round2(large.progress),
+  };
+}

@@ -1,0 +1,103 @@
+// Reading many operations at once, in Redis: their statuses, a filtered walk
+// over an ordered list of them, and counts. A list page, a batch's progress or
+// the failure counts then cost Redis work in proportion to what they read, not
+// a round trip (or three) per operation of the account.
+
+/** Status codes the scripts return, in the order of OP_STATUS_NAMES. */
+export const OP_STATUS_NAMES = ['missing', 'queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'] as const;
+
+/** The failure type of a failed reason, as parseFailedReason reads it: ours is JSON {"failure":{"type":...}}; anything else is an engine error. */
+const FAILURE_TYPE = `local function failureType(reason)
+  if not reason then return 'engine_error' end
+  local ok, parsed = pcall(cjson.decode, reason)
+  if ok and type(parsed) == 'table' and type(parsed.failure) == 'table' and type(parsed.failure.type) == 'string' then
+    return parsed.failure.type
+  end
+  return 'engine_error'
+end`;
+
+/**
+ * An operation's status from BullMQ's sets, in the order BullMQ's getState reads them
+ * (completed, failed, delayed, active, then the rest: queued). Only the active list is a list
+ * (short: what workers hold), read once per call into a table. A failed operation is cancelled
+ * when its failed reason says so; a reason that is not ours is an engine error.
+ */
+const STATUS_FUNCTIONS = `local jobPrefix = ARGV[1]
+local completedKey, failedKey, delayedKey, activeKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local active = {}
+for _, id in ipairs(redis.call('LRANGE', activeKey, 0, -1)) do active[id] = true end
+${FAILURE_TYPE}
+-- 0 missing, 1 queued, 2 running, 3 waiting, 4 succeeded, 5 failed, 6 cancelled; and the failure type when failed
+local function status(id)
+  if redis.call('ZSCORE', completedKey, id) then return 4 end
+  if redis.call('ZSCORE', failedKey, id) then
+    local t = failureType(redis.call('HGET', jobPrefix .. id, 'failedReason'))
+    if t == 'cancelled' then return 6, t end
+    return 5, t
+  end
+  if redis.call('ZSCORE', delayedKey, id) then return 3 end
+  if active[id] then return 2 end
+  if redis.call('EXISTS', jobPrefix .. id) == 1 then return 1 end
+  return 0
+end`;
+
+export const OP_STATUSES = `--[[ op-statuses: the status of each of a few operations (a list page)
+KEYS[1..4] BullMQ's completed, failed, delayed (sorted sets) and active (list) of the queue
+ARGV[1] job hash key prefix, ARGV[2..] operation ids
+Returns one status code per id (see STATUS_FUNCTIONS).
+]]
+${STATUS_FUNCTIONS}
+local out = {}
+for i = 2, #ARGV do out[#out + 1] = status(ARGV[i]) end
+return out`;
+
+export const SCAN_OPS = `--[[ scan-ops: a stretch of an ordered list of operations (the account's index by submission
+time, or a batch's members in file order), filtered, or counted by status
+KEYS[1..4] as op-statuses; KEYS[5] the list: a sorted set (by rank) or a list (by index)
+ARGV[1] job hash key prefix, ARGV[2] 'z' (sorted set) or 'l' (list), ARGV[3] first, ARGV[4] last position
+ARGV[5] 'ids' (the matching ids, in order) or 'counts' (how many of each status, by code 0..6)
+ARGV[6] the statuses that match, as a string of codes ('' for all), ARGV[7] a failure type ('' for any),
+ARGV[8] an operation type, the job's name ('' for any)
+Returns {matching ids...} or {count_0, ..., count_6}; a stretch past the end is empty.
+]]
+${STATUS_FUNCTIONS}
+local members
+if ARGV[2] == 'z' then members = redis.call('ZRANGE', KEYS[5], ARGV[3], ARGV[4])
+else members = redis.call('LRANGE', KEYS[5], ARGV[3], ARGV[4]) end
+local wanted, failure, opType = ARGV[6], ARGV[7], ARGV[8]
+if ARGV[5] == 'counts' then
+  local counts = {0, 0, 0, 0, 0, 0, 0}
+  for _, id in ipairs(members) do
+    local s = status(id)
+    counts[s + 1] = counts[s + 1] + 1
+  end
+  return counts
+end
+local out = {}
+for _, id in ipairs(members) do
+  local s, t = status(id)
+  if s ~= 0 and (wanted == '' or string.find(wanted, tostring(s), 1, true))
+    and (failure == '' or t == failure)
+    and (opType == '' or redis.call('HGET', jobPrefix .. id, 'name') == opType) then
+    out[#out + 1] = id
+  end
+end
+return out`;
+
+export const FAILURE_COUNTS = `--[[ failure-counts: failed operations by failure type (cancelled ones not counted), over a
+stretch of the failed set
+KEYS[1] BullMQ's failed set, ARGV[1] job hash key prefix, ARGV[2] first, ARGV[3] last rank
+Returns {type_1, count_1, type_2, count_2, ...}.
+]]
+${FAILURE_TYPE}
+local counts, order = {}, {}
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], ARGV[2], ARGV[3])) do
+  local t = failureType(redis.call('HGET', ARGV[1] .. id, 'failedReason'))
+  if t ~= 'cancelled' then
+    if not counts[t] then counts[t] = 0; order[#order + 1] = t end
+    counts[t] = counts[t] + 1
+  end
+end
+local out = {}
+for _, t in ipairs(order) do out[#out + 1] = t; out[#out + 1] = counts[t] end
+return out`;

@@ -1,0 +1,206 @@
+// Listing operations at scale: a page, a batch's progress and the failure counts
+// read what they show, not every operation of the account; and they show what a
+// full read of every job shows (the reference model below is how lists were read
+// before the index: every job of every state, sorted, filtered, sliced).
+import { Worker, type Job, type JobType } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ListFilter } from '../../src/engine/listing.ts';
+import type { OpData, OperationView, OpStatus } from '../../src/engine/operation.ts';
+import { operationView } from '../../src/engine/operation-view.ts';
+import type { JobResult } from '../../src/engine/runner.ts';
+import { OperationStore, type SubmitSpec } from '../../src/engine/store.ts';
+import { createHarness, type Harness } from '../helpers/engine-harness.ts';
+
+const ALL_STATES: JobType[] = ['waiting', 'paused', 'prioritized', 'active', 'delayed', 'completed', 'failed'];
+
+/** Every job of every state, as users see them, oldest first (the reference). */
+async function everything(h: Harness): Promise<OperationView[]> {
+  const views: OperationView[] = [];
+  for (const state of ALL_STATES) {
+    for (const job of await h.engine.queue.getJobs([state], 0, -1, true)) if (job) views.push(operationView(job, state));
+  }
+  return views.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
+}
+
+async function reference(h: Harness, filter: ListFilter): Promise<OperationView[]> {
+  let views = await everything(h);
+  if (filter.batch) {
+    const order = await h.engine.redis.lrange(h.engine.keys.batchMembers(filter.batch), 0, -1);
+    const byId = new Map(views.map((v) => [v.id, v]));
+    views = order.map((id) => byId.get(id)).filter((v): v is OperationView => v !== undefined);
+  }
+  const offset = filter.offset ?? 0;
+  return views
+    .filter((v) => (filter.status ? v.status === filter.status : true))
+    .filter((v) => (filter.type ? v.failure?.type === filter.type : true))
+    .filter((v) => (filter.operationType ? v.type === filter.operationType : true))
+    .slice(offset, offset + (filter.limit ?? 1000));
+}
+
+/** Commands sent on the engine's connections while `fn` runs. */
+async function commandsOf(h: Harness, fn: () => Promise<unknown>): Promise<number> {
+  const connections = [h.engine.redis as Redis, (await h.engine.queue.client) as unknown as Redis];
+  let n = 0;
+  const originals = connections.map((c) => c.sendCommand.bind(c));
+  connections.forEach((c, i) => {
+    c.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => (n++, originals[i]!(...args))) as Redis['sendCommand'];
+  });
+  try {
+    await fn();
+  } finally {
+    connections.forEach((c, i) => (c.sendCommand = originals[i]!));
+  }
+  return n;
+}
+
+const spec = (type: SubmitSpec['type'], domain: string): SubmitSpec => (type === 'transfer' ? { type, domain, auth: 'secret-auth' } : type === 'delete' ? { type, domain } : { type, domain, period: 1 });
+
+describe('a mixed account', () => {
+  let h: Harness;
+  let worker: Worker<OpData, JobResult>;
+  let batch: string;
+
+  beforeAll(async () => {
+    h = createHarness('listing');
+    const types = ['register', 'renew', 'transfer', 'delete'] as const;
+    // loose operations, a batch, and more loose ones after it
+    await h.engine.store.submitMany(Array.from({ length: 30 }, (_, i) => spec(types[i % 4]!, `loose-${i}.com`)));
+    batch = (await h.engine.batches.submit(Array.from({ length: 40 }, (_, i) => spec(types[(i + 1) % 4]!, `batch-${i}.com`)))).batch;
+    await h.engine.store.submitMany(Array.from({ length: 30 }, (_, i) => spec(types[(i + 2) % 4]!, `late-${i}.com`)));
+    // A worker with no processor: jobs are taken and ended by hand, into every status there is.
+    worker = new Worker<OpData, JobResult>(h.engine.keys.queue, null, { connection: h.engine.redis.duplicate(), prefix: h.engine.keys.bullPrefix, autorun: false });
+    const take = async (n: number, end: (job: Job<OpData, JobResult>, token: string, i: number) => Promise<unknown>) => {
+      for (let i = 0; i < n; i++) {
+        const token = `t-${i}-${Math.random()}`;
+        const job = (await worker.getNextJob(token)) as Job<OpData, JobResult>;
+        await end(job, token, i);
+      }
+    };
+    const failure = (type: string) => new Error(JSON.stringify({ failure: { type, code: 504, description: 'x', step: 'addDomain', scope: 'operation' } }));
+    await take(25, (job, token) => job.moveToCompleted({ status: 'succeeded', result: {} } as unknown as JobResult, token, false));
+    await take(12, (job, token, i) => job.moveToFailed(failure(i % 3 === 0 ? 'domain_not_available' : 'retries_exhausted'), token, false));
+    // a reason that is not ours: an engine error
+    await take(2, (job, token) => job.moveToFailed(new Error('Redis went away'), token, false));
+    await take(10, (job, token) => job.moveToDelayed(Date.now() + 3_600_000, token));
+    await take(5, async () => undefined); // running: taken, not ended
+    const queued = await h.engine.queue.getJobs(['waiting'], 0, 5);
+    for (const job of queued.slice(0, 4)) await h.engine.store.cancel(job!.id!);
+  });
+
+  afterAll(async () => {
+    await worker?.close(true);
+    await h?.close();
+  });
+
+  it('has operations in every status (the test covers them all)', async () => {
+    const statuses = new Set((await everything(h)).map((v) => v.status));
+    expect([...statuses].sort()).toEqual(['cancelled', 'failed', 'queued', 'running', 'succeeded', 'waiting']);
+  });
+
+  it('lists what a full read lists, for every filter, offset and limit', async () => {
+    const filters: ListFilter[] = [
+      {},
+      { limit: 7 },
+      { offset: 13, limit: 20 },
+      { offset: 95, limit: 20 },
+      { offset: 500 },
+      ...(['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'] as OpStatus[]).flatMap((status) => [{ status }, { status, offset: 2, limit: 3 }]),
+      { type: 'domain_not_available' },
+      { type: 'engine_error' },
+      { type: 'cancelled' },
+      { status: 'failed', type: 'retries_exhausted', limit: 2 },
+      { operationType: 'transfer' },
+      { operationType: 'renew', status: 'succeeded' },
+      { batch: 'will be set' },
+    ];
+    for (const f of filters) {
+      const filter = f.batch ? { batch } : f;
+      expect(await h.engine.store.list(filter), JSON.stringify(filter)).toEqual(await reference(h, filter));
+    }
+    for (const f of [{ batch }, { batch, offset: 5, limit: 9 }, { batch, status: 'queued' as const }, { batch, operationType: 'delete' as const, offset: 1 }, { batch, type: 'domain_not_available' }]) {
+      expect(await h.engine.store.list(f), JSON.stringify(f)).toEqual(await reference(h, f));
+    }
+  });
+
+  it("counts a batch's operations by status as its list shows them", async () => {
+    const views = await reference(h, { batch, limit: 1000 });
+    const counts: Record<OpStatus, number> = { queued: 0, running: 0, waiting: 0, succeeded: 0, failed: 0, cancelled: 0 };
+    for (const v of views) counts[v.status]++;
+    expect(await h.engine.store.counts(batch)).toEqual(counts);
+    const progress = await h.engine.batches.progress(batch);
+    expect(progress).toMatchObject({ total: 40, counts });
+  });
+
+  it('counts failed operations by failure type, cancelled ones apart', async () => {
+    const expected = new Map<string, number>();
+    for (const v of await everything(h)) if (v.status === 'failed') expected.set(v.failure!.type, (expected.get(v.failure!.type) ?? 0) + 1);
+    expect(new Map([...(await h.engine.store.failureCounts())].sort())).toEqual(new Map([...expected].sort()));
+    expect(expected.get('engine_error')).toBe(2);
+  });
+
+  it('indexes, once, operations submitted before the index existed', async () => {
+    const before = await h.engine.store.list();
+    const k = h.engine.keys;
+    await h.engine.redis.del(k.operations, k.operationsIndexed);
+    // a new process (a fresh store) finds the index missing and rebuilds it from the jobs
+    const fresh = new OperationStore(h.engine.queue, h.engine.redis, k, h.engine.options.secrets, h.engine.domains);
+    expect(await fresh.list()).toEqual(before);
+    expect(await h.engine.redis.zcard(k.operations)).toBe(before.length);
+    // and only once
+    expect(await commandsOf(h, () => fresh.list({ limit: 1 }))).toBeLessThan(5);
+  });
+
+  it('skips an index entry whose job was never added (the submission stopped between the two)', async () => {
+    await h.engine.redis.zadd(h.engine.keys.operations, 0, 'op_never_added');
+    const listed = await h.engine.store.list({ limit: 3 });
+    expect(listed.map((v) => v.id)).not.toContain('op_never_added');
+    expect(listed).toEqual((await everything(h)).slice(0, 3));
+  });
+});
+
+it('an idempotency key submitted again keeps its operation where it was in the list', async () => {
+  const h = createHarness('listing-keys');
+  try {
+    const first = await h.engine.store.submit({ ...spec('register', 'keyed.com'), key: 'order-1' });
+    await h.engine.store.submitMany([spec('register', 'other-1.com')]);
+    const before = await h.engine.store.list();
+    await new Promise((r) => setTimeout(r, 5));
+    // again, one by one and in a batch
+    expect((await h.engine.store.submit({ ...spec('register', 'keyed.com'), key: 'order-1' })).created).toBe(false);
+    await h.engine.batches.submit([spec('register', 'other-2.com'), { ...spec('register', 'keyed.com'), key: 'order-1' }]);
+    const after = await h.engine.store.list();
+    expect(after.map((v) => v.id).slice(0, 2)).toEqual(before.map((v) => v.id));
+    expect(after[0]!.id).toBe(first.operation.id);
+    expect(after).toEqual(await everything(h));
+  } finally {
+    await h.close();
+  }
+});
+
+it('a page, a batch count and the failure counts cost the same number of commands for 200 operations as for 2,000', async () => {
+  const cost = async (n: number) => {
+    const h = createHarness('listing-scale');
+    try {
+      const { batch } = await h.engine.batches.submit(Array.from({ length: n }, (_, i) => spec('register', `scale-${i}.com`)));
+      await h.engine.store.list({ limit: 1 }); // the index check, once a process
+      return {
+        page: await commandsOf(h, () => h.engine.store.list({ offset: n - 50, limit: 50 })),
+        batchPage: await commandsOf(h, () => h.engine.store.list({ batch, offset: 10, limit: 50 })),
+        counts: await commandsOf(h, () => h.engine.store.counts(batch)),
+        failures: await commandsOf(h, () => h.engine.store.failureCounts()),
+      };
+    } finally {
+      await h.close();
+    }
+  };
+  const small = await cost(200);
+  const large = await cost(2_000);
+  expect(large).toEqual(small);
+  // a page of 50: its ids, then one pipeline (statuses, then each job's hash)
+  expect(small.page).toBeLessThanOrEqual(52);
+  expect(small.batchPage).toBeLessThanOrEqual(52);
+  // counted in Redis: the list's length, then one script a 2,000 operations
+  expect(small.counts).toBeLessThanOrEqual(2);
+  expect(small.failures).toBeLessThanOrEqual(1);
+});
