@@ -84,7 +84,7 @@ export class Engine {
     });
     this.domains = new DomainLocks(this.redis, this.keys, this.queue);
     this.store = new OperationStore(this.queue, this.redis, this.keys, options.secrets, this.domains);
-    this.policies = new PolicyRefs(this.redis, this.keys, options.policy);
+    this.policies = new PolicyRefs(this.redis, this.keys, options.policy, options.logger);
     this.checkpoints = new Checkpointer(this.redis, this.keys);
     this.batches = new Batches(this.store, this.redis, this.keys, this.account, options.policy.lockPauseMs);
   }

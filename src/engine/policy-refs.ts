@@ -3,10 +3,13 @@
 // every operation a process runs. A checkpoint refers to that policy as
 // `@<ref>` instead (ref: a hash of it), once the policy is stored under its ref
 // in Redis, so that any process can restore the snapshot. Restoring puts the
-// policy back: the process's own when the ref is its own, else the stored one.
+// policy back: the process's own when the ref is its own, else the stored one
+// (and the process's own, with a warning, when that is gone from Redis: a policy
+// only times retries, and an operation must not be stuck on it).
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { BackoffPolicy } from '../../machines/backoff.ts';
+import { silentLogger, type Logger } from '../registrar/mask.ts';
 import type { Keys } from './keys.ts';
 
 type Persisted = { readonly context?: object };
@@ -25,6 +28,7 @@ export class PolicyRefs {
     private readonly redis: Redis,
     private readonly keys: Keys,
     readonly policy: BackoffPolicy,
+    private readonly logger: Logger = silentLogger,
   ) {
     this.ref = policyRef(policy);
   }
@@ -55,8 +59,12 @@ export class PolicyRefs {
     let policy = ref === this.ref ? this.policy : this.loaded.get(ref);
     if (!policy) {
       const json = await this.redis.get(this.keys.policy(ref));
-      if (json === null) throw new Error(`the backoff policy ${ref} a checkpoint refers to is not in Redis`);
-      policy = JSON.parse(json) as BackoffPolicy;
+      if (json === null) {
+        this.logger.warn({ ref, policy: this.ref }, `the backoff policy ${ref} a checkpoint refers to is not in Redis: its operations go on with this process's policy`);
+        policy = this.policy;
+      } else {
+        policy = JSON.parse(json) as BackoffPolicy;
+      }
       this.loaded.set(ref, policy);
     }
     return { ...persisted, context: { ...persisted.context, policy } };

@@ -141,7 +141,15 @@ it('checkpoints refer to the backoff policy once it is stored, and any process r
   expect(theirs.ref).not.toBe(mine.ref);
   expect((await theirs.expand(written)).context.policy).toEqual(mine.policy);
   expect(theirs.compact({ ...snap, context: { ...snap.context, policy: mine.policy } }).context.policy).toBe(mine.policy);
-  await expect(theirs.expand({ ...written, context: { ...written.context, policy: '@nosuchref' } })).rejects.toThrow(/policy nosuchref .* not in Redis/);
+  // a policy gone from Redis: the operation goes on with this process's policy, and the log says so
+  const warnings: unknown[][] = [];
+  const logged = new PolicyRefs(redis, h.engine.keys, fastPolicy({ maxAttempts: 4 }), { ...silentLogger, warn: (...args: unknown[]) => void warnings.push(args) });
+  const gone = await logged.expand({ ...written, context: { ...written.context, policy: '@nosuchref' } });
+  expect(gone.context.policy).toBe(logged.policy);
+  expect(JSON.stringify(warnings)).toMatch(/policy nosuchref .* not in Redis/);
+  // and its next checkpoint refers to that policy
+  expect(await logged.save()).toBe(true);
+  expect(logged.compact(gone).context.policy).toBe(`@${logged.ref}`);
 });
 
 it('checkpoints asked for at the same moment go to Redis together, each written or refused on its own', async () => {
