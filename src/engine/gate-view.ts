@@ -40,8 +40,20 @@ export class GateView {
       this.generation++;
       this.fresh = false;
     });
-    sub.on('ready', () => this.refresh());
+    // On a reconnect ioredis subscribes again only after 'ready': read the gate once a subscription
+    // of ours is confirmed, so that no change falls between the read and the subscription.
+    sub.on('ready', () => void this.resubscribe(sub));
     await sub.subscribe(this.keys.gateChannel);
+    await this.refresh();
+  }
+
+  private async resubscribe(sub: Redis): Promise<void> {
+    try {
+      await sub.subscribe(this.keys.gateChannel);
+    } catch (err) {
+      this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not subscribe to the account gate; runs ask Redis');
+      return;
+    }
     await this.refresh();
   }
 

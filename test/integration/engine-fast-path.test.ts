@@ -126,6 +126,29 @@ it("every process's gate view closes at once when another process opens the brea
   }
 });
 
+it('a gate view whose connection drops reads the gate again once subscribed, and hears the changes after', async () => {
+  const view = h.engine.accountGate();
+  await waitFor(() => view.open(), 5_000, 'the view to be fresh');
+  const seen = view as unknown as { subscriber: Redis; fresh: boolean; breaker: boolean };
+  const other = new Engine({ ...h.engine.options, logger: silentLogger });
+  try {
+    const reconnected = new Promise<void>((resolve) => seen.subscriber.once('ready', () => resolve()));
+    seen.subscriber.disconnect(true);
+    await waitFor(() => !seen.fresh, 1_000, 'the view to distrust itself once its connection closed');
+    // while it is away, another process pauses the account: a message it cannot hear
+    await other.account.pause('maintenance');
+    await reconnected;
+    await waitFor(() => seen.fresh && seen.breaker, 2_000, 'the view to read the breaker again after the reconnect');
+    expect(view.open()).toBe(false);
+    // subscribed again: it hears the next change
+    await other.account.resume();
+    await waitFor(() => view.open(), 1_000, 'the view to open on resume after the reconnect');
+  } finally {
+    await other.account.resume();
+    await other.close();
+  }
+});
+
 it('checkpoints refer to the backoff policy once it is stored, and any process restores them', async () => {
   const mine = new PolicyRefs(redis, h.engine.keys, fastPolicy());
   const snap = { status: 'active', value: 'addDomain', context: { domain: 'x.com', policy: mine.policy } };
