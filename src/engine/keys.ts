@@ -128,11 +128,6 @@ export class Keys {
     return `${this.base}:acct:${this.account}:operations`;
   }
 
-  /** Set once the operations submitted before the index existed are in it. */
-  get operationsIndexed(): string {
-    return `${this.base}:acct:${this.account}:operations:v1`;
-  }
-
   /** Counters the workers flush about once a second (src/metrics/), read by the API at scrape time (hash). */
   get metrics(): string {
     return `${this.base}:acct:${this.account}:metrics`;

@@ -35,8 +35,30 @@ const STATE_OF_CODE = ['', 'waiting', 'active', 'delayed', 'completed', 'failed'
 
 const codeOf = (status: OpStatus): number => OP_STATUS_NAMES.indexOf(status);
 
+/** BullMQ's sets an operation of each status is in (the candidates of a filtered page). */
+const SETS_OF_STATUS: Record<OpStatus, readonly { readonly state: 'wait' | 'paused' | 'prioritized' | 'active' | 'delayed' | 'completed' | 'failed'; readonly kind: 'z' | 'l' }[]> = {
+  queued: [
+    { state: 'wait', kind: 'l' },
+    { state: 'paused', kind: 'l' },
+    { state: 'prioritized', kind: 'z' },
+  ],
+  running: [{ state: 'active', kind: 'l' }],
+  waiting: [{ state: 'delayed', kind: 'z' }],
+  succeeded: [{ state: 'completed', kind: 'z' }],
+  failed: [{ state: 'failed', kind: 'z' }],
+  cancelled: [{ state: 'failed', kind: 'z' }],
+};
+
+/** An entry whose job does not exist is dropped from the index once it is older than this (a submission takes milliseconds). */
+const PRUNE_AFTER_MS = 60_000;
+/** How often a process checks that the index holds every job (operations a process of an older version submitted). */
+const INDEX_CHECK_MS = 60_000;
+
+type Source = { readonly key: string; readonly kind: 'z' | 'l'; readonly index: boolean };
+
 export class Listing {
   private indexing: Promise<void> | undefined;
+  private indexCheckedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly queue: Queue<OpData, JobResult>,
@@ -45,19 +67,15 @@ export class Listing {
   ) {}
 
   /**
-   * Index operations about to be submitted, at about the time their jobs will carry (written
-   * before the jobs are added: an entry whose job never was is skipped when listed). Returns
-   * which were new (an idempotency key may name an operation that exists).
+   * Index operations about to be submitted, at the time given (written before their jobs are
+   * added: an entry whose job never was is skipped when listed, and pruned). An operation whose
+   * job exists already (an idempotency key submitted again) keeps its place. Returns which
+   * entries are to be stamped with their job's time once it is added.
    */
   async index(ids: readonly string[], at: number): Promise<boolean[]> {
     if (ids.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.zadd(this.keys.operations, 'NX', at, id);
-    const replies = (await pipeline.exec()) ?? [];
-    return replies.map(([err, added]) => {
-      if (err) throw err;
-      return added === 1;
-    });
+    const flags = await this.redis.indexOps(this.keys.operations, this.keys.jobPrefix, at, ...ids);
+    return flags.map((f) => f === 1);
   }
 
   /**
@@ -79,17 +97,20 @@ export class Listing {
     if (filtered) {
       const ids = await this.matching(source, filter, offset, limit);
       const views: OperationView[] = [];
-      for (let i = 0; i < ids.length; i += CHUNK) views.push(...(await this.page(ids.slice(i, i + CHUNK))));
+      // An operation that changed between the filter and the read is left out, not shown as it is now.
+      for (let i = 0; i < ids.length; i += CHUNK) views.push(...(await this.page(ids.slice(i, i + CHUNK), source)).views.filter((v) => passes(v, filter)));
       return views;
     }
-    // A page straight from the list. An entry without a job (a submission that stopped between
-    // indexing and adding, see index) is skipped, and the page filled from further on.
+    // A page straight from the list. An entry without a job is skipped (and pruned from the
+    // index, see index), and the page filled from further on.
     const views: OperationView[] = [];
     for (let position = offset; views.length < limit; ) {
       const want = Math.min(limit - views.length, CHUNK);
       const ids = await this.range(source, position, want);
-      views.push(...(await this.page(ids)));
-      position += ids.length;
+      const read = await this.page(ids, source);
+      views.push(...read.views);
+      // what was pruned was before the next position
+      position += ids.length - read.pruned;
       if (ids.length < want) break;
     }
     return views;
@@ -119,23 +140,44 @@ export class Listing {
     return counts;
   }
 
-  private source(batch: string | undefined): { key: string; kind: 'z' | 'l' } {
-    return batch ? { key: this.keys.batchMembers(batch), kind: 'l' } : { key: this.keys.operations, kind: 'z' };
+  private source(batch: string | undefined): Source {
+    return batch ? { key: this.keys.batchMembers(batch), kind: 'l', index: false } : { key: this.keys.operations, kind: 'z', index: true };
   }
 
-  private range(source: { key: string; kind: 'z' | 'l' }, first: number, count: number): Promise<string[]> {
+  private range(source: Source, first: number, count: number): Promise<string[]> {
     const last = first + count - 1;
     return source.kind === 'z' ? this.redis.zrange(source.key, first, last) : this.redis.lrange(source.key, first, last);
   }
 
-  /** The ids of the matching operations from the `offset`th on, walking the list in Redis a chunk at a time. */
-  private async matching(source: { key: string; kind: 'z' | 'l' }, filter: ListFilter, offset: number, limit: number): Promise<string[]> {
+  /**
+   * The ids of the matching operations from the `offset`th on. The account's list with a status
+   * (or failure type) filter reads the BullMQ sets of that status when they are small against the
+   * walk it would take; otherwise the list is walked in Redis, a chunk at a time.
+   */
+  private async matching(source: Source, filter: ListFilter, offset: number, limit: number): Promise<string[]> {
     const size = source.kind === 'z' ? await this.redis.zcard(source.key) : await this.redis.llen(source.key);
-    const statuses = filter.status === undefined ? '' : String(codeOf(filter.status));
+    const statuses = filter.status === undefined ? (filter.type === undefined ? '' : `${codeOf('failed')}${codeOf('cancelled')}`) : String(codeOf(filter.status));
+    const failureType = filter.type ?? '';
+    const opType = filter.operationType ?? '';
+    const status: OpStatus | undefined = filter.status ?? (filter.type !== undefined ? 'failed' : undefined);
+    if (source.index && status !== undefined) {
+      const sets = SETS_OF_STATUS[status];
+      const k = this.keys;
+      const sizes = await Promise.all(sets.map((s) => (s.kind === 'z' ? this.redis.zcard(k.bull(s.state)) : this.redis.llen(k.bull(s.state)))));
+      const candidates = sizes.reduce((a, b) => a + b, 0);
+      // A walk reads about (offset + limit) * size / candidates entries; the sets, all of theirs.
+      if (candidates * candidates <= (offset + limit) * size) {
+        const flat = await this.redis.candidates(5 + sets.length, k.bull('completed'), k.bull('failed'), k.bull('delayed'), k.bull('active'), k.operations, ...sets.map((s) => k.bull(s.state)), k.jobPrefix, statuses, failureType, opType, ...sets.map((s) => s.kind));
+        const found: { score: number; id: string }[] = [];
+        for (let i = 0; i < flat.length; i += 2) found.push({ score: Number(flat[i]), id: String(flat[i + 1]) });
+        found.sort((a, b) => a.score - b.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        return found.slice(offset, offset + limit).map((f) => f.id);
+      }
+    }
     const out: string[] = [];
     let skip = offset;
     for (let first = 0; first < size && out.length < limit; first += CHUNK) {
-      const ids = (await this.scan(source, first, first + CHUNK - 1, 'ids', statuses, filter.type ?? '', filter.operationType ?? '')) as string[];
+      const ids = (await this.scan(source, first, first + CHUNK - 1, 'ids', statuses, failureType, opType)) as string[];
       const skipped = Math.min(skip, ids.length);
       skip -= skipped;
       for (let i = skipped; i < ids.length && out.length < limit; i++) out.push(ids[i]!);
@@ -143,17 +185,18 @@ export class Listing {
     return out;
   }
 
-  private scan(source: { key: string; kind: 'z' | 'l' }, first: number, last: number, mode: 'ids' | 'counts', statuses: string, failureType: string, opType: string): Promise<string[] | number[]> {
+  private scan(source: Source, first: number, last: number, mode: 'ids' | 'counts', statuses: string, failureType: string, opType: string): Promise<string[] | number[]> {
     const k = this.keys;
     return this.redis.scanOps(k.bull('completed'), k.bull('failed'), k.bull('delayed'), k.bull('active'), source.key, k.jobPrefix, source.kind, first, last, mode, statuses, failureType, opType);
   }
 
   /**
-   * The operations with these ids, in this order (those without a job skipped): their statuses
-   * and job hashes in one round trip, the statuses first, so each hash is at least as new.
+   * The operations with these ids, in this order (those without a job skipped, and pruned from
+   * the index): their statuses and job hashes in one round trip, the statuses first, so each
+   * hash is at least as new. `pruned`: how many of them left the index.
    */
-  private async page(ids: readonly string[]): Promise<OperationView[]> {
-    if (ids.length === 0) return [];
+  private async page(ids: readonly string[], source: Source): Promise<{ views: OperationView[]; pruned: number }> {
+    if (ids.length === 0) return { views: [], pruned: 0 };
     const k = this.keys;
     const pipeline = this.redis.pipeline() as ReturnType<EngineRedis['pipeline']> & { opStatuses: (...args: string[]) => unknown };
     pipeline.opStatuses(k.bull('completed'), k.bull('failed'), k.bull('delayed'), k.bull('active'), k.jobPrefix, ...ids);
@@ -162,37 +205,49 @@ export class Listing {
     const [statusErr, codes] = replies[0] ?? [];
     if (statusErr) throw statusErr;
     const views: OperationView[] = [];
+    const missing: string[] = [];
     for (let i = 0; i < ids.length; i++) {
       const [err, raw] = replies[i + 1] ?? [];
       if (err) throw err;
       const hash = raw as Record<string, string> | null;
-      if (!hash || !hash['timestamp']) continue;
+      if (!hash || !hash['timestamp']) {
+        missing.push(ids[i]!);
+        continue;
+      }
       const job = Job.fromJSON<OpData, JobResult>(this.queue, hash as never, ids[i]);
       let state: string = STATE_OF_CODE[(codes as number[])[i] ?? 0] || 'waiting';
       // It ended between the two reads: read its state again.
       if (job.finishedOn && state !== 'completed' && state !== 'failed') state = await job.getState();
       views.push(operationView(job, state));
     }
-    return views;
+    const pruned = missing.length > 0 && source.index ? await this.redis.pruneIndex(k.operations, k.jobPrefix, Date.now() - PRUNE_AFTER_MS, ...missing) : 0;
+    return { views, pruned };
   }
 
-  /** The index holds every operation: those submitted before it existed are indexed once, by the time of their jobs. */
+  /**
+   * The index holds every operation: those submitted before it existed (or by a process of an
+   * older version since) are indexed by the time of their jobs. Checked once a minute a process,
+   * by counts: as many entries as jobs means nothing to do.
+   */
   private indexed(): Promise<void> {
-    this.indexing ??= this.backfill().catch((err: unknown) => {
-      this.indexing = undefined;
-      throw err;
-    });
+    if (Date.now() - this.indexCheckedAt < INDEX_CHECK_MS) return Promise.resolve();
+    this.indexing ??= this.backfill().then(
+      () => {
+        this.indexCheckedAt = Date.now();
+        this.indexing = undefined;
+      },
+      (err: unknown) => {
+        this.indexing = undefined;
+        throw err;
+      },
+    );
     return this.indexing;
   }
 
   private async backfill(): Promise<void> {
-    const k = this.keys;
-    if ((await this.redis.exists(k.operationsIndexed)) === 1) return;
-    // As many entries as jobs (a new account, or one whose jobs were all submitted since): nothing to do.
     const counts = await this.queue.getJobCounts('waiting', 'paused', 'prioritized', 'waiting-children', 'active', 'delayed', 'completed', 'failed');
     const jobs = Object.values(counts).reduce((a, b) => a + b, 0);
-    if (jobs > (await this.redis.zcard(k.operations))) await this.scanJobs();
-    await this.redis.set(k.operationsIndexed, '1');
+    if (jobs > (await this.redis.zcard(this.keys.operations))) await this.scanJobs();
   }
 
   private async scanJobs(): Promise<void> {
@@ -216,6 +271,11 @@ export class Listing {
       if (entries.length > 0) await this.redis.zadd(k.operations, 'NX', ...entries.flatMap((e) => [e.at, e.id]));
     } while (cursor !== '0');
   }
+}
+
+/** Whether a view passes a filter (it may have changed since the filter was applied in Redis). */
+function passes(v: OperationView, filter: ListFilter): boolean {
+  return (filter.status === undefined || v.status === filter.status) && (filter.type === undefined || v.failure?.type === filter.type) && (filter.operationType === undefined || v.type === filter.operationType);
 }
 
 /** A literal string as a SCAN pattern. */

@@ -3,7 +3,7 @@
 import type { Redis } from 'ioredis';
 import { FAIL_QUEUED } from './lua/fail-queued.ts';
 import { ACQUIRE_LEASE, RENEW_LEASE } from './lua/leases.ts';
-import { FAILURE_COUNTS, OP_STATUSES, SCAN_OPS } from './lua/listing.ts';
+import { CANDIDATES, FAILURE_COUNTS, INDEX_OPS, OP_STATUSES, PRUNE_INDEX, SCAN_OPS } from './lua/listing.ts';
 import { RESERVE_COMMAND_SLOT, SETTLE_COMMAND_SLOT } from './lua/rate.ts';
 import { ARCHIVE_HISTORY, BEGIN_RUN, CHECKPOINT, CLAIM_DOMAINS, FINISH_RUN, RELEASE_DOMAIN } from './lua/run.ts';
 
@@ -51,6 +51,10 @@ export interface EngineRedis extends Redis {
     opType: string,
   ): Promise<string[] | number[]>;
   failureCounts(failed: string, jobPrefix: string, first: number, last: number): Promise<(string | number)[]>;
+  /** See CANDIDATES: the number of keys (5 + the sets) first, then the keys, then the arguments. */
+  candidates(numberOfKeys: number, ...keysThenArgs: string[]): Promise<(string | number | null)[]>;
+  indexOps(index: string, jobPrefix: string, at: number, ...ids: string[]): Promise<number[]>;
+  pruneIndex(index: string, jobPrefix: string, before: number, ...ids: string[]): Promise<number>;
   failQueued(job: string, wait: string, paused: string, delayed: string, prioritized: string, failed: string, events: string, id: string, reason: string): Promise<number>;
 }
 
@@ -70,6 +74,9 @@ const SCRIPTS: Record<string, { keys: number; lua: string }> = {
   opStatuses: { keys: 4, lua: OP_STATUSES },
   scanOps: { keys: 5, lua: SCAN_OPS },
   failureCounts: { keys: 1, lua: FAILURE_COUNTS },
+  candidates: { keys: -1, lua: CANDIDATES },
+  indexOps: { keys: 1, lua: INDEX_OPS },
+  pruneIndex: { keys: 1, lua: PRUNE_INDEX },
 };
 
 /** Register the scripts on a connection (EVALSHA, with EVAL the first time on each socket). */

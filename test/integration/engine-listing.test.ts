@@ -82,6 +82,11 @@ describe('a mixed account', () => {
     await take(12, (job, token, i) => job.moveToFailed(failure(i % 3 === 0 ? 'domain_not_available' : 'retries_exhausted'), token, false));
     // a reason that is not ours: an engine error
     await take(2, (job, token) => job.moveToFailed(new Error('Redis went away'), token, false));
+    // no reason at all: failed, with no failure to show
+    await take(1, (job, token) => job.moveToFailed(new Error(''), token, false));
+    // ours, with its keys in another order and a long history tail
+    const tail = Array.from({ length: 40 }, (_, i) => ({ command: 'StatusDomain', code: 421, description: 'x'.repeat(150), attempt: i + 1 }));
+    await take(1, (job, token) => job.moveToFailed(new Error(JSON.stringify({ h: tail, redrive: { step: 'addDomain' }, failure: { step: 'addDomain', type: 'retries_exhausted', code: 421, description: 'x' } })), token, false));
     await take(10, (job, token) => job.moveToDelayed(Date.now() + 3_600_000, token));
     await take(5, async () => undefined); // running: taken, not ended
     const queued = await h.engine.queue.getJobs(['waiting'], 0, 5);
@@ -114,10 +119,23 @@ describe('a mixed account', () => {
       { operationType: 'renew', status: 'succeeded' },
       { batch: 'will be set' },
     ];
-    for (const f of filters) {
-      const filter = f.batch ? { batch } : f;
-      expect(await h.engine.store.list(filter), JSON.stringify(filter)).toEqual(await reference(h, filter));
+    // a filtered page reads the sets of its status when they are small against the walk, else walks the index: both are covered
+    const r = h.engine.redis;
+    const [candidates, scanOps] = [r.candidates.bind(r), r.scanOps.bind(r)];
+    const used = { sets: 0, walks: 0 };
+    r.candidates = (...args) => (used.sets++, candidates(...args));
+    r.scanOps = (...args) => (used.walks++, scanOps(...args));
+    try {
+      for (const f of filters) {
+        const filter = f.batch ? { batch } : f;
+        expect(await h.engine.store.list(filter), JSON.stringify(filter)).toEqual(await reference(h, filter));
+      }
+    } finally {
+      r.candidates = candidates;
+      r.scanOps = scanOps;
     }
+    expect(used.sets).toBeGreaterThan(3);
+    expect(used.walks).toBeGreaterThan(3);
     for (const f of [{ batch }, { batch, offset: 5, limit: 9 }, { batch, status: 'queued' as const }, { batch, operationType: 'delete' as const, offset: 1 }, { batch, type: 'domain_not_available' }]) {
       expect(await h.engine.store.list(f), JSON.stringify(f)).toEqual(await reference(h, f));
     }
@@ -134,7 +152,7 @@ describe('a mixed account', () => {
 
   it('counts failed operations by failure type, cancelled ones apart', async () => {
     const expected = new Map<string, number>();
-    for (const v of await everything(h)) if (v.status === 'failed') expected.set(v.failure!.type, (expected.get(v.failure!.type) ?? 0) + 1);
+    for (const v of await everything(h)) if (v.status === 'failed' && v.failure) expected.set(v.failure.type, (expected.get(v.failure.type) ?? 0) + 1);
     expect(new Map([...(await h.engine.store.failureCounts())].sort())).toEqual(new Map([...expected].sort()));
     expect(expected.get('engine_error')).toBe(2);
   });
@@ -142,20 +160,36 @@ describe('a mixed account', () => {
   it('indexes, once, operations submitted before the index existed', async () => {
     const before = await h.engine.store.list();
     const k = h.engine.keys;
-    await h.engine.redis.del(k.operations, k.operationsIndexed);
+    await h.engine.redis.del(k.operations);
     // a new process (a fresh store) finds the index missing and rebuilds it from the jobs
     const fresh = new OperationStore(h.engine.queue, h.engine.redis, k, h.engine.options.secrets, h.engine.domains);
     expect(await fresh.list()).toEqual(before);
     expect(await h.engine.redis.zcard(k.operations)).toBe(before.length);
-    // and only once
+    // and only once a while: the next lists trust it
     expect(await commandsOf(h, () => fresh.list({ limit: 1 }))).toBeLessThan(5);
   });
 
-  it('skips an index entry whose job was never added (the submission stopped between the two)', async () => {
-    await h.engine.redis.zadd(h.engine.keys.operations, 0, 'op_never_added');
-    const listed = await h.engine.store.list({ limit: 3 });
-    expect(listed.map((v) => v.id)).not.toContain('op_never_added');
-    expect(listed).toEqual((await everything(h)).slice(0, 3));
+  it('skips an index entry whose job was never added, pages on without repeating, and prunes it once it is old', async () => {
+    const k = h.engine.keys;
+    // one a minute old (its submission stopped between indexing and adding), one just now (a submission under way)
+    await h.engine.redis.zadd(k.operations, 0, 'op_never_added', Date.now(), 'op_being_added');
+    const first = await h.engine.store.list({ limit: 3 });
+    const second = await h.engine.store.list({ offset: 3, limit: 3 });
+    expect([...first, ...second]).toEqual((await everything(h)).slice(0, 6));
+    expect(await h.engine.redis.zscore(k.operations, 'op_never_added')).toBeNull();
+    const last = await h.engine.store.list({ offset: 95 });
+    expect(last.map((v) => v.id)).not.toContain('op_being_added');
+    expect(await h.engine.redis.zscore(k.operations, 'op_being_added')).not.toBeNull();
+    await h.engine.redis.zrem(k.operations, 'op_being_added');
+  });
+
+  it('lists operations a process of an older version added without indexing them (a rolling upgrade)', async () => {
+    const job = await h.engine.queue.add('register', { t: 'register', d: 'unindexed.com', p: 1 }, { jobId: 'op_unindexed' });
+    // the next process to check the index (every process does, once a minute) indexes it
+    const fresh = new OperationStore(h.engine.queue, h.engine.redis, h.engine.keys, h.engine.options.secrets, h.engine.domains);
+    expect(await fresh.list({ limit: 1000 })).toEqual(await everything(h));
+    expect(Number(await h.engine.redis.zscore(h.engine.keys.operations, 'op_unindexed'))).toBe(job.timestamp);
+    await job.remove();
   });
 });
 
@@ -173,6 +207,23 @@ it('an idempotency key submitted again keeps its operation where it was in the l
     expect(after.map((v) => v.id).slice(0, 2)).toEqual(before.map((v) => v.id));
     expect(after[0]!.id).toBe(first.operation.id);
     expect(after).toEqual(await everything(h));
+  } finally {
+    await h.close();
+  }
+});
+
+it('an operation whose job was removed, submitted again under its key, lists at its new time', async () => {
+  const h = createHarness('listing-removed');
+  try {
+    const first = await h.engine.store.submit({ ...spec('register', 'again.com'), key: 'order-9' });
+    await h.engine.store.submit(spec('register', 'later.com'));
+    await (await h.engine.queue.getJob(first.operation.id))!.remove();
+    await new Promise((r) => setTimeout(r, 5));
+    const again = await h.engine.store.submit({ ...spec('register', 'again.com'), key: 'order-9' });
+    expect(again).toMatchObject({ created: true, operation: { id: first.operation.id } });
+    const listed = await h.engine.store.list();
+    expect(listed.map((v) => v.domain)).toEqual(['later.com', 'again.com']);
+    expect(listed).toEqual(await everything(h));
   } finally {
     await h.close();
   }

@@ -6,9 +6,16 @@
 /** Status codes the scripts return, in the order of OP_STATUS_NAMES. */
 export const OP_STATUS_NAMES = ['missing', 'queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'] as const;
 
-/** The failure type of a failed reason, as parseFailedReason reads it: ours is JSON {"failure":{"type":...}}; anything else is an engine error. */
+/**
+ * The failure type of a failed reason, as parseFailedReason reads it: ours is JSON
+ * {"failure":{"type":...}} (the type read from its first bytes: a reason carries the last
+ * history lines too, and decoding kilobytes for each failed operation would hold Redis up);
+ * any other text is an engine error; none (or empty) is no failure at all.
+ */
 const FAILURE_TYPE = `local function failureType(reason)
-  if not reason then return 'engine_error' end
+  if not reason or reason == '' then return nil end
+  local t = string.match(reason, '^{"failure":{"type":"([%w_%-]*)"')
+  if t then return t end
   local ok, parsed = pcall(cjson.decode, reason)
   if ok and type(parsed) == 'table' and type(parsed.failure) == 'table' and type(parsed.failure.type) == 'string' then
     return parsed.failure.type
@@ -27,7 +34,7 @@ local completedKey, failedKey, delayedKey, activeKey = KEYS[1], KEYS[2], KEYS[3]
 local active = {}
 for _, id in ipairs(redis.call('LRANGE', activeKey, 0, -1)) do active[id] = true end
 ${FAILURE_TYPE}
--- 0 missing, 1 queued, 2 running, 3 waiting, 4 succeeded, 5 failed, 6 cancelled; and the failure type when failed
+-- 0 missing, 1 queued, 2 running, 3 waiting, 4 succeeded, 5 failed, 6 cancelled; and the failure type when failed (nil for none)
 local function status(id)
   if redis.call('ZSCORE', completedKey, id) then return 4 end
   if redis.call('ZSCORE', failedKey, id) then
@@ -39,6 +46,14 @@ local function status(id)
   if active[id] then return 2 end
   if redis.call('EXISTS', jobPrefix .. id) == 1 then return 1 end
   return 0
+end`;
+
+/** Whether an operation passes a filter: its status among `wanted` (codes, '' for any), its failure type, its type (the job's name). */
+const MATCHES = `local function matches(id, wanted, failure, opType)
+  local s, t = status(id)
+  return s ~= 0 and (wanted == '' or string.find(wanted, tostring(s), 1, true) ~= nil)
+    and (failure == '' or t == failure)
+    and (opType == '' or redis.call('HGET', jobPrefix .. id, 'name') == opType)
 end`;
 
 export const OP_STATUSES = `--[[ op-statuses: the status of each of a few operations (a list page)
@@ -61,6 +76,7 @@ ARGV[8] an operation type, the job's name ('' for any)
 Returns {matching ids...} or {count_0, ..., count_6}; a stretch past the end is empty.
 ]]
 ${STATUS_FUNCTIONS}
+${MATCHES}
 local members
 if ARGV[2] == 'z' then members = redis.call('ZRANGE', KEYS[5], ARGV[3], ARGV[4])
 else members = redis.call('LRANGE', KEYS[5], ARGV[3], ARGV[4]) end
@@ -75,12 +91,7 @@ if ARGV[5] == 'counts' then
 end
 local out = {}
 for _, id in ipairs(members) do
-  local s, t = status(id)
-  if s ~= 0 and (wanted == '' or string.find(wanted, tostring(s), 1, true))
-    and (failure == '' or t == failure)
-    and (opType == '' or redis.call('HGET', jobPrefix .. id, 'name') == opType) then
-    out[#out + 1] = id
-  end
+  if matches(id, wanted, failure, opType) then out[#out + 1] = id end
 end
 return out`;
 
@@ -93,7 +104,7 @@ ${FAILURE_TYPE}
 local counts, order = {}, {}
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], ARGV[2], ARGV[3])) do
   local t = failureType(redis.call('HGET', ARGV[1] .. id, 'failedReason'))
-  if t ~= 'cancelled' then
+  if t and t ~= 'cancelled' then
     if not counts[t] then counts[t] = 0; order[#order + 1] = t end
     counts[t] = counts[t] + 1
   end
@@ -101,3 +112,68 @@ end
 local out = {}
 for _, t in ipairs(order) do out[#out + 1] = t; out[#out + 1] = counts[t] end
 return out`;
+
+export const CANDIDATES = `--[[ candidates: the operations of a few of BullMQ's sets (those a status filter can match) that
+pass the filter, with their place in the account's index: a filtered page when those sets are
+small against the index, instead of a walk over it
+KEYS[1..4] as op-statuses; KEYS[5] the account's index; KEYS[6..] the sets
+ARGV[1] job hash key prefix, ARGV[2..4] statuses, failure type, operation type (as scan-ops)
+ARGV[5..] 'z' or 'l' for each set
+Returns {score_1, id_1, score_2, id_2, ...}, unordered (score: the index's, else the job's time).
+]]
+${STATUS_FUNCTIONS}
+${MATCHES}
+local wanted, failure, opType = ARGV[2], ARGV[3], ARGV[4]
+local out, seen = {}, {}
+for i = 6, #KEYS do
+  local members
+  if ARGV[i - 1] == 'z' then members = redis.call('ZRANGE', KEYS[i], 0, -1)
+  else members = redis.call('LRANGE', KEYS[i], 0, -1) end
+  for _, id in ipairs(members) do
+    if not seen[id] and matches(id, wanted, failure, opType) then
+      seen[id] = true
+      local score = redis.call('ZSCORE', KEYS[5], id) or redis.call('HGET', jobPrefix .. id, 'timestamp')
+      out[#out + 1] = score
+      out[#out + 1] = id
+    end
+  end
+end
+return out`;
+
+export const INDEX_OPS = `--[[ index-ops: operations about to be submitted go into the account's index
+KEYS[1] the index
+ARGV[1] job hash key prefix, ARGV[2] the time (ms), ARGV[3..] operation ids
+An operation whose job exists (its idempotency key was submitted before) keeps its place, or is
+indexed at its job's own time; any other is indexed at the time given, to be stamped with its
+job's time once the job is added.
+Returns {1 to stamp, or 0, for each id}.
+]]
+local out = {}
+for i = 3, #ARGV do
+  local id = ARGV[i]
+  local stamped = redis.call('HGET', ARGV[1] .. id, 'timestamp')
+  if stamped then
+    redis.call('ZADD', KEYS[1], 'NX', stamped, id)
+    out[#out + 1] = 0
+  else
+    redis.call('ZADD', KEYS[1], ARGV[2], id)
+    out[#out + 1] = 1
+  end
+end
+return out`;
+
+export const PRUNE_INDEX = `--[[ prune-index: drop index entries whose job does not exist, once they are older than a
+submission takes (their submission stopped between indexing and adding, or the job was removed)
+KEYS[1] the index
+ARGV[1] job hash key prefix, ARGV[2] entries indexed before this time (ms) only, ARGV[3..] ids
+Returns how many entries were dropped.
+]]
+local dropped = 0
+for i = 3, #ARGV do
+  local id = ARGV[i]
+  local score = redis.call('ZSCORE', KEYS[1], id)
+  if score and tonumber(score) < tonumber(ARGV[2]) and redis.call('EXISTS', ARGV[1] .. id) == 0 then
+    dropped = dropped + redis.call('ZREM', KEYS[1], id)
+  end
+end
+return dropped`;
