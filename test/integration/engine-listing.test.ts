@@ -78,7 +78,13 @@ describe('a mixed account', () => {
       }
     };
     const failure = (type: string) => new Error(JSON.stringify({ failure: { type, code: 504, description: 'x', step: 'addDomain', scope: 'operation' } }));
-    await take(25, (job, token) => job.moveToCompleted({ status: 'succeeded', result: {} } as unknown as JobResult, token, false));
+    // succeeded: the last history lines with the result, or all of them in the history list already
+    const line = (code: number) => ({ command: 'AddDomain', step: 'addDomain', code, description: 'ok', ms: 1, attempt: 1, at: new Date().toISOString(), params: {} });
+    await take(25, async (job, token, i) => {
+      await h.engine.redis.rpush(h.engine.keys.history(job.id!), JSON.stringify(line(210)), ...(i % 2 ? [JSON.stringify(line(1000 + i))] : []));
+      const result = { status: 'succeeded', result: {}, ...(i % 2 ? {} : { h: [line(2000 + i)] }) };
+      return job.moveToCompleted(result as unknown as JobResult, token, false);
+    });
     await take(12, (job, token, i) => job.moveToFailed(failure(i % 3 === 0 ? 'domain_not_available' : 'retries_exhausted'), token, false));
     // a reason that is not ours: an engine error
     await take(2, (job, token) => job.moveToFailed(new Error('Redis went away'), token, false));
@@ -148,6 +154,15 @@ describe('a mixed account', () => {
     expect(await h.engine.store.counts(batch)).toEqual(counts);
     const progress = await h.engine.batches.progress(batch);
     expect(progress).toMatchObject({ total: 40, counts });
+  });
+
+  it("reads the succeeded operations' last reply codes at once, as their histories end", async () => {
+    const succeeded = (await everything(h)).filter((v) => v.status === 'succeeded');
+    expect(succeeded).toHaveLength(25);
+    const histories = await Promise.all(succeeded.map((v) => h.engine.store.history(v.id)));
+    const codes = await h.engine.store.lastReplyCodes(succeeded.map((v) => v.id));
+    expect(codes).toEqual(histories.map((lines) => lines.at(-1)?.code));
+    expect(new Set(codes.map((c) => Math.floor(c! / 1000)))).toEqual(new Set([1, 2]));
   });
 
   it('counts failed operations by failure type, cancelled ones apart', async () => {

@@ -60,10 +60,11 @@ export function formatSummary(batch: string, t: BatchTally, elapsedMs: number): 
 /** Report rows for the batch's operations, in file order; a success's code is its last reply's. */
 export async function reportRows(store: OperationStore, ops: readonly OperationView[]): Promise<ReportRow[]> {
   const rows: ReportRow[] = [];
-  for (let i = 0; i < ops.length; i += 200) {
-    const chunk = ops.slice(i, i + 200);
-    const codes = await Promise.all(chunk.map(async (op) => (op.status === 'succeeded' ? (await store.history(op.id)).at(-1)?.code : undefined)));
-    chunk.forEach((op, j) => rows.push(reportRow(op, codes[j])));
+  for (let i = 0; i < ops.length; i += 500) {
+    const chunk = ops.slice(i, i + 500);
+    const succeeded = chunk.filter((op) => op.status === 'succeeded');
+    const codes = new Map((await store.lastReplyCodes(succeeded.map((op) => op.id))).map((code, j) => [succeeded[j]!.id, code]));
+    for (const op of chunk) rows.push(reportRow(op, codes.get(op.id)));
   }
   return rows;
 }
