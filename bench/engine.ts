@@ -14,30 +14,15 @@
 import { randomBytes } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import type * as Backoff from '../machines/backoff.ts';
-import type * as EngineModule from '../src/engine/engine.ts';
-import type * as Purge from '../src/engine/purge.ts';
-import type * as SecretBox from '../src/engine/secret-box.ts';
-import type { Registrar } from '../src/registrar/client.ts';
 import type * as OutcomeModule from '../src/registrar/outcome.ts';
+import type { Registrar } from '../src/registrar/client.ts';
 import type { Outcome } from '../src/registrar/outcome.ts';
 import type * as Request from '../src/registrar/request.ts';
 import type { CommandInput } from '../src/registrar/request.ts';
-import type * as Defaults from '../src/sandbox/defaults.ts';
+import { built, createSecretBox, defaultPolicy, Engine, purgePrefix, SIM_DEFAULTS } from './built.ts';
 
-/**
- * A module of the build in dist/ (what `domainflow` runs; `npm run bench` builds it first), typed
- * as its source. (Through tsx's loader the sources run slower: every named closure is wrapped.)
- */
-const built = <T>(path: string): Promise<T> => import(new URL(`../dist/${path}.js`, import.meta.url).href) as Promise<T>;
-const { defaultPolicy } = await built<typeof Backoff>('machines/backoff');
-const { Engine } = await built<typeof EngineModule>('src/engine/engine');
-const { purgePrefix } = await built<typeof Purge>('src/engine/purge');
-const { createSecretBox } = await built<typeof SecretBox>('src/engine/secret-box');
 const { replyOutcome } = await built<typeof OutcomeModule>('src/registrar/outcome');
 const { flattenCommand } = await built<typeof Request>('src/registrar/request');
-const { SIM_DEFAULTS } = await built<typeof Defaults>('src/sandbox/defaults');
-type Engine = EngineModule.Engine;
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 

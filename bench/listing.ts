@@ -12,18 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type { JobType } from 'bullmq';
 import { Redis } from 'ioredis';
-import type * as Backoff from '../machines/backoff.ts';
-import type * as EngineModule from '../src/engine/engine.ts';
-import type * as Purge from '../src/engine/purge.ts';
-import type * as SecretBox from '../src/engine/secret-box.ts';
-import type * as Defaults from '../src/sandbox/defaults.ts';
-
-const built = <T>(path: string): Promise<T> => import(new URL(`../dist/${path}.js`, import.meta.url).href) as Promise<T>;
-const { defaultPolicy } = await built<typeof Backoff>('machines/backoff');
-const { Engine } = await built<typeof EngineModule>('src/engine/engine');
-const { purgePrefix } = await built<typeof Purge>('src/engine/purge');
-const { createSecretBox } = await built<typeof SecretBox>('src/engine/secret-box');
-const { SIM_DEFAULTS } = await built<typeof Defaults>('src/sandbox/defaults');
+import { createSecretBox, defaultPolicy, Engine, purgePrefix, SIM_DEFAULTS } from './built.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ALL_STATES: JobType[] = ['waiting', 'paused', 'prioritized', 'active', 'delayed', 'completed', 'failed'];
