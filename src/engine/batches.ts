@@ -71,17 +71,25 @@ export class Batches {
     return { batch, operations, checkCommands: Math.ceil(registerNames.length / 32) };
   }
 
+  /**
+   * A batch's counts by status. Once all its operations have ended, the counts are kept with the
+   * batch (they change only when one is redriven, which forgets them): the dashboard shows the
+   * latest batches every second, and an ended batch of 20,000 then costs one read, not a count.
+   */
   async progress(batch: string): Promise<BatchSummary | undefined> {
     const meta = await this.redis.hgetall(this.keys.batch(batch));
     if (!meta.createdAt) return undefined;
-    const counts = await this.store.counts(batch);
+    const kept = meta.final ? (JSON.parse(meta.final) as Record<OpStatus, number>) : undefined;
+    const counts = kept ?? (await this.store.counts(batch));
     const total = Number(meta.total);
+    const done = FINAL.reduce((n, s) => n + counts[s], 0) >= total;
+    if (done && !kept) await this.redis.keepBatchCounts(this.keys.batch(batch), meta.redrives ?? '', JSON.stringify(counts));
     return {
       batch,
       createdAt: new Date(Number(meta.createdAt)).toISOString(),
       total,
       counts,
-      done: FINAL.reduce((n, s) => n + counts[s], 0) >= total,
+      done,
       ...(meta.source ? { source: meta.source } : {}),
     };
   }

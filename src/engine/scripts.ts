@@ -3,7 +3,7 @@
 import type { Redis } from 'ioredis';
 import { FAIL_QUEUED } from './lua/fail-queued.ts';
 import { ACQUIRE_LEASE, RENEW_LEASE } from './lua/leases.ts';
-import { CANDIDATES, FAILURE_COUNTS, INDEX_OPS, OP_STATUSES, PRUNE_INDEX, SCAN_OPS } from './lua/listing.ts';
+import { CANDIDATES, FAILURE_COUNTS, INDEX_OPS, KEEP_BATCH_COUNTS, OP_STATUSES, PRUNE_INDEX, SCAN_OPS } from './lua/listing.ts';
 import { RESERVE_COMMAND_SLOT, SETTLE_COMMAND_SLOT } from './lua/rate.ts';
 import { ARCHIVE_HISTORY, BEGIN_RUN, CHECKPOINT, CLAIM_DOMAINS, FINISH_RUN, RELEASE_DOMAIN } from './lua/run.ts';
 
@@ -55,6 +55,7 @@ export interface EngineRedis extends Redis {
   candidates(numberOfKeys: number, ...keysThenArgs: string[]): Promise<(string | number | null)[]>;
   indexOps(index: string, jobPrefix: string, at: number, ...ids: string[]): Promise<number[]>;
   pruneIndex(index: string, jobPrefix: string, before: number, ...ids: string[]): Promise<number>;
+  keepBatchCounts(batch: string, redrives: string, counts: string): Promise<number>;
   failQueued(job: string, wait: string, paused: string, delayed: string, prioritized: string, failed: string, events: string, id: string, reason: string): Promise<number>;
 }
 
@@ -77,6 +78,7 @@ const SCRIPTS: Record<string, { keys: number; lua: string }> = {
   candidates: { keys: -1, lua: CANDIDATES },
   indexOps: { keys: 1, lua: INDEX_OPS },
   pruneIndex: { keys: 1, lua: PRUNE_INDEX },
+  keepBatchCounts: { keys: 1, lua: KEEP_BATCH_COUNTS },
 };
 
 /** Register the scripts on a connection (EVALSHA, with EVAL the first time on each socket). */

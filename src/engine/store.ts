@@ -226,6 +226,9 @@ export class OperationStore {
     await this.redis.del(this.keys.cancel(id));
     await job.updateData(data);
     await job.retry('failed');
+    // Its batch has an operation under way again: forget the counts it kept as final (after the
+    // move, so that no count taken before it can be kept; see Batches.progress).
+    if (data.b) await this.redis.multi().hincrby(this.keys.batch(data.b), 'redrives', 1).hdel(this.keys.batch(data.b), 'final').exec();
     return (await this.get(id, false)) as OperationView;
   }
 

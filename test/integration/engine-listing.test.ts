@@ -244,6 +244,34 @@ it('an operation whose job was removed, submitted again under its key, lists at 
   }
 });
 
+it('an ended batch keeps its counts until one of its operations is redriven', async () => {
+  const h = createHarness('listing-final');
+  const worker = new Worker<OpData, JobResult>(h.engine.keys.queue, null, { connection: h.engine.redis.duplicate(), prefix: h.engine.keys.bullPrefix, autorun: false });
+  try {
+    const { batch, operations } = await h.engine.batches.submit([spec('register', 'kept-1.com'), spec('register', 'kept-2.com'), spec('delete', 'kept-3.com')]);
+    expect(await h.engine.batches.progress(batch)).toMatchObject({ done: false, counts: { queued: 3 } });
+    for (let i = 0; i < 3; i++) {
+      const job = (await worker.getNextJob(`t-${i}`)) as Job<OpData, JobResult>;
+      if (job.data.t === 'delete') await job.moveToFailed(new Error(JSON.stringify({ failure: { type: 'retries_exhausted', code: 421, description: 'x', step: 'deleteDomain' }, redrive: { step: 'deleteDomain' } })), `t-${i}`, false);
+      else await job.moveToCompleted({ status: 'succeeded', result: {} } as unknown as JobResult, `t-${i}`, false);
+    }
+    const ended = { done: true, counts: { queued: 0, running: 0, waiting: 0, succeeded: 2, failed: 1, cancelled: 0 } };
+    expect(await h.engine.batches.progress(batch)).toMatchObject(ended);
+    // kept: the next reads are one command each, with the same counts
+    expect(await commandsOf(h, async () => expect(await h.engine.batches.progress(batch)).toMatchObject(ended))).toBe(1);
+    // a redrive makes the batch live again
+    await h.engine.store.retry(operations[2]!.id);
+    expect(await h.engine.batches.progress(batch)).toMatchObject({ done: false, counts: { succeeded: 2, failed: 0, queued: 1 } });
+    expect(await h.engine.redis.hget(h.engine.keys.batch(batch), 'final')).toBeNull();
+    // counts taken before that redrive (as a concurrent read would have) are not kept
+    expect(await h.engine.redis.keepBatchCounts(h.engine.keys.batch(batch), '', JSON.stringify(ended.counts))).toBe(0);
+    expect(await h.engine.redis.hget(h.engine.keys.batch(batch), 'final')).toBeNull();
+  } finally {
+    await worker.close(true);
+    await h.close();
+  }
+});
+
 it('a page, a batch count and the failure counts cost the same number of commands for 200 operations as for 2,000', async () => {
   const cost = async (n: number) => {
     const h = createHarness('listing-scale');

@@ -177,3 +177,13 @@ for i = 3, #ARGV do
   end
 end
 return dropped`;
+
+export const KEEP_BATCH_COUNTS = `--[[ keep-batch-counts: a batch whose operations have all ended keeps its counts, unless an
+operation of it was redriven since they were counted
+KEYS[1] the batch's hash
+ARGV[1] its redrive counter as read before counting ('' for none), ARGV[2] the counts (JSON)
+Returns 1 kept, 0 not (a redrive came in between).
+]]
+if (redis.call('HGET', KEYS[1], 'redrives') or '') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'final', ARGV[2])
+return 1`;
