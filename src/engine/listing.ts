@@ -50,8 +50,6 @@ const SETS_OF_STATUS: Record<OpStatus, readonly { readonly state: 'wait' | 'paus
   cancelled: [{ state: 'failed', kind: 'z' }],
 };
 
-/** An entry whose job does not exist is dropped from the index once it is older than this (a submission takes milliseconds). */
-const PRUNE_AFTER_MS = 60_000;
 /** How often a process checks that the index holds every job (operations a process of an older version submitted). */
 const INDEX_CHECK_MS = 60_000;
 
@@ -85,7 +83,8 @@ export class Listing {
    */
   async stamp(jobs: readonly { readonly id?: string | undefined; readonly timestamp: number }[], fresh: readonly boolean[]): Promise<void> {
     const pairs = jobs.flatMap((job, i) => (fresh[i] && job.id ? [job.timestamp, job.id] : []));
-    if (pairs.length > 0) await this.redis.zadd(this.keys.operations, 'XX', ...pairs);
+    // not XX: a list that met the entry before its job existed has dropped it (see page)
+    if (pairs.length > 0) await this.redis.zadd(this.keys.operations, ...pairs);
   }
 
   async list(filter: ListFilter = {}): Promise<OperationView[]> {
@@ -102,17 +101,20 @@ export class Listing {
       for (let i = 0; i < ids.length; i += CHUNK) views.push(...(await this.page(ids.slice(i, i + CHUNK), source)).views.filter((v) => passes(v, filter)));
       return views;
     }
-    // A page straight from the list. An entry without a job is skipped (and pruned from the
-    // index, see index), and the page filled from further on.
+    // A page straight from the list. An entry without a job is skipped (and dropped from the
+    // index, see page), and the page filled from further on: from after the last operation read,
+    // found again (entries before it may have left the index meanwhile, by this list or another).
     const views: OperationView[] = [];
     for (let position = offset; views.length < limit; ) {
       const want = Math.min(limit - views.length, CHUNK);
       const ids = await this.range(source, position, want);
       const read = await this.page(ids, source);
       views.push(...read.views);
-      // what was pruned was before the next position
-      position += ids.length - read.pruned;
-      if (ids.length < want) break;
+      if (ids.length < want || views.length >= limit) break;
+      const last = read.views.at(-1)?.id;
+      if (!source.index) position += ids.length;
+      else if (last !== undefined) position = ((await this.redis.zrank(source.key, last)) ?? position + ids.length - 1) + 1;
+      // else: none of them had a job, and they have all left the index: read on from the same place
     }
     return views;
   }
@@ -168,9 +170,13 @@ export class Listing {
       const candidates = sizes.reduce((a, b) => a + b, 0);
       // A walk reads about (offset + limit) * size / candidates entries; the sets, all of theirs.
       if (candidates * candidates <= (offset + limit) * size) {
-        const flat = await this.redis.candidates(5 + sets.length, k.bull('completed'), k.bull('failed'), k.bull('delayed'), k.bull('active'), k.operations, ...sets.map((s) => k.bull(s.state)), k.jobPrefix, statuses, failureType, opType, ...sets.map((s) => s.kind));
         const found: { score: number; id: string }[] = [];
-        for (let i = 0; i < flat.length; i += 2) found.push({ score: Number(flat[i]), id: String(flat[i + 1]) });
+        for (const [i, set] of sets.entries()) {
+          for (let first = 0; first < sizes[i]!; first += CHUNK) {
+            const flat = await this.redis.candidates(k.bull('completed'), k.bull('failed'), k.bull('delayed'), k.bull('active'), k.operations, k.bull(set.state), k.jobPrefix, statuses, failureType, opType, set.kind, first, first + CHUNK - 1);
+            for (let j = 0; j < flat.length; j += 2) found.push({ score: Number(flat[j]), id: String(flat[j + 1]) });
+          }
+        }
         found.sort((a, b) => a.score - b.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
         return found.slice(offset, offset + limit).map((f) => f.id);
       }
@@ -194,10 +200,10 @@ export class Listing {
   /**
    * The operations with these ids, in this order (those without a job skipped, and pruned from
    * the index): their statuses and job hashes in one round trip, the statuses first, so each
-   * hash is at least as new. `pruned`: how many of them left the index.
+   * hash is at least as new.
    */
-  private async page(ids: readonly string[], source: Source): Promise<{ views: OperationView[]; pruned: number }> {
-    if (ids.length === 0) return { views: [], pruned: 0 };
+  private async page(ids: readonly string[], source: Source): Promise<{ views: OperationView[] }> {
+    if (ids.length === 0) return { views: [] };
     const k = this.keys;
     const pipeline = this.redis.pipeline() as ReturnType<EngineRedis['pipeline']> & { opStatuses: (...args: string[]) => unknown };
     pipeline.opStatuses(k.bull('completed'), k.bull('failed'), k.bull('delayed'), k.bull('active'), k.jobPrefix, ...ids);
@@ -221,18 +227,19 @@ export class Listing {
       if (job.finishedOn && state !== 'completed' && state !== 'failed') state = await job.getState();
       views.push(operationView(job, state));
     }
-    const pruned = missing.length > 0 && source.index ? await this.redis.pruneIndex(k.operations, k.jobPrefix, Date.now() - PRUNE_AFTER_MS, ...missing) : 0;
-    return { views, pruned };
+    if (missing.length > 0 && source.index) await this.redis.pruneIndex(k.operations, k.jobPrefix, 'ids', ...missing);
+    return { views };
   }
 
   /**
-   * The index holds every operation: those submitted before it existed (or by a process of an
-   * older version since) are indexed by the time of their jobs. Checked once a minute a process,
-   * by counts: as many entries as jobs means nothing to do.
+   * The index holds every operation, and only those: checked once a minute a process, by counts.
+   * More entries than jobs: entries whose job does not exist (a submission that stopped between
+   * indexing and adding, a job removed by hand) are dropped. More jobs than entries: jobs submitted
+   * before the index existed, or by a process of an older version since, are indexed by their time.
    */
   private indexed(): Promise<void> {
     if (Date.now() - this.indexCheckedAt < INDEX_CHECK_MS) return Promise.resolve();
-    this.indexing ??= this.backfill().then(
+    this.indexing ??= this.reconcile().then(
       () => {
         this.indexCheckedAt = Date.now();
         this.indexing = undefined;
@@ -245,10 +252,18 @@ export class Listing {
     return this.indexing;
   }
 
-  private async backfill(): Promise<void> {
+  private async reconcile(): Promise<void> {
+    const k = this.keys;
     const counts = await this.queue.getJobCounts('waiting', 'paused', 'prioritized', 'waiting-children', 'active', 'delayed', 'completed', 'failed');
     const jobs = Object.values(counts).reduce((a, b) => a + b, 0);
-    if (jobs > (await this.redis.zcard(this.keys.operations))) await this.scanJobs();
+    let entries = await this.redis.zcard(k.operations);
+    // (As many entries as jobs is taken for all indexed: an entry without a job and a job without
+    // an entry in equal numbers go unseen until a list meets the entry and drops it.)
+    if (entries > jobs) {
+      for (let first = 0; first < entries; first += CHUNK) first -= await this.redis.pruneIndex(k.operations, k.jobPrefix, 'range', first, first + CHUNK - 1);
+      entries = await this.redis.zcard(k.operations);
+    }
+    if (jobs > entries) await this.scanJobs();
   }
 
   private async scanJobs(): Promise<void> {

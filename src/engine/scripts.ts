@@ -51,10 +51,23 @@ export interface EngineRedis extends Redis {
     opType: string,
   ): Promise<string[] | number[]>;
   failureCounts(failed: string, jobPrefix: string, first: number, last: number): Promise<(string | number)[]>;
-  /** See CANDIDATES: the number of keys (5 + the sets) first, then the keys, then the arguments. */
-  candidates(numberOfKeys: number, ...keysThenArgs: string[]): Promise<(string | number | null)[]>;
+  candidates(
+    completed: string,
+    failed: string,
+    delayed: string,
+    active: string,
+    index: string,
+    set: string,
+    jobPrefix: string,
+    statuses: string,
+    failureType: string,
+    opType: string,
+    kind: 'z' | 'l',
+    first: number,
+    last: number,
+  ): Promise<(string | null)[]>;
   indexOps(index: string, jobPrefix: string, at: number, ...ids: string[]): Promise<number[]>;
-  pruneIndex(index: string, jobPrefix: string, before: number, ...ids: string[]): Promise<number>;
+  pruneIndex(index: string, jobPrefix: string, ...how: ['ids', ...string[]] | ['range', number, number]): Promise<number>;
   keepBatchCounts(batch: string, redrives: string, counts: string): Promise<number>;
   failQueued(job: string, wait: string, paused: string, delayed: string, prioritized: string, failed: string, events: string, id: string, reason: string): Promise<number>;
 }
@@ -75,7 +88,7 @@ const SCRIPTS: Record<string, { keys: number; lua: string }> = {
   opStatuses: { keys: 4, lua: OP_STATUSES },
   scanOps: { keys: 5, lua: SCAN_OPS },
   failureCounts: { keys: 1, lua: FAILURE_COUNTS },
-  candidates: { keys: -1, lua: CANDIDATES },
+  candidates: { keys: 6, lua: CANDIDATES },
   indexOps: { keys: 1, lua: INDEX_OPS },
   pruneIndex: { keys: 1, lua: PRUNE_INDEX },
   keepBatchCounts: { keys: 1, lua: KEEP_BATCH_COUNTS },

@@ -6,7 +6,7 @@
 // and those of one moment share a round trip.
 // Real Redis, the simulated registrar over HTTP.
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { Checkpointer } from '../../src/engine/checkpointer.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { OWNER_TTL_MS } from '../../src/engine/lua/run.ts';
@@ -170,9 +170,27 @@ it('checkpoints refer to the backoff policy once it is stored, and any process r
   const gone = await logged.expand({ ...written, context: { ...written.context, policy: '@nosuchref' } });
   expect(gone.context.policy).toBe(logged.policy);
   expect(JSON.stringify(warnings)).toMatch(/policy nosuchref .* not in Redis/);
+  expect(warnings).toHaveLength(1);
   // and its next checkpoint refers to that policy
   expect(await logged.save()).toBe(true);
   expect(logged.compact(gone).context.policy).toBe(`@${logged.ref}`);
+  // a miss is not remembered: once the policy is stored again, it is restored
+  const original = fastPolicy({ maxAttempts: 5 });
+  await redis.set(h.engine.keys.policy('nosuchref'), JSON.stringify(original));
+  expect((await logged.expand({ ...written, context: { ...written.context, policy: '@nosuchref' } })).context.policy).toEqual(original);
+  expect(warnings).toHaveLength(1);
+  // a process that checkpoints stores its own policy again, at most once a minute: a lost one comes back
+  await redis.del(h.engine.keys.policy(mine.ref));
+  mine.compact(snap);
+  expect(await redis.exists(h.engine.keys.policy(mine.ref))).toBe(0);
+  const now = Date.now();
+  const clock = vi.spyOn(Date, 'now').mockReturnValue(now + 61_000);
+  try {
+    mine.compact(snap);
+  } finally {
+    clock.mockRestore();
+  }
+  await waitFor(async () => (await redis.exists(h.engine.keys.policy(mine.ref))) === 1, 1_000, 'the policy to be stored again');
 });
 
 it('checkpoints asked for at the same moment go to Redis together, each written or refused on its own', async () => {

@@ -5,7 +5,7 @@
 import { Worker, type Job, type JobType } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ListFilter } from '../../src/engine/listing.ts';
+import { Listing, type ListFilter } from '../../src/engine/listing.ts';
 import type { OpData, OperationView, OpStatus } from '../../src/engine/operation.ts';
 import { operationView } from '../../src/engine/operation-view.ts';
 import type { JobResult } from '../../src/engine/runner.ts';
@@ -184,27 +184,43 @@ describe('a mixed account', () => {
     expect(await commandsOf(h, () => fresh.list({ limit: 1 }))).toBeLessThan(5);
   });
 
-  it('skips an index entry whose job was never added, pages on without repeating, and prunes it once it is old', async () => {
+  it('skips and drops index entries without a job, and pages on without repeating or skipping', async () => {
     const k = h.engine.keys;
-    // one a minute old (its submission stopped between indexing and adding), one just now (a submission under way)
-    await h.engine.redis.zadd(k.operations, 0, 'op_never_added', Date.now(), 'op_being_added');
-    const first = await h.engine.store.list({ limit: 3 });
-    const second = await h.engine.store.list({ offset: 3, limit: 3 });
-    expect([...first, ...second]).toEqual((await everything(h)).slice(0, 6));
+    const all = await everything(h);
+    const second = Date.parse(all[1]!.createdAt);
+    // one whose submission stopped between indexing and adding, one of a submission under way (first in the list)
+    await h.engine.redis.zadd(k.operations, 0, 'op_never_added', 0, 'op_being_added');
+    const pages = [await h.engine.store.list({ limit: 3 }), await h.engine.store.list({ offset: 3, limit: 3 })];
+    expect(pages.flat()).toEqual(all.slice(0, 6));
     expect(await h.engine.redis.zscore(k.operations, 'op_never_added')).toBeNull();
-    const last = await h.engine.store.list({ offset: 95 });
-    expect(last.map((v) => v.id)).not.toContain('op_being_added');
-    expect(await h.engine.redis.zscore(k.operations, 'op_being_added')).not.toBeNull();
+    expect(await h.engine.redis.zscore(k.operations, 'op_being_added')).toBeNull();
+    // the submission under way writes its entry again as it stamps its job
+    await new Listing(h.engine.queue, h.engine.redis, k).stamp([{ id: 'op_being_added', timestamp: second }], [true]);
+    expect(Number(await h.engine.redis.zscore(k.operations, 'op_being_added'))).toBe(second);
     await h.engine.redis.zrem(k.operations, 'op_being_added');
+    // two lists that meet the same entry at once: neither skips an operation
+    await h.engine.redis.zadd(k.operations, 0, 'op_never_added');
+    const both = await Promise.all([h.engine.store.list({ limit: 2 }), h.engine.store.list({ limit: 2 })]);
+    expect(both).toEqual([all.slice(0, 2), all.slice(0, 2)]);
   });
 
   it('lists operations a process of an older version added without indexing them (a rolling upgrade)', async () => {
     const job = await h.engine.queue.add('register', { t: 'register', d: 'unindexed.com', p: 1 }, { jobId: 'op_unindexed' });
+
     // the next process to check the index (every process does, once a minute) indexes it
     const fresh = new OperationStore(h.engine.queue, h.engine.redis, h.engine.keys, h.engine.options.secrets, h.engine.domains);
     expect(await fresh.list({ limit: 1000 })).toEqual(await everything(h));
     expect(Number(await h.engine.redis.zscore(h.engine.keys.operations, 'op_unindexed'))).toBe(job.timestamp);
     await job.remove();
+  });
+
+  it('drops entries without a job that no list has met, when the index has more entries than there are jobs', async () => {
+    const k = h.engine.keys;
+    await h.engine.redis.zadd(k.operations, Date.now() + 1000, 'op_stale_1', Date.now() + 2000, 'op_stale_2');
+    const fresh = new OperationStore(h.engine.queue, h.engine.redis, k, h.engine.options.secrets, h.engine.domains);
+    await fresh.list({ limit: 1 });
+    expect(await h.engine.redis.zmscore(k.operations, 'op_stale_1', 'op_stale_2')).toEqual([null, null]);
+    expect(await h.engine.redis.zcard(k.operations)).toBe((await everything(h)).length);
   });
 });
 

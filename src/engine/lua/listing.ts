@@ -113,29 +113,24 @@ local out = {}
 for _, t in ipairs(order) do out[#out + 1] = t; out[#out + 1] = counts[t] end
 return out`;
 
-export const CANDIDATES = `--[[ candidates: the operations of a few of BullMQ's sets (those a status filter can match) that
-pass the filter, with their place in the account's index: a filtered page when those sets are
-small against the index, instead of a walk over it
-KEYS[1..4] as op-statuses; KEYS[5] the account's index; KEYS[6..] the sets
+export const CANDIDATES = `--[[ candidates: a stretch of one of BullMQ's sets (one a status filter can match), the
+operations in it that pass the filter, with their place in the account's index: a filtered page
+when those sets are small against the index, instead of a walk over it
+KEYS[1..4] as op-statuses; KEYS[5] the account's index; KEYS[6] the set
 ARGV[1] job hash key prefix, ARGV[2..4] statuses, failure type, operation type (as scan-ops)
-ARGV[5..] 'z' or 'l' for each set
+ARGV[5] 'z' or 'l' (the set's kind), ARGV[6] first, ARGV[7] last position
 Returns {score_1, id_1, score_2, id_2, ...}, unordered (score: the index's, else the job's time).
 ]]
 ${STATUS_FUNCTIONS}
 ${MATCHES}
-local wanted, failure, opType = ARGV[2], ARGV[3], ARGV[4]
-local out, seen = {}, {}
-for i = 6, #KEYS do
-  local members
-  if ARGV[i - 1] == 'z' then members = redis.call('ZRANGE', KEYS[i], 0, -1)
-  else members = redis.call('LRANGE', KEYS[i], 0, -1) end
-  for _, id in ipairs(members) do
-    if not seen[id] and matches(id, wanted, failure, opType) then
-      seen[id] = true
-      local score = redis.call('ZSCORE', KEYS[5], id) or redis.call('HGET', jobPrefix .. id, 'timestamp')
-      out[#out + 1] = score
-      out[#out + 1] = id
-    end
+local members
+if ARGV[5] == 'z' then members = redis.call('ZRANGE', KEYS[6], ARGV[6], ARGV[7])
+else members = redis.call('LRANGE', KEYS[6], ARGV[6], ARGV[7]) end
+local out = {}
+for _, id in ipairs(members) do
+  if matches(id, ARGV[2], ARGV[3], ARGV[4]) then
+    out[#out + 1] = redis.call('ZSCORE', KEYS[5], id) or redis.call('HGET', jobPrefix .. id, 'timestamp')
+    out[#out + 1] = id
   end
 end
 return out`;
@@ -162,19 +157,19 @@ for i = 3, #ARGV do
 end
 return out`;
 
-export const PRUNE_INDEX = `--[[ prune-index: drop index entries whose job does not exist, once they are older than a
-submission takes (their submission stopped between indexing and adding, or the job was removed)
+export const PRUNE_INDEX = `--[[ prune-index: drop index entries whose job does not exist (a submission that stopped
+between indexing and adding, a job removed by hand; an entry of a submission under way is written
+again as its job is stamped), from a list of ids or over a stretch of the index
 KEYS[1] the index
-ARGV[1] job hash key prefix, ARGV[2] entries indexed before this time (ms) only, ARGV[3..] ids
+ARGV[1] job hash key prefix, ARGV[2] 'ids' then ARGV[3..] ids, or 'range' then ARGV[3] first, ARGV[4] last rank
 Returns how many entries were dropped.
 ]]
+local ids
+if ARGV[2] == 'range' then ids = redis.call('ZRANGE', KEYS[1], ARGV[3], ARGV[4])
+else ids = {unpack(ARGV, 3)} end
 local dropped = 0
-for i = 3, #ARGV do
-  local id = ARGV[i]
-  local score = redis.call('ZSCORE', KEYS[1], id)
-  if score and tonumber(score) < tonumber(ARGV[2]) and redis.call('EXISTS', ARGV[1] .. id) == 0 then
-    dropped = dropped + redis.call('ZREM', KEYS[1], id)
-  end
+for _, id in ipairs(ids) do
+  if redis.call('EXISTS', ARGV[1] .. id) == 0 then dropped = dropped + redis.call('ZREM', KEYS[1], id) end
 end
 return dropped`;
 
