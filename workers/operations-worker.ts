@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { createLogger } from '../src/logger.ts';
 import { createRuntime } from '../src/engine/runtime.ts';
 import { workerMetricsHooks } from '../src/metrics/worker-hooks.ts';
+import { onStopSignal } from '../src/stop-signals.ts';
 
 export interface WorkerProcessOptions {
   readonly concurrency?: number;
@@ -33,8 +34,7 @@ export async function runWorker(options: WorkerProcessOptions = {}): Promise<voi
           resolve();
         });
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    onStopSignal(stop);
   });
   logger.info({}, 'worker stopped');
 }

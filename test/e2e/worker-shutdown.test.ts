@@ -1,37 +1,50 @@
-// SIGTERM: a worker finishes or hands back its in-flight steps and exits 0;
-// another worker carries on, and nothing is lost or done twice.
+// SIGTERM, or Ctrl-C as a terminal delivers it through npx (SIGINT twice: the
+// process group's and the one npx forwards): a worker finishes or hands back its
+// in-flight steps and exits 0; another worker carries on, and nothing is lost or
+// done twice.
 import type { ChildProcess } from 'node:child_process';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createHarness, spawnWorker, type Harness } from '../helpers/engine-harness.ts';
 import { startSimProcess, type SimProcess } from '../helpers/sim-process.ts';
 
-let sim: SimProcess | undefined;
-let h: Harness | undefined;
+let sim: SimProcess;
+const harnesses: Harness[] = [];
 const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  sim = await startSimProcess(['--rate', '5000', '--latency-ms', '150']);
+});
 
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  await h?.close();
+  for (const h of harnesses) await h.close();
   await sim?.stop();
 });
 
-it('stops on SIGTERM with exit 0, and a new worker finishes every operation once', async () => {
-  sim = await startSimProcess(['--rate', '5000', '--latency-ms', '150']);
-  h = createHarness('sigterm');
+it.each([
+  ['SIGTERM', ['SIGTERM']],
+  ['Ctrl-C through npx (SIGINT twice)', ['SIGINT', 'SIGINT']],
+] as const)('stops on %s with exit 0, and a new worker finishes every operation once', async (name, signals) => {
+  const h = createHarness(signals.length > 1 ? 'sigint' : 'sigterm');
+  harnesses.push(h);
   const env = { DOMAINFLOW_RATE_LIMIT: '0' };
   const first = spawnWorker(h.prefix, sim.url, env, 6);
   children.push(first);
-  const domains = Array.from({ length: 30 }, (_, i) => `term-${i}.com`);
+  const domains = Array.from({ length: 30 }, (_, i) => `${signals.length > 1 ? 'int' : 'term'}-${i}.com`);
   const views = await h.engine.store.submitMany(domains.map((domain) => ({ type: 'register' as const, domain, period: 1 })));
   // wait until the worker is busy, then stop it
+  const before = (await sim.stats()).commands;
   const deadline = Date.now() + 15_000;
-  while ((await sim.stats()).commands < 8 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while ((await sim.stats()).commands < before + 8 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   const stopped = Date.now();
   const exit = new Promise<number | null>((r) => first.once('exit', (code) => r(code)));
-  first.kill('SIGTERM');
-  expect(await exit).toBe(0);
+  for (const signal of signals) {
+    first.kill(signal);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  expect(await exit, name).toBe(0);
   expect(Date.now() - stopped).toBeLessThan(10_000);
-  const midway = await Promise.all(views.map((v) => h!.engine.store.get(v.id, false)));
+  const midway = await Promise.all(views.map((v) => h.engine.store.get(v.id, false)));
   expect(midway.filter((v) => v?.status === 'running')).toEqual([]);
   expect(midway.filter((v) => v?.status === 'succeeded').length).toBeLessThan(30);
 

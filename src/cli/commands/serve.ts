@@ -5,6 +5,7 @@ import { ConfigError } from '../../engine/config.ts';
 import { createRuntime } from '../../engine/runtime.ts';
 import { SecretKeyError } from '../../engine/secret-box.ts';
 import { createLogger } from '../../logger.ts';
+import { onStopSignal } from '../../stop-signals.ts';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -48,8 +49,7 @@ export function registerServeCommand(program: Command): void {
             .catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'API did not stop cleanly'))
             .finally(resolve);
         };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
+        onStopSignal(stop);
       });
     });
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { parseSimFlags, SIM_DEFAULTS, SimOptionError, startSim, type SimFlags } from '../../sandbox/index.ts';
+import { onStopSignal } from '../../stop-signals.ts';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -54,7 +55,6 @@ export function registerSimCommand(program: Command): void {
             process.exit(1);
           });
       };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
+      onStopSignal(stop);
     });
 }

@@ -8,6 +8,7 @@ import { formatBanner } from '../../launcher/banner.ts';
 import { launchOptions, type StartFlags } from '../../launcher/launch-options.ts';
 import { launch, type ApiStarter } from '../../launcher/launcher.ts';
 import { createLogger } from '../../logger.ts';
+import { onStopSignal } from '../../stop-signals.ts';
 import { workerMetricsHooks } from '../../metrics/worker-hooks.ts';
 
 /** A second signal this soon after the first is the same Ctrl-C (npm forwards it as well). */
@@ -33,17 +34,13 @@ async function runStart(flags: StartFlags, startApi: ApiStarter): Promise<number
   console.log(formatBanner({ system, prefix: options.config.prefix, tokenSet: options.config.apiToken !== undefined }));
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
+    onStopSignal(resolve, (again, sinceFirstMs) => {
+      // the same Ctrl-C, forwarded; a later one means: stop now
+      if (sinceFirstMs < REPEAT_MS) return;
+      logger.warn({ signal: again }, 'stopping at once: in-flight steps are taken over after the stall time');
+      process.exit(1);
+    });
   });
-  const first = Date.now();
-  const force = (again: NodeJS.Signals) => {
-    if (Date.now() - first < REPEAT_MS) return;
-    logger.warn({ signal: again }, 'stopping at once: in-flight steps are taken over after the stall time');
-    process.exit(1);
-  };
-  process.on('SIGINT', force);
-  process.on('SIGTERM', force);
   console.log(`domainflow: ${signal}, stopping (the worker hands back in-flight steps)`);
   await system.stop();
   console.log('domainflow: stopped');
