@@ -29,6 +29,10 @@ interface Run {
 }
 
 function bulk(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return spawnBulk(args, env).done;
+}
+
+function spawnBulk(args: string[], env: Record<string, string> = {}): { child: ChildProcess; stderr: () => string; done: Promise<Run> } {
   const started = Date.now();
   const child = spawn(process.execPath, [CLI, 'bulk', ...args], {
     cwd: dir,
@@ -50,7 +54,8 @@ function bulk(args: string[], env: Record<string, string> = {}): Promise<Run> {
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started })));
+  const done = new Promise<Run>((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started })));
+  return { child, stderr: () => stderr, done };
 }
 
 const lastLine = (text: string) => JSON.parse(text.trim().split('\n').at(-1)!) as Record<string, unknown>;
@@ -150,6 +155,25 @@ describe('domainflow bulk (process)', () => {
     const ndResult = lastLine(nd.stdout);
     expect(ndResult).toMatchObject({ accepted: 1, rejected: 1, failed: 0 });
     expect([0, 1]).toContain(ndResult.succeeded);
+  }, 30_000);
+
+  it('stops following on Ctrl-C, as npx delivers it (twice), with exit 130; the batch goes on', async () => {
+    // an account prefix no worker serves: the batch waits
+    const idle = uniquePrefix('bulk-idle');
+    try {
+      writeFileSync(join(dir, 'idle.csv'), `op,domain\nregister,idle-a-${process.pid}.com\nregister,idle-b-${process.pid}.com\n`);
+      const run = spawnBulk(['idle.csv', '--wait'], { DOMAINFLOW_PREFIX: idle });
+      const deadline = Date.now() + 15_000;
+      while (!/no worker is running/.test(run.stderr()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      run.child.kill('SIGINT');
+      await new Promise((r) => setTimeout(r, 20));
+      run.child.kill('SIGINT');
+      const result = await run.done;
+      expect(result.code, result.stderr).toBe(130);
+      expect(result.stderr).toMatch(/stopped following; the batch goes on/);
+    } finally {
+      await deletePrefix(idle);
+    }
   }, 30_000);
 
   it('exits 2 when the file cannot be read or has no valid line', async () => {

@@ -58,11 +58,13 @@ export function registerBulkCommand(program: Command): void {
           }
           const stop = new AbortController();
           const interrupt = () => stop.abort();
-          process.once('SIGINT', interrupt);
+          // `on`, and kept once interrupted: the same Ctrl-C forwarded by npx must not end the
+          // process by signal before it says where the batch can be followed
+          process.on('SIGINT', interrupt);
           try {
             await watchBatch(rt.engine.batches, batch, { tty: process.stderr.isTTY === true, print: (line) => console.error(line), signal: stop.signal });
           } finally {
-            process.off('SIGINT', interrupt);
+            if (!stop.signal.aborted) process.off('SIGINT', interrupt);
           }
           if (stop.signal.aborted) {
             console.error(`domainflow bulk: stopped following; the batch goes on. See it with: npx domainflow list --batch ${batch}`);
