@@ -16,7 +16,7 @@ import type { OperationType } from '../../machines/contract.ts';
 import type { OpData, OperationView, OpStatus } from './operation.ts';
 import { operationView } from './operation-view.ts';
 import type { JobResult } from './run-contract.ts';
-import type { EngineRedis } from './scripts.ts';
+import type { EngineRedis, StatusKeys } from './scripts.ts';
 
 export interface ListFilter {
   readonly status?: OpStatus;
@@ -56,6 +56,8 @@ const INDEX_CHECK_MS = 60_000;
 type Source = { readonly key: string; readonly kind: 'z' | 'l'; readonly index: boolean };
 
 export class Listing {
+  /** Where the scripts read statuses (see StatusKeys). */
+  private readonly statusKeys: StatusKeys;
   private indexing: Promise<void> | undefined;
   private indexCheckedAt = Number.NEGATIVE_INFINITY;
 
@@ -63,7 +65,9 @@ export class Listing {
     private readonly queue: Queue<OpData, JobResult>,
     private readonly redis: EngineRedis,
     private readonly keys: Keys,
-  ) {}
+  ) {
+    this.statusKeys = [keys.bull('completed'), keys.bull('failed'), keys.bull('delayed'), keys.bull('active')];
+  }
 
   /**
    * Index operations about to be submitted, at the time given (written before their jobs are
@@ -173,7 +177,7 @@ export class Listing {
         const found: { score: number; id: string }[] = [];
         for (const [i, set] of sets.entries()) {
           for (let first = 0; first < sizes[i]!; first += CHUNK) {
-            const flat = await this.redis.candidates(k.bull('completed'), k.bull('failed'), k.bull('delayed'), k.bull('active'), k.operations, k.bull(set.state), k.jobPrefix, statuses, failureType, opType, set.kind, first, first + CHUNK - 1);
+            const flat = await this.redis.candidates(...this.statusKeys, k.operations, k.bull(set.state), k.jobPrefix, statuses, failureType, opType, set.kind, first, first + CHUNK - 1);
             for (let j = 0; j < flat.length; j += 2) found.push({ score: Number(flat[j]), id: String(flat[j + 1]) });
           }
         }
@@ -194,7 +198,7 @@ export class Listing {
 
   private scan(source: Source, first: number, last: number, mode: 'ids' | 'counts', statuses: string, failureType: string, opType: string): Promise<string[] | number[]> {
     const k = this.keys;
-    return this.redis.scanOps(k.bull('completed'), k.bull('failed'), k.bull('delayed'), k.bull('active'), source.key, k.jobPrefix, source.kind, first, last, mode, statuses, failureType, opType);
+    return this.redis.scanOps(...this.statusKeys, source.key, k.jobPrefix, source.kind, first, last, mode, statuses, failureType, opType);
   }
 
   /**
@@ -206,7 +210,7 @@ export class Listing {
     if (ids.length === 0) return { views: [] };
     const k = this.keys;
     const pipeline = this.redis.pipeline() as ReturnType<EngineRedis['pipeline']> & { opStatuses: (...args: string[]) => unknown };
-    pipeline.opStatuses(k.bull('completed'), k.bull('failed'), k.bull('delayed'), k.bull('active'), k.jobPrefix, ...ids);
+    pipeline.opStatuses(...this.statusKeys, k.jobPrefix, ...ids);
     for (const id of ids) pipeline.hgetall(k.job(id));
     const replies = (await pipeline.exec()) ?? [];
     const [statusErr, codes] = replies[0] ?? [];

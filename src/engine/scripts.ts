@@ -7,6 +7,11 @@ import { CANDIDATES, FAILURE_COUNTS, INDEX_OPS, KEEP_BATCH_COUNTS, OP_STATUSES, 
 import { RESERVE_COMMAND_SLOT, SETTLE_COMMAND_SLOT } from './lua/rate.ts';
 import { ARCHIVE_HISTORY, BEGIN_RUN, CHECKPOINT, CLAIM_DOMAINS, FINISH_RUN, RELEASE_DOMAIN } from './lua/run.ts';
 
+/** BullMQ's completed, failed and delayed sets and active list of the queue: where the listing scripts read statuses. */
+export type StatusKeys = [completed: string, failed: string, delayed: string, active: string];
+/** A listing script's filter: status codes ('' for any), failure type ('' for any), operation type ('' for any). */
+type ListingFilter = [statuses: string, failureType: string, opType: string];
+
 export interface EngineRedis extends Redis {
   reserveCommandSlot(
     settled: string,
@@ -33,39 +38,12 @@ export interface EngineRedis extends Redis {
   archiveHistory(job: string, history: string, reason: string, stripped: string, ...entries: string[]): Promise<number>;
   claimDomains(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<(number | string)[]>;
   /** See OP_STATUSES: one status code per id. */
-  opStatuses(completed: string, failed: string, delayed: string, active: string, jobPrefix: string, ...ids: string[]): Promise<number[]>;
+  opStatuses(...args: [...StatusKeys, jobPrefix: string, ...ids: string[]]): Promise<number[]>;
   /** See SCAN_OPS: matching ids, or counts by status code. */
-  scanOps(
-    completed: string,
-    failed: string,
-    delayed: string,
-    active: string,
-    list: string,
-    jobPrefix: string,
-    kind: 'z' | 'l',
-    first: number,
-    last: number,
-    mode: 'ids' | 'counts',
-    statuses: string,
-    failureType: string,
-    opType: string,
-  ): Promise<string[] | number[]>;
+  scanOps(...args: [...StatusKeys, list: string, jobPrefix: string, kind: 'z' | 'l', first: number, last: number, mode: 'ids' | 'counts', ...filter: ListingFilter]): Promise<string[] | number[]>;
   failureCounts(failed: string, jobPrefix: string, first: number, last: number): Promise<(string | number)[]>;
-  candidates(
-    completed: string,
-    failed: string,
-    delayed: string,
-    active: string,
-    index: string,
-    set: string,
-    jobPrefix: string,
-    statuses: string,
-    failureType: string,
-    opType: string,
-    kind: 'z' | 'l',
-    first: number,
-    last: number,
-  ): Promise<(string | null)[]>;
+  /** See CANDIDATES: matching ids of a stretch of one set, with their places in the index. */
+  candidates(...args: [...StatusKeys, index: string, set: string, jobPrefix: string, ...filter: ListingFilter, kind: 'z' | 'l', first: number, last: number]): Promise<(string | null)[]>;
   indexOps(index: string, jobPrefix: string, at: number, ...ids: string[]): Promise<number[]>;
   pruneIndex(index: string, jobPrefix: string, ...how: ['ids', ...string[]] | ['range', number, number]): Promise<number>;
   keepBatchCounts(batch: string, redrives: string, counts: string): Promise<number>;
