@@ -3,18 +3,30 @@
 // child as well), and a process manager may repeat SIGTERM. The handlers stay
 // attached: with `process.once` Node stops listening after the first signal, and
 // the next one would kill the process outright, in the middle of its clean stop.
+// A signal that comes later than that (someone pressing Ctrl-C again because the
+// clean stop takes too long) stops the process at once.
 
-/** Call `stop` on the first SIGINT or SIGTERM; hand each later one to `again` (ignored without it). */
-export function onStopSignal(stop: (signal: NodeJS.Signals) => void, again?: (signal: NodeJS.Signals, sinceFirstMs: number) => void): void {
+/** A second signal this soon after the first is the same one, forwarded: ignored. */
+export const REPEAT_MS = 2_000;
+
+/**
+ * Call `stop` on the first SIGINT or SIGTERM; on one more than REPEAT_MS later, call `force`
+ * (by default: exit 1 at once). Returns what takes the handlers off again.
+ */
+export function onStopSignal(stop: (signal: NodeJS.Signals) => void, force: (signal: NodeJS.Signals) => void = () => process.exit(1)): () => void {
   let first: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     if (first === undefined) {
       first = Date.now();
       stop(signal);
-    } else {
-      again?.(signal, Date.now() - first);
+    } else if (Date.now() - first >= REPEAT_MS) {
+      force(signal);
     }
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
 }

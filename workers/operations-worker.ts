@@ -34,7 +34,10 @@ export async function runWorker(options: WorkerProcessOptions = {}): Promise<voi
           resolve();
         });
     };
-    onStopSignal(stop);
+    onStopSignal(stop, (again) => {
+      logger.warn({ signal: again }, 'stopping at once: in-flight steps are taken over after the stall time');
+      process.exit(1);
+    });
   });
   logger.info({}, 'worker stopped');
 }

@@ -60,9 +60,12 @@ export class Batches {
       }
     }
     const now = Date.now();
+    // With idempotency keys, an operation may be another batch's (or none's) too: its redrive would
+    // not tell this batch, so such a batch is always counted afresh (see progress).
+    const shared = specs.some((s) => s.key !== undefined);
     await this.redis
       .multi()
-      .hset(this.keys.batch(batch), { createdAt: String(now), total: String(specs.length), ...(options.source ? { source: options.source } : {}) })
+      .hset(this.keys.batch(batch), { createdAt: String(now), total: String(specs.length), ...(options.source ? { source: options.source } : {}), ...(shared ? { shared: '1' } : {}) })
       .zadd(this.keys.batches, now, batch)
       .exec();
     const [ran, failed] = await Promise.all([this.store.submitMany(toRun), this.store.submitFailed(toFail)]);
@@ -75,6 +78,7 @@ export class Batches {
    * A batch's counts by status. Once all its operations have ended, the counts are kept with the
    * batch (they change only when one is redriven, which forgets them): the dashboard shows the
    * latest batches every second, and an ended batch of 20,000 then costs one read, not a count.
+   * (Not a batch submitted with idempotency keys: see submit.)
    */
   async progress(batch: string): Promise<BatchSummary | undefined> {
     const meta = await this.redis.hgetall(this.keys.batch(batch));
@@ -83,7 +87,7 @@ export class Batches {
     const counts = kept ?? (await this.store.counts(batch));
     const total = Number(meta.total);
     const done = FINAL.reduce((n, s) => n + counts[s], 0) >= total;
-    if (done && !kept) await this.redis.keepBatchCounts(this.keys.batch(batch), meta.redrives ?? '', JSON.stringify(counts));
+    if (done && !kept && !meta.shared) await this.redis.keepBatchCounts(this.keys.batch(batch), meta.redrives ?? '', JSON.stringify(counts));
     return {
       batch,
       createdAt: new Date(Number(meta.createdAt)).toISOString(),

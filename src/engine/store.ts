@@ -225,11 +225,17 @@ export class OperationStore {
     else delete data.rd;
     await this.redis.del(this.keys.cancel(id));
     await job.updateData(data);
+    // Its batch has an operation under way again: forget the counts it kept as final, before the
+    // move (should this process stop in between) and after it (a count taken before it is not
+    // kept; see Batches.progress).
+    await this.forgetBatchCounts(data.b);
     await job.retry('failed');
-    // Its batch has an operation under way again: forget the counts it kept as final (after the
-    // move, so that no count taken before it can be kept; see Batches.progress).
-    if (data.b) await this.redis.multi().hincrby(this.keys.batch(data.b), 'redrives', 1).hdel(this.keys.batch(data.b), 'final').exec();
+    await this.forgetBatchCounts(data.b);
     return (await this.get(id, false)) as OperationView;
+  }
+
+  private async forgetBatchCounts(batch: string | undefined): Promise<void> {
+    if (batch) await this.redis.multi().hincrby(this.keys.batch(batch), 'redrives', 1).hdel(this.keys.batch(batch), 'final').exec();
   }
 
   /** Redrive every failed operation with this failure type, or of this batch. */

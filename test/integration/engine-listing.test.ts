@@ -288,6 +288,28 @@ it('an ended batch keeps its counts until one of its operations is redriven', as
   }
 });
 
+it('a batch submitted with idempotency keys is always counted afresh: its operations may be another batch\'s too', async () => {
+  const h = createHarness('listing-shared');
+  const worker = new Worker<OpData, JobResult>(h.engine.keys.queue, null, { connection: h.engine.redis.duplicate(), prefix: h.engine.keys.bullPrefix, autorun: false });
+  try {
+    const first = await h.engine.batches.submit([{ ...spec('delete', 'shared-1.com'), key: 'k-1' }]);
+    const job = (await worker.getNextJob('t')) as Job<OpData, JobResult>;
+    await job.moveToFailed(new Error(JSON.stringify({ failure: { type: 'retries_exhausted', code: 421, description: 'x', step: 'deleteDomain' }, redrive: { step: 'deleteDomain' } })), 't', false);
+    // a second batch names the same operation by its key
+    const second = await h.engine.batches.submit([{ ...spec('delete', 'shared-1.com'), key: 'k-1' }]);
+    expect(second.operations[0]!.id).toBe(first.operations[0]!.id);
+    expect(await h.engine.batches.progress(second.batch)).toMatchObject({ done: true, counts: { failed: 1 } });
+    expect(await h.engine.redis.hget(h.engine.keys.batch(second.batch), 'final')).toBeNull();
+    // redriven through the second batch: its data names the first, and the second still shows it under way
+    await h.engine.store.retryMany({ batch: second.batch });
+    expect(await h.engine.batches.progress(second.batch)).toMatchObject({ done: false, counts: { failed: 0, queued: 1 } });
+    expect(await h.engine.batches.progress(first.batch)).toMatchObject({ done: false, counts: { failed: 0, queued: 1 } });
+  } finally {
+    await worker.close(true);
+    await h.close();
+  }
+});
+
 it('a page, a batch count and the failure counts cost the same number of commands for 200 operations as for 2,000', async () => {
   const cost = async (n: number) => {
     const h = createHarness('listing-scale');

@@ -11,9 +11,6 @@ import { createLogger } from '../../logger.ts';
 import { onStopSignal } from '../../stop-signals.ts';
 import { workerMetricsHooks } from '../../metrics/worker-hooks.ts';
 
-/** A second signal this soon after the first is the same Ctrl-C (npm forwards it as well). */
-const REPEAT_MS = 2_000;
-
 async function runStart(flags: StartFlags, startApi: ApiStarter): Promise<number> {
   let options;
   try {
@@ -34,9 +31,7 @@ async function runStart(flags: StartFlags, startApi: ApiStarter): Promise<number
   console.log(formatBanner({ system, prefix: options.config.prefix, tokenSet: options.config.apiToken !== undefined }));
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    onStopSignal(resolve, (again, sinceFirstMs) => {
-      // the same Ctrl-C, forwarded; a later one means: stop now
-      if (sinceFirstMs < REPEAT_MS) return;
+    onStopSignal(resolve, (again) => {
       logger.warn({ signal: again }, 'stopping at once: in-flight steps are taken over after the stall time');
       process.exit(1);
     });
