@@ -2,8 +2,8 @@
 // batch's (in its own order), filtered by status, failure type or operation
 // type; a batch's counts by status; failed operations by failure type.
 //
-// The account's operations are indexed by submission time (a sorted set, written
-// just before their jobs are added), and the statuses are read in Redis, from
+// The account's operations are indexed by submission time (operations-index.ts),
+// and the statuses are read in Redis, from
 // BullMQ's sets (lua/listing.ts). A page therefore reads the operations on it;
 // a filtered page reads the BullMQ sets of its status when they are small, else
 // walks the index in Redis until it is full; counts are counted in Redis.
@@ -15,6 +15,7 @@ import { OP_STATUS_NAMES } from './lua/listing.ts';
 import type { OperationType } from '../../machines/contract.ts';
 import type { OpData, OperationView, OpStatus } from './operation.ts';
 import { operationView } from './operation-view.ts';
+import type { OperationsIndex } from './operations-index.ts';
 import type { JobResult } from './run-contract.ts';
 import type { EngineRedis, StatusKeys } from './scripts.ts';
 
@@ -50,59 +51,33 @@ const SETS_OF_STATUS: Record<OpStatus, readonly { readonly state: 'wait' | 'paus
   cancelled: [{ state: 'failed', kind: 'z' }],
 };
 
-/** How often a process checks that the index holds every job (operations a process of an older version submitted). */
-const INDEX_CHECK_MS = 60_000;
-
 type Source = { readonly key: string; readonly kind: 'z' | 'l'; readonly index: boolean };
 
 export class Listing {
   /** Where the scripts read statuses (see StatusKeys). */
   private readonly statusKeys: StatusKeys;
-  private indexing: Promise<void> | undefined;
-  private indexCheckedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly queue: Queue<OpData, JobResult>,
     private readonly redis: EngineRedis,
     private readonly keys: Keys,
+    private readonly index: OperationsIndex,
   ) {
     this.statusKeys = [keys.bull('completed'), keys.bull('failed'), keys.bull('delayed'), keys.bull('active')];
-  }
-
-  /**
-   * Index operations about to be submitted, at the time given (written before their jobs are
-   * added: an entry whose job never was is skipped when listed, and pruned). An operation whose
-   * job exists already (an idempotency key submitted again) keeps its place. Returns which
-   * entries are to be stamped with their job's time once it is added.
-   */
-  async index(ids: readonly string[], at: number): Promise<boolean[]> {
-    if (ids.length === 0) return [];
-    const flags = await this.redis.indexOps(this.keys.operations, this.keys.jobPrefix, at, ...ids);
-    return flags.map((f) => f === 1);
-  }
-
-  /**
-   * The new entries at their jobs' own time (BullMQ stamps a job as it adds it; passing the time
-   * in would store it in the job's options, which then outgrow Redis's compact hash encoding).
-   */
-  async stamp(jobs: readonly { readonly id?: string | undefined; readonly timestamp: number }[], fresh: readonly boolean[]): Promise<void> {
-    const pairs = jobs.flatMap((job, i) => (fresh[i] && job.id ? [job.timestamp, job.id] : []));
-    // not XX: a list that met the entry before its job existed has dropped it (see page)
-    if (pairs.length > 0) await this.redis.zadd(this.keys.operations, ...pairs);
   }
 
   async list(filter: ListFilter = {}): Promise<OperationView[]> {
     const offset = Math.max(0, filter.offset ?? 0);
     const limit = filter.limit ?? 1000;
     if (!(limit > 0)) return [];
-    if (!filter.batch) await this.indexed();
+    if (!filter.batch) await this.index.checked();
     const source = this.source(filter.batch);
     const filtered = filter.status !== undefined || filter.type !== undefined || filter.operationType !== undefined;
     if (filtered) {
       const ids = await this.matching(source, filter, offset, limit);
       const views: OperationView[] = [];
       // An operation that changed between the filter and the read is left out, not shown as it is now.
-      for (let i = 0; i < ids.length; i += CHUNK) views.push(...(await this.page(ids.slice(i, i + CHUNK), source)).views.filter((v) => passes(v, filter)));
+      for (let i = 0; i < ids.length; i += CHUNK) views.push(...(await this.page(ids.slice(i, i + CHUNK), source)).filter((v) => passes(v, filter)));
       return views;
     }
     // A page straight from the list. An entry without a job is skipped (and dropped from the
@@ -113,9 +88,9 @@ export class Listing {
       const want = Math.min(limit - views.length, CHUNK);
       const ids = await this.range(source, position, want);
       const read = await this.page(ids, source);
-      views.push(...read.views);
+      views.push(...read);
       if (ids.length < want || views.length >= limit) break;
-      const last = read.views.at(-1)?.id;
+      const last = read.at(-1)?.id;
       if (!source.index) position += ids.length;
       else if (last !== undefined) position = ((await this.redis.zrank(source.key, last)) ?? position + ids.length - 1) + 1;
       // else: none of them had a job, and they have all left the index: read on from the same place
@@ -206,8 +181,8 @@ export class Listing {
    * the index): their statuses and job hashes in one round trip, the statuses first, so each
    * hash is at least as new.
    */
-  private async page(ids: readonly string[], source: Source): Promise<{ views: OperationView[] }> {
-    if (ids.length === 0) return { views: [] };
+  private async page(ids: readonly string[], source: Source): Promise<OperationView[]> {
+    if (ids.length === 0) return [];
     const k = this.keys;
     const pipeline = this.redis.pipeline() as ReturnType<EngineRedis['pipeline']> & { opStatuses: (...args: string[]) => unknown };
     pipeline.opStatuses(...this.statusKeys, k.jobPrefix, ...ids);
@@ -231,74 +206,12 @@ export class Listing {
       if (job.finishedOn && state !== 'completed' && state !== 'failed') state = await job.getState();
       views.push(operationView(job, state));
     }
-    if (missing.length > 0 && source.index) await this.redis.pruneIndex(k.operations, k.jobPrefix, 'ids', ...missing);
-    return { views };
-  }
-
-  /**
-   * The index holds every operation, and only those: checked once a minute a process, by counts.
-   * More entries than jobs: entries whose job does not exist (a submission that stopped between
-   * indexing and adding, a job removed by hand) are dropped. More jobs than entries: jobs submitted
-   * before the index existed, or by a process of an older version since, are indexed by their time.
-   */
-  private indexed(): Promise<void> {
-    if (Date.now() - this.indexCheckedAt < INDEX_CHECK_MS) return Promise.resolve();
-    this.indexing ??= this.reconcile().then(
-      () => {
-        this.indexCheckedAt = Date.now();
-        this.indexing = undefined;
-      },
-      (err: unknown) => {
-        this.indexing = undefined;
-        throw err;
-      },
-    );
-    return this.indexing;
-  }
-
-  private async reconcile(): Promise<void> {
-    const k = this.keys;
-    const counts = await this.queue.getJobCounts('waiting', 'paused', 'prioritized', 'waiting-children', 'active', 'delayed', 'completed', 'failed');
-    const jobs = Object.values(counts).reduce((a, b) => a + b, 0);
-    let entries = await this.redis.zcard(k.operations);
-    // (As many entries as jobs is taken for all indexed: an entry without a job and a job without
-    // an entry in equal numbers go unseen until a list meets the entry and drops it.)
-    if (entries > jobs) {
-      for (let first = 0; first < entries; first += CHUNK) first -= await this.redis.pruneIndex(k.operations, k.jobPrefix, 'range', first, first + CHUNK - 1);
-      entries = await this.redis.zcard(k.operations);
-    }
-    if (jobs > entries) await this.scanJobs();
-  }
-
-  private async scanJobs(): Promise<void> {
-    const k = this.keys;
-    // Job hashes are `<jobPrefix><id>`; the queue's own keys and a job's sub-keys match the pattern too.
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${escapeGlob(k.jobPrefix)}*`, 'COUNT', 1000);
-      cursor = next;
-      const candidates = keys.filter((key) => !key.slice(k.jobPrefix.length).includes(':'));
-      if (candidates.length === 0) continue;
-      const pipeline = this.redis.pipeline();
-      for (const key of candidates) pipeline.hmget(key, 'timestamp', 'data', 'name');
-      const replies = (await pipeline.exec()) ?? [];
-      const entries: { id: string; at: number }[] = [];
-      candidates.forEach((key, i) => {
-        const [err, fields] = replies[i] ?? [];
-        const [timestamp, data, name] = (err ? [] : (fields as (string | null)[])) ?? [];
-        if (timestamp && data && name) entries.push({ id: key.slice(k.jobPrefix.length), at: Number(timestamp) });
-      });
-      if (entries.length > 0) await this.redis.zadd(k.operations, 'NX', ...entries.flatMap((e) => [e.at, e.id]));
-    } while (cursor !== '0');
+    if (source.index) await this.index.dropMissing(missing);
+    return views;
   }
 }
 
 /** Whether a view passes a filter (it may have changed since the filter was applied in Redis). */
 function passes(v: OperationView, filter: ListFilter): boolean {
   return (filter.status === undefined || v.status === filter.status) && (filter.type === undefined || v.failure?.type === filter.type) && (filter.operationType === undefined || v.type === filter.operationType);
-}
-
-/** A literal string as a SCAN pattern. */
-function escapeGlob(s: string): string {
-  return s.replace(/[*?[\]\\]/g, '\\$&');
 }

@@ -6,6 +6,7 @@ import { Job, type Queue } from 'bullmq';
 import type { Contacts, OperationType } from '../../machines/contract.ts';
 import type { DomainLocks } from './domain-lock.ts';
 import { Listing, type ListFilter } from './listing.ts';
+import { OperationsIndex } from './operations-index.ts';
 import type { Keys } from './keys.ts';
 import type { FailureView, HistoryEntry, OpData, OperationView, OpStatus } from './operation.ts';
 import { operationView, parseFailedReason, statusOf } from './operation-view.ts';
@@ -39,6 +40,8 @@ export interface Submitted {
 }
 
 export class OperationStore {
+  /** Every operation by submission time: submissions write it, lists read it. */
+  private readonly index: OperationsIndex;
   private readonly listing: Listing;
 
   constructor(
@@ -48,7 +51,8 @@ export class OperationStore {
     private readonly secrets: SecretBox,
     private readonly domains: DomainLocks,
   ) {
-    this.listing = new Listing(queue, redis, keys);
+    this.index = new OperationsIndex(queue, redis, keys);
+    this.listing = new Listing(queue, redis, keys, this.index);
   }
 
   /** The same key always names the same operation of the account. */
@@ -79,9 +83,8 @@ export class OperationStore {
       if (existing) return { operation: existing, created: false };
     }
     const [owns] = await this.domains.claimForSubmission([{ domain: spec.domain, id }]);
-    const fresh = await this.listing.index([id], Date.now());
-    const job = await this.queue.add(spec.type, this.dataFor(spec, owns), { jobId: id });
-    await this.listing.stamp([job], fresh);
+    const added = await this.index.adding([id], async () => [await this.queue.add(spec.type, this.dataFor(spec, owns), { jobId: id })]);
+    const job = added[0]!;
     return { operation: operationView(job, 'waiting'), created: true };
   }
 
@@ -93,9 +96,7 @@ export class OperationStore {
       const chunk = specs.slice(i, i + 500);
       const ids = chunk.map((spec) => this.idFor(spec.key));
       const owns = await this.domains.claimForSubmission(chunk.map((spec, j) => ({ domain: spec.domain, id: ids[j]! })));
-      const fresh = await this.listing.index(ids, Date.now());
-      const jobs = await this.queue.addBulk(chunk.map((spec, j) => ({ name: spec.type, data: this.dataFor(spec, owns[j]), opts: { jobId: ids[j]! } })));
-      await this.listing.stamp(jobs, fresh);
+      const jobs = await this.index.adding(ids, () => this.queue.addBulk(chunk.map((spec, j) => ({ name: spec.type, data: this.dataFor(spec, owns[j]), opts: { jobId: ids[j]! } }))));
       views.push(...jobs.map((job) => operationView(job, 'waiting')));
     }
     return views;
@@ -179,9 +180,7 @@ export class OperationStore {
   async submitFailed(items: readonly { spec: SubmitSpec; failure: FailureView }[]): Promise<OperationView[]> {
     if (items.length === 0) return [];
     const ids = items.map(({ spec }) => this.idFor(spec.key));
-    const fresh = await this.listing.index(ids, Date.now());
-    const jobs = await this.queue.addBulk(items.map(({ spec }, i) => ({ name: spec.type, data: this.dataFor(spec), opts: { jobId: ids[i]!, delay: 3_600_000 } })));
-    await this.listing.stamp(jobs, fresh);
+    const jobs = await this.index.adding(ids, () => this.queue.addBulk(items.map(({ spec }, i) => ({ name: spec.type, data: this.dataFor(spec), opts: { jobId: ids[i]!, delay: 3_600_000 } }))));
     await Promise.all(jobs.map((job, i) => this.failQueued(job.id as string, JSON.stringify({ failure: { ...items[i]!.failure, scope: 'operation' } }))));
     return Promise.all(jobs.map(async (job) => (await this.get(job.id as string, false)) as OperationView));
   }

@@ -10,7 +10,7 @@ import { readBulkFile, type BulkFile } from '../bulk/read-bulk-file.ts';
 import { writeReport } from '../bulk/report-csv.ts';
 import { formatSummary, outcomeOf, reportRows, tally } from '../bulk/summary.ts';
 import { watchBatch } from '../bulk/watch-batch.ts';
-import { REPEAT_MS } from '../../stop-signals.ts';
+import { onStopSignal } from '../../stop-signals.ts';
 import { printJson, UsageError, withRuntime } from '../cli-runtime.ts';
 
 interface BulkFlags {
@@ -58,20 +58,17 @@ export function registerBulkCommand(program: Command): void {
             console.error('domainflow bulk: no worker is running for this account yet: start one (npm start, or npx domainflow worker); waiting');
           }
           const stop = new AbortController();
-          // `on`, and kept once interrupted: the same Ctrl-C forwarded by npx must not end the
-          // process by signal before it says where the batch can be followed; one pressed later
-          // (the stop hangs: Redis does not answer) ends it at once
-          let interrupted: number | undefined;
-          const interrupt = () => {
-            if (interrupted === undefined) interrupted = Date.now();
-            else if (Date.now() - interrupted >= REPEAT_MS) process.exit(130);
-            stop.abort();
-          };
-          process.on('SIGINT', interrupt);
+          // Ctrl-C stops following (the batch goes on); the same one forwarded by npx is ignored,
+          // one pressed later (the stop hangs: Redis does not answer) ends the process at once
+          const off = onStopSignal(
+            () => stop.abort(),
+            () => process.exit(130),
+          );
           try {
             await watchBatch(rt.engine.batches, batch, { tty: process.stderr.isTTY === true, print: (line) => console.error(line), signal: stop.signal });
           } finally {
-            if (!stop.signal.aborted) process.off('SIGINT', interrupt);
+            // kept once interrupted: a forwarded repeat must not end the process by signal
+            if (!stop.signal.aborted) off();
           }
           if (stop.signal.aborted) {
             console.error(`domainflow bulk: stopped following; the batch goes on. See it with: npx domainflow list --batch ${batch}`);
