@@ -1,6 +1,10 @@
 // Listening: the app (app.ts) on a port, loopback only unless a token is set,
-// closed gracefully (in-flight requests finish, idle keep-alive connections
-// close). The runtime belongs to the caller and is not closed here.
+// closed gracefully: idle keep-alive connections close at once, in-flight
+// requests may finish, and whatever is still open after the grace time is cut
+// (a client that opened a connection and never finished a request, or stopped
+// reading, would otherwise hold the stop, and with it `domainflow start`, for
+// ever). The runtime belongs to the caller and is not closed here.
+import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../engine/runtime.ts';
 import type { Logger } from '../registrar/mask.ts';
 import { buildApp } from './app.ts';
@@ -14,7 +18,11 @@ export interface ServerOptions {
   /** Default runtime.config.apiToken (DOMAINFLOW_API_TOKEN). */
   readonly token?: string;
   readonly logger: Logger;
+  /** How long close() lets open requests finish before it cuts their connections; default CLOSE_GRACE_MS. */
+  readonly closeGraceMs?: number;
 }
+
+export const CLOSE_GRACE_MS = 5_000;
 
 export interface RunningServer {
   /** http://host:port, without a trailing slash. */
@@ -59,9 +67,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (token) logger.info({ url }, 'API listening; every route but /healthz needs the bearer token');
   else logger.info({ url }, 'API listening on loopback only because DOMAINFLOW_API_TOKEN is not set');
   let closing: Promise<void> | undefined;
+  const graceMs = options.closeGraceMs ?? CLOSE_GRACE_MS;
   return {
     url,
     port,
-    close: () => (closing ??= app.close().then(() => logger.info({ url }, 'API stopped'))),
+    close: () => (closing ??= closeWithin(app, graceMs, logger).then(() => logger.info({ url }, 'API stopped'))),
   };
+}
+
+/** app.close(), and after `graceMs` the connections it still waits for closed by force. */
+async function closeWithin(app: FastifyInstance, graceMs: number, logger: Logger): Promise<void> {
+  const timer = setTimeout(() => {
+    app.server.getConnections((_err, open) => {
+      logger.warn({ connections: open, graceMs }, 'API stopping: closing the connections still open after the grace time');
+      app.server.closeAllConnections();
+    });
+  }, graceMs);
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(timer);
+  }
 }

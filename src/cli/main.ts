@@ -9,10 +9,11 @@ import { registerManageCommands } from './commands/manage.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { registerSubmitCommands } from './commands/submit.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
+import { packageVersion } from '../version.ts';
 
 export function buildProgram(): Command {
   const program = new Command();
-  program.name('domainflow').description('domain operations as state machines in a Redis-backed queue').showHelpAfterError();
+  program.name('domainflow').description('domain operations as state machines in a Redis-backed queue').version(packageVersion(), '-V, --version').showHelpAfterError();
   registerCodesCommand(program);
   registerMachinesCommand(program);
   registerStartCommand(program);

@@ -66,6 +66,19 @@ async function waitFor(proc: Proc, pattern: RegExp, ms = 20_000): Promise<RegExp
   }
 }
 
+/** The exit code of `proc`, or an error with its output when it has not exited within `ms`. */
+async function exitOf(proc: Proc, ms: number, what: string): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: still running after ${ms} ms; its output:\n${proc.output()}`)), ms);
+  });
+  try {
+    return await Promise.race([proc.exited, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const lastJson = (text: string) => JSON.parse(text.trim().split('\n').at(-1)!) as Record<string, unknown>;
 
 describe('npm start', () => {
@@ -83,8 +96,11 @@ describe('npm start', () => {
     expect(start.output()).toMatch(/API docs\s+http:\/\/127\.0\.0\.1:\d+\/docs/);
     expect(start.output()).toMatch(/registrar\s+http:\/\/127\.0\.0\.1:\d+\/api\/call\.cgi\s+\(simulated/);
     expect(start.output()).toContain('npx domainflow register example-123.com --wait');
-    expect((await fetch(`${dashboard}/healthz`)).status).toBe(200);
-    expect((await fetch(`${dashboard}/`)).status).toBe(200);
+    for (const path of ['/healthz', '/']) {
+      const res = await fetch(`${dashboard}${path}`);
+      expect(res.status, path).toBe(200);
+      await res.text(); // read to the end: an unread body left for the collector can hold the connection open
+    }
 
     const runtime = JSON.parse(readFileSync(join(dataDir, 'runtime.json'), 'utf8')) as Record<string, unknown>;
     expect(runtime).toMatchObject({ redisUrl: REDIS_URL, prefix, apiUrl: dashboard });
@@ -92,7 +108,7 @@ describe('npm start', () => {
     // another terminal, same environment
     const t1 = Date.now();
     const register = run('npx', ['domainflow', 'register', 'example-123.com', '--wait', '--json'], env);
-    expect(await register.exited, register.output()).toBe(0);
+    expect(await exitOf(register, 20_000, 'npx domainflow register'), register.output()).toBe(0);
     console.log(`npx domainflow register --wait: ${Date.now() - t1} ms`);
     const op = lastJson(register.stdout());
     expect(op).toMatchObject({ type: 'register', domain: 'example-123.com', status: 'succeeded' });
@@ -100,12 +116,12 @@ describe('npm start', () => {
 
     // and one with no Redis or prefix in its environment: runtime.json says where the system is
     const status = run(process.execPath, [CLI, 'status', String(op.id), '--json'], cleanEnv({ DOMAINFLOW_DATA_DIR: dataDir }));
-    expect(await status.exited, status.output()).toBe(0);
+    expect(await exitOf(status, 10_000, 'domainflow status'), status.output()).toBe(0);
     expect(lastJson(status.stdout())).toMatchObject({ id: op.id, status: 'succeeded' });
 
     const t2 = Date.now();
     process.kill(-start.child.pid!, 'SIGINT'); // the whole group, as Ctrl-C in a terminal
-    expect(await start.exited, start.output()).toBe(0);
+    expect(await exitOf(start, 15_000, 'npm start after Ctrl-C'), start.output()).toBe(0);
     console.log(`npm start: stopped in ${Date.now() - t2} ms`);
     expect(start.output()).toContain('domainflow: stopped');
     expect(existsSync(join(dataDir, 'runtime.json'))).toBe(false);

@@ -1,6 +1,7 @@
 // startServer and `domainflow serve`: loopback only without a token, a random
 // port, one log line per request without the token, a graceful close.
 import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InsecureHostError, isLoopback, startServer } from '../../src/api/server.ts';
 import { harnessRuntime } from '../helpers/api-harness.ts';
@@ -48,6 +49,25 @@ describe('startServer', () => {
     expect(await res.json()).toEqual([]);
     await server.close();
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+  });
+
+  it('cuts a connection that never finishes its request once the grace time is over, and says so', async () => {
+    lines.length = 0;
+    const server = await startServer({ runtime: harnessRuntime(h, 'http://127.0.0.1:1/api/call.cgi'), port: 0, logger, closeGraceMs: 300 });
+    // An idle keep-alive connection (closed at once) and one that sent half a request (the server waits for the rest).
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    const half = connect(server.port, '127.0.0.1');
+    await new Promise((resolve) => half.once('connect', resolve));
+    half.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    const cut = new Promise((resolve) => half.once('close', resolve));
+    await new Promise((r) => setTimeout(r, 50)); // the server has read it
+    const t0 = Date.now();
+    await server.close();
+    const took = Date.now() - t0;
+    await cut;
+    expect(took).toBeGreaterThanOrEqual(250);
+    expect(took).toBeLessThan(3_000);
+    expect(lines.find((l) => l.level === 'warn')).toMatchObject({ obj: { connections: 1, graceMs: 300 }, msg: 'API stopping: closing the connections still open after the grace time' });
   });
 
   it('with a token listens on any address, requires the token, and never logs it', async () => {
