@@ -8,7 +8,10 @@
 //  - listPageToFullReadRatio: the first over the second;
 //  - listPage20kTo1kRatio: a page at 20,000 operations over one at 1,000 (1: a page
 //    costs the same whatever the account's size);
-//  - batchProgressMs: the counts by status of a batch of 20,000.
+//  - batchProgressMs: the counts by status of a batch of 20,000;
+//  - redrive2000Ms: `retry --reason` over 2,000 failed operations (retryMany), and
+//    redriveToSequentialRatio: that over the same redrives one after another (the
+//    baseline, same run: how retryMany went before).
 import { randomBytes } from 'node:crypto';
 import type { JobType } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -49,16 +52,50 @@ async function account(ops: number): Promise<{ page: number; fullRead: number; p
   }
 }
 
+/** 2,000 failed operations redriven by retryMany, and 2,000 more one at a time. */
+async function redrive(ops: number): Promise<{ many: number; sequential: number }> {
+  const prefix = `dfbench-redrive-${randomBytes(3).toString('hex')}`;
+  const engine = new Engine({ redisUrl: REDIS_URL, prefix, account: SIM_DEFAULTS.login, secrets: createSecretBox(randomBytes(32)), policy: defaultPolicy(), rateLimit: 0 });
+  const failure = { code: 211, description: 'Domain name not available', step: 'checkDomain' };
+  const fail = async (type: string) => {
+    const views = [];
+    for (let i = 0; i < ops; i += 500) {
+      const items = Array.from({ length: Math.min(500, ops - i) }, (_, j) => ({ spec: { type: 'register' as const, domain: `${type}-${i + j}.com`, period: 1 }, failure: { ...failure, type } }));
+      views.push(...(await engine.store.submitFailed(items)));
+    }
+    return views;
+  };
+  try {
+    await fail('domain_not_available');
+    const one = await fail('domain_taken_by_bench');
+    let started = performance.now();
+    const redriven = await engine.store.retryMany({ type: 'domain_not_available' });
+    const many = performance.now() - started;
+    if (redriven.length !== ops) throw new Error(`retryMany redrove ${redriven.length} of ${ops}`);
+    started = performance.now();
+    for (const view of one) await engine.store.retry(view.id);
+    return { many, sequential: performance.now() - started };
+  } finally {
+    await engine.close();
+    const redis = new Redis(REDIS_URL);
+    await purgePrefix(redis, prefix);
+    await redis.quit();
+  }
+}
+
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 export async function benchListing(): Promise<Record<string, number>> {
   const small = await account(1_000);
   const large = await account(20_000);
+  const redrives = await redrive(2_000);
   return {
     listPageMs: round2(large.page),
     listFullReadMs: Math.round(large.fullRead),
     listPageToFullReadRatio: Math.round((large.page / large.fullRead) * 10_000) / 10_000,
     listPage20kTo1kRatio: round2(large.page / small.page),
     batchProgressMs: round2(large.progress),
+    redrive2000Ms: Math.round(redrives.many),
+    redriveToSequentialRatio: round2(redrives.many / redrives.sequential),
   };
 }

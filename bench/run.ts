@@ -19,7 +19,7 @@ interface Benchmark {
 const BENCHMARKS: readonly Benchmark[] = [
   { name: 'sim', description: 'simulated registrar, keep-alive HTTP, CheckDomain/StatusDomain', run: benchSim },
   { name: 'engine', description: 'engine vs plain BullMQ (in-process instant registrar), Redis memory per queued operation', run: benchEngine },
-  { name: 'listing', description: 'a list page and a batch progress at 1,000 and 20,000 operations, against a full read', run: benchListing },
+  { name: 'listing', description: 'a list page and a batch progress at 1,000 and 20,000 operations, against a full read; a redrive of 2,000 failures', run: benchListing },
 ];
 
 async function main(): Promise<void> {

@@ -5,7 +5,7 @@ import { FAIL_QUEUED } from './lua/fail-queued.ts';
 import { ACQUIRE_LEASE, RENEW_LEASE } from './lua/leases.ts';
 import { CANDIDATES, FAILURE_COUNTS, INDEX_OPS, KEEP_BATCH_COUNTS, OP_STATUSES, PRUNE_INDEX, SCAN_OPS } from './lua/listing.ts';
 import { RESERVE_COMMAND_SLOT, SETTLE_COMMAND_SLOT } from './lua/rate.ts';
-import { ARCHIVE_HISTORY, BEGIN_RUN, CHECKPOINT, CLAIM_DOMAINS, FINISH_RUN, RELEASE_DOMAIN } from './lua/run.ts';
+import { BEGIN_RUN, CHECKPOINT, CLAIM_DOMAINS, FINISH_RUN, PREPARE_REDRIVE, RELEASE_DOMAIN } from './lua/run.ts';
 
 /** BullMQ's completed, failed and delayed sets and active list of the queue: where the listing scripts read statuses. */
 export type StatusKeys = [completed: string, failed: string, delayed: string, active: string];
@@ -35,7 +35,7 @@ export interface EngineRedis extends Redis {
   checkpoint(breaker: string, lockPause: string, jobs: string, history: string, cancel: string, domains: string, ops: Buffer): Promise<number[]>;
   finishRun(job: string, lock: string, history: string, owner: string, waiting: string, token: string, data: string, jobPrefix: string, id: string, ...entries: string[]): Promise<[number, string]>;
   releaseDomain(owner: string, waiting: string, id: string, jobPrefix: string): Promise<string>;
-  archiveHistory(job: string, history: string, reason: string, stripped: string, ...entries: string[]): Promise<number>;
+  prepareRedrive(job: string, history: string, failed: string, cancel: string, id: string, reason: string, stripped: string, data: string, ...entries: string[]): Promise<number>;
   claimDomains(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<(number | string)[]>;
   /** See OP_STATUSES: one status code per id. */
   opStatuses(...args: [...StatusKeys, jobPrefix: string, ...ids: string[]]): Promise<number[]>;
@@ -60,7 +60,7 @@ const SCRIPTS: Record<string, { keys: number; lua: string }> = {
   checkpoint: { keys: 2, lua: CHECKPOINT },
   finishRun: { keys: 5, lua: FINISH_RUN },
   releaseDomain: { keys: 2, lua: RELEASE_DOMAIN },
-  archiveHistory: { keys: 2, lua: ARCHIVE_HISTORY },
+  prepareRedrive: { keys: 4, lua: PREPARE_REDRIVE },
   claimDomains: { keys: -1, lua: CLAIM_DOMAINS },
   failQueued: { keys: 7, lua: FAIL_QUEUED },
   opStatuses: { keys: 4, lua: OP_STATUSES },

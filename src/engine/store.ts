@@ -203,17 +203,25 @@ export class OperationStore {
     return (await this.get(id, false)) as OperationView;
   }
 
-  /** Redrive a failed (or cancelled) operation from the step that failed. */
+  /**
+   * Redrive a failed (or cancelled) operation from the step that failed. What its next run starts
+   * from is written only while it is still failed as it was read (see PREPARE_REDRIVE): a second
+   * redrive of the same failure at the same moment gets a ConflictError, never a run's
+   * checkpoints overwritten.
+   */
   async retry(id: string): Promise<OperationView> {
     const job = await Job.fromId<OpData, JobResult>(this.queue, id);
     if (!job) throw new NotFoundError(`no operation ${id}`);
     const state = await job.getState();
     if (state !== 'failed') throw new ConflictError(`operation ${id} has not failed (it is ${statusOf(state, undefined)})`);
     const reason = parseFailedReason(job.failedReason);
-    if (reason?.h?.length && job.failedReason) {
-      // The next failure replaces the reason: its history lines go to the list first.
-      const { h, ...rest } = reason;
-      await this.redis.archiveHistory(this.keys.job(id), this.keys.history(id), job.failedReason, JSON.stringify(rest), ...h.map((e) => JSON.stringify(e)));
+    // The next failure replaces the reason: the history lines it carries go to the list first.
+    const lines = reason?.h ?? [];
+    let stripped = '';
+    if (reason && lines.length > 0) {
+      const rest = { ...reason };
+      delete rest.h;
+      stripped = JSON.stringify(rest);
     }
     const data: OpData = { ...job.data };
     delete data.snap;
@@ -222,13 +230,20 @@ export class OperationStore {
     delete data.w;
     if (reason?.redrive && reason.failure.type !== 'cancelled') data.rd = reason.redrive;
     else delete data.rd;
-    await this.redis.del(this.keys.cancel(id));
-    await job.updateData(data);
+    const k = this.keys;
+    const prepared = await this.redis.prepareRedrive(k.job(id), k.history(id), k.bull('failed'), k.cancel(id), id, job.failedReason ?? '', stripped, JSON.stringify(data), ...lines.map((e) => JSON.stringify(e)));
+    if (prepared !== 1) throw new ConflictError(`operation ${id} was redriven or changed meanwhile`);
     // Its batch has an operation under way again: forget the counts it kept as final, before the
     // move (should this process stop in between) and after it (a count taken before it is not
     // kept; see Batches.progress).
     await this.forgetBatchCounts(data.b);
-    await job.retry('failed');
+    try {
+      await job.retry('failed');
+    } catch (err) {
+      // Another redrive of the same failure moved it first.
+      if ((await job.getState()) !== 'failed') throw new ConflictError(`operation ${id} was redriven meanwhile`);
+      throw err;
+    }
     await this.forgetBatchCounts(data.b);
     return (await this.get(id, false)) as OperationView;
   }
@@ -237,14 +252,36 @@ export class OperationStore {
     if (batch) await this.redis.multi().hincrby(this.keys.batch(batch), 'redrives', 1).hdel(this.keys.batch(batch), 'final').exec();
   }
 
-  /** Redrive every failed operation with this failure type, or of this batch. */
+  /**
+   * Redrive every failed operation with this failure type, or of this batch, REDRIVE_PARALLEL at a
+   * time. One that is no longer failed when its turn comes (redriven by someone else meanwhile,
+   * or removed) is left out; the others go on. Returns the operations redriven, in list order.
+   */
   async retryMany(filter: { type?: string; batch?: string }): Promise<OperationView[]> {
     const failed = await this.list({ status: 'failed', ...(filter.type ? { type: filter.type } : {}), ...(filter.batch ? { batch: filter.batch } : {}), limit: 1_000_000 });
-    const out: OperationView[] = [];
-    for (const op of failed) out.push(await this.retry(op.id));
-    return out;
+    const out: (OperationView | undefined)[] = new Array(failed.length);
+    let next = 0;
+    let broken = false;
+    const lane = async () => {
+      while (next < failed.length && !broken) {
+        const i = next++;
+        try {
+          out[i] = await this.retry(failed[i]!.id);
+        } catch (err) {
+          if (err instanceof ConflictError || err instanceof NotFoundError) continue;
+          // Redis went away, say: the other lanes stop taking more.
+          broken = true;
+          throw err;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(REDRIVE_PARALLEL, failed.length) }, lane));
+    return out.filter((v): v is OperationView => v !== undefined);
   }
 }
+
+/** Redrives of retryMany under way at once: each is a few round trips, one after another. */
+const REDRIVE_PARALLEL = 16;
 
 /** JSON as stored, or undefined for none or for text that is not JSON. */
 function parsed<T>(json: string | null | undefined): T | undefined {

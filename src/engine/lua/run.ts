@@ -182,15 +182,22 @@ Returns the id of the operation that owns the domain now (to be woken), or ''.
 ${DOMAIN_FUNCTIONS}
 return release(KEYS[1], KEYS[2], ARGV[2], ARGV[1])`;
 
-export const ARCHIVE_HISTORY = `--[[ archive-history: before a redrive, move the last history lines an ended run left in its
-failed reason into the history list, once (compare-and-set on the reason)
-KEYS[1] the job hash, KEYS[2] the history list
-ARGV[1] the failed reason as read, ARGV[2] the same without the lines, ARGV[3..] the lines (JSON)
-Returns 1 moved, 0 the reason changed meanwhile (nothing written).
+export const PREPARE_REDRIVE = `--[[ prepare-redrive: before a redrive moves a failed operation back to wait, write what its next
+run starts from: its job data, its cancel flag cleared, and the history lines its last run left in
+the failed reason moved to the history list. Only while the job is failed with the reason as read
+(compare-and-set): two redrives of one failure write the same thing, and one that comes after
+another has moved the job on writes nothing (it would overwrite the checkpoints of a run under way).
+KEYS[1] the job hash, KEYS[2] the history list, KEYS[3] the queue's failed set, KEYS[4] the cancel flag
+ARGV[1] operation id, ARGV[2] the failed reason as read, ARGV[3] the same without its history
+lines ('' when it has none), ARGV[4] the job data, ARGV[5..] the history lines (JSON)
+Returns 1 written, 0 the operation is not failed with that reason (nothing written).
 ]]
-if redis.call('HGET', KEYS[1], 'failedReason') ~= ARGV[1] then return 0 end
-if #ARGV > 2 then redis.call('RPUSH', KEYS[2], unpack(ARGV, 3)) end
-redis.call('HSET', KEYS[1], 'failedReason', ARGV[2])
+if not redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 0 end
+if (redis.call('HGET', KEYS[1], 'failedReason') or '') ~= ARGV[2] then return 0 end
+if #ARGV > 4 then redis.call('RPUSH', KEYS[2], unpack(ARGV, 5)) end
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'failedReason', ARGV[3]) end
+redis.call('HSET', KEYS[1], 'data', ARGV[4])
+redis.call('DEL', KEYS[4])
 return 1`;
 
 export const CLAIM_DOMAINS = `--[[ claim-domains: operations about to be submitted claim their domains, in order

@@ -1,0 +1,83 @@
+// Redrives that meet: two `retry ID` of one failure at once, two `retry --reason`
+// over the same failures at once. Each failure is redriven once, its history
+// lines are moved once, and a redrive that comes late writes nothing (it would
+// overwrite the checkpoints of the run it started).
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ConflictError } from '../../src/engine/store.ts';
+import type { OperationView } from '../../src/engine/operation.ts';
+import { createHarness, type Harness } from '../helpers/engine-harness.ts';
+import { startSimProcess, type SimProcess } from '../helpers/sim-process.ts';
+
+let sim: SimProcess;
+let h: Harness;
+const taken = Array.from({ length: 30 }, (_, i) => `redrive-taken-${i}.com`);
+let failed: OperationView[];
+
+beforeAll(async () => {
+  sim = await startSimProcess(['--rate', '5000', '--taken', taken.join(',')]);
+  h = createHarness('redrive');
+  // Each fails at its own CheckDomain (211), its last history line carried in the failed reason.
+  const worker = h.engine.startWorker({ registrar: h.client(sim.url), concurrency: 8 });
+  const views = await h.engine.store.submitMany(taken.map((domain) => ({ type: 'register' as const, domain, period: 1 })));
+  failed = await h.waitAllFinal(
+    views.map((v) => v.id),
+    30_000,
+  );
+  // No worker from here on: redriven operations stay queued, where the test can look at them.
+  await worker.close();
+}, 60_000);
+
+afterAll(async () => {
+  await h?.close();
+  await sim?.stop();
+});
+
+/** The CheckDomain lines of an operation's history. */
+async function checkLines(id: string): Promise<number> {
+  const view = await h.engine.store.get(id, true);
+  return (view?.history ?? []).filter((e) => e.command === 'CheckDomain').length;
+}
+
+it('the failures carry their last history line in the reason', async () => {
+  expect(failed.map((v) => [v.status, v.failure?.type])).toEqual(taken.map(() => ['failed', 'domain_not_available']));
+  const raw = await h.engine.redis.hget(h.engine.keys.job(failed[0]!.id), 'failedReason');
+  expect(JSON.parse(raw!)).toHaveProperty('h');
+  expect(await checkLines(failed[0]!.id)).toBe(1);
+});
+
+it('two redrives of one failure at once: one goes ahead, the other is told it conflicts; the history line moves once', async () => {
+  const id = failed[0]!.id;
+  const results = await Promise.allSettled([h.engine.store.retry(id), h.engine.store.retry(id)]);
+  expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+  const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  expect(rejected).toHaveLength(1);
+  expect(rejected[0]!.reason).toBeInstanceOf(ConflictError);
+  expect((await h.engine.store.get(id, false))?.status).toBe('queued');
+  expect(await checkLines(id)).toBe(1);
+});
+
+it('a redrive that comes after the operation moved on writes nothing', async () => {
+  const id = failed[1]!.id;
+  const k = h.engine.keys;
+  const reason = (await h.engine.redis.hget(k.job(id), 'failedReason'))!;
+  await h.engine.store.retry(id);
+  const data = await h.engine.redis.hget(k.job(id), 'data');
+  // as a redrive that read the failure before the first one moved it would write
+  const wrote = await h.engine.redis.prepareRedrive(k.job(id), k.history(id), k.bull('failed'), k.cancel(id), id, reason, '{}', '{"t":"register","d":"overwritten.com"}', '{"command":"CheckDomain"}');
+  expect(wrote).toBe(0);
+  expect(await h.engine.redis.hget(k.job(id), 'data')).toBe(data);
+  expect(await checkLines(id)).toBe(1);
+});
+
+it('two `retry --reason` at once redrive each failure once between them, and neither stops at the other', async () => {
+  const rest = failed.slice(2).map((v) => v.id);
+  const [a, b] = await Promise.all([h.engine.store.retryMany({ type: 'domain_not_available' }), h.engine.store.retryMany({ type: 'domain_not_available' })]);
+  const ids = [...a, ...b].map((v) => v.id);
+  expect(new Set(ids).size).toBe(ids.length);
+  expect(ids.sort()).toEqual([...rest].sort());
+  const views = await Promise.all(rest.map((id) => h.engine.store.get(id, true)));
+  expect(views.map((v) => v?.status)).toEqual(rest.map(() => 'queued'));
+  expect(views.map((v) => v?.history?.filter((e) => e.command === 'CheckDomain').length)).toEqual(rest.map(() => 1));
+  // and nothing is left to redrive
+  expect(await h.engine.store.retryMany({ type: 'domain_not_available' })).toEqual([]);
+});
