@@ -7,6 +7,8 @@ COPY bin ./bin
 COPY src ./src
 COPY machines ./machines
 COPY workers ./workers
+# npm ci builds through `prepare` (scripts/build.mjs)
+COPY scripts/build.mjs ./scripts/build.mjs
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 ENV NODE_ENV=production
 ENTRYPOINT ["node", "bin/domainflow.js"]

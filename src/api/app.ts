@@ -28,6 +28,8 @@ export interface AppDeps {
   /** The bearer token; default runtime.config.apiToken (DOMAINFLOW_API_TOKEN). None: no authentication. */
   readonly token?: string;
   readonly logger: Logger;
+  /** Called with the bare instance before any hook or route is added (server.ts: gracefulClose's tracking). */
+  readonly prepare?: (app: FastifyInstance) => void;
 }
 
 export interface RouteDeps {
@@ -38,6 +40,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { runtime, logger } = deps;
   const token = deps.token ?? runtime.config.apiToken;
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  deps.prepare?.(app);
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandling(app, logger);
   installRequestLog(app, logger);

@@ -1,13 +1,12 @@
 // Listening: the app (app.ts) on a port, loopback only unless a token is set,
-// closed gracefully: idle keep-alive connections close at once, in-flight
-// requests may finish, and whatever is still open after the grace time is cut
-// (a client that opened a connection and never finished a request, or stopped
-// reading, would otherwise hold the stop, and with it `domainflow start`, for
-// ever). The runtime belongs to the caller and is not closed here.
-import type { FastifyInstance } from 'fastify';
+// closed gracefully (graceful-close.ts): idle keep-alive connections close at
+// once, requests in handlers finish, and connections with none that still hold
+// the close after the grace time are cut. The runtime belongs to the caller and
+// is not closed here.
 import type { Runtime } from '../engine/runtime.ts';
 import type { Logger } from '../registrar/mask.ts';
 import { buildApp } from './app.ts';
+import { gracefulClose, type GracefulClose } from './graceful-close.ts';
 
 export interface ServerOptions {
   readonly runtime: Runtime;
@@ -18,7 +17,7 @@ export interface ServerOptions {
   /** Default runtime.config.apiToken (DOMAINFLOW_API_TOKEN). */
   readonly token?: string;
   readonly logger: Logger;
-  /** How long close() lets open requests finish before it cuts their connections; default CLOSE_GRACE_MS. */
+  /** How long close() waits before it cuts the connections that hold it with no request in a handler; default CLOSE_GRACE_MS. */
   readonly closeGraceMs?: number;
 }
 
@@ -54,7 +53,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (!token && !isLoopback(host)) {
     throw new InsecureHostError(`refusing to listen on ${host} without a token: set DOMAINFLOW_API_TOKEN, or listen on 127.0.0.1`);
   }
-  const app = await buildApp({ runtime, logger, ...(token ? { token } : {}) });
+  let closer: GracefulClose | undefined;
+  const graceMs = options.closeGraceMs ?? CLOSE_GRACE_MS;
+  const app = await buildApp({ runtime, logger, ...(token ? { token } : {}), prepare: (bare) => (closer = gracefulClose(bare, graceMs, logger)) });
   try {
     await app.listen({ port: options.port, host });
   } catch (err) {
@@ -67,25 +68,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (token) logger.info({ url }, 'API listening; every route but /healthz needs the bearer token');
   else logger.info({ url }, 'API listening on loopback only because DOMAINFLOW_API_TOKEN is not set');
   let closing: Promise<void> | undefined;
-  const graceMs = options.closeGraceMs ?? CLOSE_GRACE_MS;
   return {
     url,
     port,
-    close: () => (closing ??= closeWithin(app, graceMs, logger).then(() => logger.info({ url }, 'API stopped'))),
+    close: () => (closing ??= closer!.close().then(() => logger.info({ url }, 'API stopped'))),
   };
-}
-
-/** app.close(), and after `graceMs` the connections it still waits for closed by force. */
-async function closeWithin(app: FastifyInstance, graceMs: number, logger: Logger): Promise<void> {
-  const timer = setTimeout(() => {
-    app.server.getConnections((_err, open) => {
-      logger.warn({ connections: open, graceMs }, 'API stopping: closing the connections still open after the grace time');
-      app.server.closeAllConnections();
-    });
-  }, graceMs);
-  try {
-    await app.close();
-  } finally {
-    clearTimeout(timer);
-  }
 }

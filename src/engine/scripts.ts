@@ -35,7 +35,7 @@ export interface EngineRedis extends Redis {
   checkpoint(breaker: string, lockPause: string, jobs: string, history: string, cancel: string, domains: string, ops: Buffer): Promise<number[]>;
   finishRun(job: string, lock: string, history: string, owner: string, waiting: string, token: string, data: string, jobPrefix: string, id: string, ...entries: string[]): Promise<[number, string]>;
   releaseDomain(owner: string, waiting: string, id: string, jobPrefix: string): Promise<string>;
-  prepareRedrive(job: string, history: string, failed: string, cancel: string, id: string, reason: string, stripped: string, data: string, ...entries: string[]): Promise<number>;
+  prepareRedrive(job: string, history: string, failed: string, cancel: string, id: string, reason: string, finishedOn: string, stripped: string, data: string, ...entries: string[]): Promise<number>;
   claimDomains(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<(number | string)[]>;
   /** See OP_STATUSES: one status code per id. */
   opStatuses(...args: [...StatusKeys, jobPrefix: string, ...ids: string[]]): Promise<number[]>;

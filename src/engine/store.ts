@@ -231,7 +231,9 @@ export class OperationStore {
     if (reason?.redrive && reason.failure.type !== 'cancelled') data.rd = reason.redrive;
     else delete data.rd;
     const k = this.keys;
-    const prepared = await this.redis.prepareRedrive(k.job(id), k.history(id), k.bull('failed'), k.cancel(id), id, job.failedReason ?? '', stripped, JSON.stringify(data), ...lines.map((e) => JSON.stringify(e)));
+    const finishedOn = job.finishedOn === undefined ? '' : String(job.finishedOn);
+    const prepared = await this.redis.prepareRedrive(k.job(id), k.history(id), k.bull('failed'), k.cancel(id), id, job.failedReason ?? '', finishedOn, stripped, JSON.stringify(data), ...lines.map((e) => JSON.stringify(e)));
+    if (prepared === -1) throw new NotFoundError(`no operation ${id}`);
     if (prepared !== 1) throw new ConflictError(`operation ${id} was redriven or changed meanwhile`);
     // Its batch has an operation under way again: forget the counts it kept as final, before the
     // move (should this process stop in between) and after it (a count taken before it is not
@@ -261,22 +263,26 @@ export class OperationStore {
     const failed = await this.list({ status: 'failed', ...(filter.type ? { type: filter.type } : {}), ...(filter.batch ? { batch: filter.batch } : {}), limit: 1_000_000 });
     const out: (OperationView | undefined)[] = new Array(failed.length);
     let next = 0;
-    let broken = false;
+    let error: unknown;
     const lane = async () => {
-      while (next < failed.length && !broken) {
+      while (next < failed.length && error === undefined) {
         const i = next++;
         try {
           out[i] = await this.retry(failed[i]!.id);
         } catch (err) {
           if (err instanceof ConflictError || err instanceof NotFoundError) continue;
-          // Redis went away, say: the other lanes stop taking more.
-          broken = true;
-          throw err;
+          // Redis went away, say: the other lanes finish the redrive in hand and take no more.
+          error ??= err;
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(REDRIVE_PARALLEL, failed.length) }, lane));
-    return out.filter((v): v is OperationView => v !== undefined);
+    const redriven = out.filter((v): v is OperationView => v !== undefined);
+    if (error !== undefined) {
+      const cause = error instanceof Error ? error.message : String(error);
+      throw new RedriveInterruptedError(`redrove ${redriven.length} of ${failed.length} failed operations, then stopped: ${cause}`, redriven, { cause: error });
+    }
+    return redriven;
   }
 }
 
@@ -295,6 +301,18 @@ function parsed<T>(json: string | null | undefined): T | undefined {
 
 export class NotFoundError extends Error {
   override name = 'NotFoundError';
+}
+
+/** retryMany stopped on an error after redriving `redriven` (the rest are still failed). */
+export class RedriveInterruptedError extends Error {
+  override name = 'RedriveInterruptedError';
+  constructor(
+    message: string,
+    readonly redriven: readonly OperationView[],
+    options?: { cause: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 export class ConflictError extends Error {

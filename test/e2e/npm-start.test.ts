@@ -127,7 +127,7 @@ describe('npm start', () => {
     expect(existsSync(join(dataDir, 'runtime.json'))).toBe(false);
     // the simulated registry survives a restart
     expect(readFileSync(join(dataDir, 'sim-state.json'), 'utf8')).toContain('example-123.com');
-  }, 60_000);
+  }, 90_000); // more than its steps' own limits, so that a step that hangs fails with its output
 
   it.skipIf(!findOnPath('redis-server'))('without a Redis, runs a private redis-server with AOF under the data folder and stops it on exit', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'df-private-'));

@@ -67,7 +67,7 @@ describe('startServer', () => {
     await cut;
     expect(took).toBeGreaterThanOrEqual(250);
     expect(took).toBeLessThan(3_000);
-    expect(lines.find((l) => l.level === 'warn')).toMatchObject({ obj: { connections: 1, graceMs: 300 }, msg: 'API stopping: closing the connections still open after the grace time' });
+    expect(lines.find((l) => l.level === 'warn')).toMatchObject({ obj: { cut: 1, inHandlers: 0, graceMs: 300 }, msg: 'API stopping: cutting the connections with no request under way; requests in handlers finish first' });
   });
 
   it('with a token listens on any address, requires the token, and never logs it', async () => {

@@ -3,7 +3,7 @@
 // lines are moved once, and a redrive that comes late writes nothing (it would
 // overwrite the checkpoints of the run it started).
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ConflictError } from '../../src/engine/store.ts';
+import { ConflictError, RedriveInterruptedError } from '../../src/engine/store.ts';
 import type { OperationView } from '../../src/engine/operation.ts';
 import { createHarness, type Harness } from '../helpers/engine-harness.ts';
 import { startSimProcess, type SimProcess } from '../helpers/sim-process.ts';
@@ -56,16 +56,26 @@ it('two redrives of one failure at once: one goes ahead, the other is told it co
   expect(await checkLines(id)).toBe(1);
 });
 
-it('a redrive that comes after the operation moved on writes nothing', async () => {
+it('a redrive that comes after the operation moved on writes nothing, even when it failed again with the same reason', async () => {
   const id = failed[1]!.id;
   const k = h.engine.keys;
   const reason = (await h.engine.redis.hget(k.job(id), 'failedReason'))!;
+  const finishedOn = (await h.engine.redis.hget(k.job(id), 'finishedOn')) ?? '';
   await h.engine.store.retry(id);
   const data = await h.engine.redis.hget(k.job(id), 'data');
   // as a redrive that read the failure before the first one moved it would write
-  const wrote = await h.engine.redis.prepareRedrive(k.job(id), k.history(id), k.bull('failed'), k.cancel(id), id, reason, '{}', '{"t":"register","d":"overwritten.com"}', '{"command":"CheckDomain"}');
+  const late = [k.job(id), k.history(id), k.bull('failed'), k.cancel(id), id, reason, finishedOn, '{}', '{"t":"register","d":"overwritten.com"}', '{"command":"CheckDomain"}'] as const;
+  expect(await h.engine.redis.prepareRedrive(...late)).toBe(0);
+  // nor after the operation failed again with the same reason: it did not end at the same time
+  await h.engine.redis.hset(k.job(id), 'failedReason', reason, 'finishedOn', String(Date.now() + 1_000));
+  await h.engine.redis.multi().lrem(k.bull('wait'), 0, id).zadd(k.bull('failed'), Date.now(), id).exec();
+  const wrote = await h.engine.redis.prepareRedrive(...late);
   expect(wrote).toBe(0);
   expect(await h.engine.redis.hget(k.job(id), 'data')).toBe(data);
+  expect(await h.engine.redis.lrange(k.history(id), 0, -1)).toHaveLength(1); // the line the first redrive moved
+  // back to queued, as the redrive left it
+  await h.engine.redis.multi().zrem(k.bull('failed'), id).rpush(k.bull('wait'), id).hdel(k.job(id), 'failedReason', 'finishedOn').exec();
+  expect((await h.engine.store.get(id, false))?.status).toBe('queued');
   expect(await checkLines(id)).toBe(1);
 });
 
@@ -80,4 +90,30 @@ it('two `retry --reason` at once redrive each failure once between them, and nei
   expect(views.map((v) => v?.history?.filter((e) => e.command === 'CheckDomain').length)).toEqual(rest.map(() => 1));
   // and nothing is left to redrive
   expect(await h.engine.store.retryMany({ type: 'domain_not_available' })).toEqual([]);
+});
+
+it('a redrive of many that meets an error stops taking more, and says which it redrove', async () => {
+  const failure = { type: 'redrive_test_failure', code: 211, description: 'Domain name not available', step: 'checkDomain' };
+  const views = await h.engine.store.submitFailed(Array.from({ length: 60 }, (_, i) => ({ spec: { type: 'register' as const, domain: `redrive-many-${i}.com`, period: 1 }, failure })));
+  // One whose history lines cannot be moved (its history key holds a string): its redrive fails
+  // with an error that is not a conflict.
+  // The first the redrive takes: the other lanes stop after the one in hand, long before the end.
+  const broken = (await h.engine.store.list({ status: 'failed', type: 'redrive_test_failure', limit: 1 }))[0]!.id;
+  const k = h.engine.keys;
+  const reason = JSON.parse((await h.engine.redis.hget(k.job(broken), 'failedReason'))!) as Record<string, unknown>;
+  await h.engine.redis.hset(k.job(broken), 'failedReason', JSON.stringify({ ...reason, h: [{ command: 'CheckDomain', step: 'checkDomain', code: 211 }] }));
+  await h.engine.redis.set(k.history(broken), 'not a list');
+  const err = await h.engine.store.retryMany({ type: 'redrive_test_failure' }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(RedriveInterruptedError);
+  const { redriven, message } = err as RedriveInterruptedError;
+  expect(message).toMatch(new RegExp(`^redrove ${redriven.length} of 60 failed operations, then stopped: `));
+  expect(redriven.length).toBeLessThan(40);
+  // what it says it redrove is queued, and every other one is still failed
+  const said = new Set(redriven.map((v) => v.id));
+  const now = await Promise.all(views.filter((v) => v.id !== broken).map(async (v) => [v.id, (await h.engine.store.get(v.id, false))?.status] as const));
+  expect(now.filter(([id]) => said.has(id)).every(([, status]) => status === 'queued')).toBe(true);
+  expect(now.filter(([id]) => !said.has(id)).every(([, status]) => status === 'failed')).toBe(true);
 });

@@ -184,19 +184,24 @@ return release(KEYS[1], KEYS[2], ARGV[2], ARGV[1])`;
 
 export const PREPARE_REDRIVE = `--[[ prepare-redrive: before a redrive moves a failed operation back to wait, write what its next
 run starts from: its job data, its cancel flag cleared, and the history lines its last run left in
-the failed reason moved to the history list. Only while the job is failed with the reason as read
-(compare-and-set): two redrives of one failure write the same thing, and one that comes after
-another has moved the job on writes nothing (it would overwrite the checkpoints of a run under way).
+the failed reason moved to the history list. Only while the job is failed as it was read: with the
+same reason, ended at the same time (compare-and-set; a failure that comes again after another
+redrive can have the same reason, never the same end). Two redrives of one failure write the same
+thing, and one that comes after another has moved the job on writes nothing (it would overwrite
+the checkpoints of a run under way).
 KEYS[1] the job hash, KEYS[2] the history list, KEYS[3] the queue's failed set, KEYS[4] the cancel flag
-ARGV[1] operation id, ARGV[2] the failed reason as read, ARGV[3] the same without its history
-lines ('' when it has none), ARGV[4] the job data, ARGV[5..] the history lines (JSON)
-Returns 1 written, 0 the operation is not failed with that reason (nothing written).
+ARGV[1] operation id, ARGV[2] the failed reason as read, ARGV[3] when it ended as read (finishedOn,
+'' for none), ARGV[4] the reason without its history lines ('' when it has none), ARGV[5] the job
+data, ARGV[6..] the history lines (JSON)
+Returns 1 written, 0 the operation is not failed as read (nothing written), -1 it is gone.
 ]]
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 if not redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 0 end
-if (redis.call('HGET', KEYS[1], 'failedReason') or '') ~= ARGV[2] then return 0 end
-if #ARGV > 4 then redis.call('RPUSH', KEYS[2], unpack(ARGV, 5)) end
-if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'failedReason', ARGV[3]) end
-redis.call('HSET', KEYS[1], 'data', ARGV[4])
+local reason, finished = unpack(redis.call('HMGET', KEYS[1], 'failedReason', 'finishedOn'))
+if (reason or '') ~= ARGV[2] or tonumber(finished or '') ~= tonumber(ARGV[3]) then return 0 end
+if #ARGV > 5 then redis.call('RPUSH', KEYS[2], unpack(ARGV, 6)) end
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'failedReason', ARGV[4]) end
+redis.call('HSET', KEYS[1], 'data', ARGV[5])
 redis.call('DEL', KEYS[4])
 return 1`;
 
