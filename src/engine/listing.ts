@@ -19,6 +19,9 @@ import type { OperationsIndex } from './operations-index.ts';
 import type { JobResult } from './run-contract.ts';
 import type { EngineRedis, StatusKeys } from './scripts.ts';
 
+/** At most this many operations a list reply (GET /v1/operations, `domainflow list`); more are read in pages. */
+export const LIST_MAX = 100_000;
+
 export interface ListFilter {
   readonly status?: OpStatus;
   /** failure type */

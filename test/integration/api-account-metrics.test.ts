@@ -114,8 +114,8 @@ describe('OpenAPI document', () => {
     const submit = doc.paths['/v1/operations'].post;
     expect(Object.keys(submit.requestBody.content['application/json'].schema.properties)).toEqual(['type', 'domain', 'period', 'auth', 'ns', 'key', 'expiration', 'contacts']);
     expect(submit.responses['400']).toBeDefined();
-    expect(Object.keys(doc.paths['/v1/batches'].post.requestBody.content).sort()).toEqual(['application/json', 'application/x-ndjson', 'text/csv', 'text/plain']);
-    expect(doc.paths['/v1/operations'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['status', 'type', 'batch', 'operationType', 'offset', 'limit']);
+    expect(Object.keys(doc.paths['/v1/batches'].post.requestBody.content).sort()).toEqual(['application/json', 'application/x-ndjson', 'application/x-www-form-urlencoded', 'text/csv', 'text/plain']);
+    expect(doc.paths['/v1/operations'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['status', 'type', 'reason', 'batch', 'offset', 'limit']);
     const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1]!);
     expect(refs.length).toBeGreaterThan(0);
     for (const ref of refs) {

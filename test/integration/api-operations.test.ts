@@ -128,12 +128,14 @@ describe('validation', () => {
 
   it.each([
     ['/v1/operations?status=done', 'status', /status: must be one of queued, running, waiting, succeeded, failed, cancelled/],
-    ['/v1/operations?limit=0', 'limit', /limit: must be a whole number from 1 to 1000/],
+    ['/v1/operations?limit=0', 'limit', /limit: must be a whole number from 1 to 100000/],
     ['/v1/operations?limit=abc', 'limit', /limit: must be a whole number/],
-    ['/v1/operations?limit=5000', 'limit', /from 1 to 1000/],
+    ['/v1/operations?limit=500000', 'limit', /from 1 to 100000/],
     ['/v1/operations?offset=-1', 'offset', /offset: must be a whole number/],
-    ['/v1/operations?operationType=park', 'operationType', /operationType: must be one of/],
-    ['/v1/operations?type=Not%20A%20Type', 'type', /type: must be a failure type/],
+    ['/v1/operations?type=park', 'type', /type: must be one of register, renew, transfer, delete/],
+    ['/v1/operations?type=domain_not_available', 'type', /type: must be one of register, renew, transfer, delete/],
+    ['/v1/operations?reason=Not%20A%20Type', 'reason', /reason: must be a failure type/],
+    ['/v1/operations?operationType=register', 'operationType', /operationType: unknown query parameter/],
     ['/v1/operations?stauts=failed', 'stauts', /stauts: unknown query parameter/],
     ['/v1/operations/op%20bad!', 'id', /id: must be an operation id/],
   ])('GET %s: 400 naming %s', async (url, field, message) => {
@@ -155,14 +157,16 @@ describe('validation', () => {
 });
 
 describe('running operations', () => {
-  it('runs a submitted registration to succeeded and shows its history; the same key answers 200 with it', async () => {
+  it('runs a submitted registration to succeeded and shows its history; the same key answers 202 with it, marked as a replay', async () => {
     const res = await call('POST', '/v1/operations', { type: 'register', domain: 'API-Run-1.com', period: 2, key: 'api-run-1' });
     expect(res.statusCode).toBe(202);
+    expect(res.headers['x-idempotent-replay']).toBeUndefined();
     const op = res.json();
     expect(op).toMatchObject({ type: 'register', domain: 'api-run-1.com', status: 'queued', period: 2, key: 'api-run-1' });
     expect(op.history).toBeUndefined();
     const again = await call('POST', '/v1/operations', { type: 'register', domain: 'api-run-1.com', period: 2, key: 'api-run-1' });
-    expect(again.statusCode).toBe(200);
+    expect(again.statusCode).toBe(202);
+    expect(again.headers['x-idempotent-replay']).toBe('true');
     expect(again.json().id).toBe(op.id);
 
     worker = api.h.engine.startWorker({ registrar: api.runtime.registrar(), concurrency: 4 });
@@ -175,18 +179,24 @@ describe('running operations', () => {
     ]);
     expect(history[1]).toMatchObject({ step: 'addDomain', attempt: 1, description: expect.any(String), ms: expect.any(Number), at: expect.any(String) });
 
-    const listed = await call('GET', '/v1/operations?status=succeeded&operationType=register');
+    const listed = await call('GET', '/v1/operations?status=succeeded&type=register');
     expect(listed.json().map((o: { id: string }) => o.id)).toContain(op.id);
     expect(listed.json()[0].history).toBeUndefined();
+    expect((await call('GET', '/v1/operations?status=succeeded&type=renew')).json()).toEqual([]);
+    // the contract's URL as a template leaves it: empty parameters filter nothing
+    const blank = await call('GET', '/v1/operations?status=&type=&batch=');
+    expect(blank.statusCode).toBe(200);
+    expect(blank.json().map((o: { id: string }) => o.id)).toContain(op.id);
     const paged = await call('GET', '/v1/operations?status=succeeded&offset=1&limit=1');
     expect(paged.json()).toEqual([]);
+    expect(paged.headers['x-next-offset']).toBeUndefined();
   });
 
   it('retries a failed operation and refuses to retry one that did not fail (409) or to cancel one that ended (409)', async () => {
     const res = await call('POST', '/v1/operations', { type: 'renew', domain: 'not-in-this-account.com' });
     const failed = await waitFinal(res.json().id);
     expect(failed).toMatchObject({ status: 'failed', failure: { type: 'entity_not_found', code: 545 } });
-    const byType = await call('GET', '/v1/operations?status=failed&type=entity_not_found');
+    const byType = await call('GET', '/v1/operations?status=failed&reason=entity_not_found');
     expect(byType.json().map((o: { id: string }) => o.id)).toEqual([failed.id]);
 
     const retried = await call('POST', `/v1/operations/${failed.id}/retry`);

@@ -9,7 +9,7 @@
   const { STATUSES, $, h, fill, api, ago, time, badge, notify, fillSelect, bar } = DF;
   const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
   const PAGE = 50;
-  const state = { filter: { status: '', type: '', batch: '' }, offset: 0, selected: '', machines: new Map(), failures: [], batches: [], tick: 0, mermaidType: '' };
+  const state = { filter: { status: '', reason: '', batch: '' }, offset: 0, selected: '', machines: new Map(), failures: [], batches: [], tick: 0, mermaidType: '' };
 
   async function act(label, fn) {
     try {
@@ -88,7 +88,7 @@
     Object.assign(state.filter, change);
     state.offset = 0;
     $('filter-status').value = state.filter.status;
-    $('filter-type').value = state.filter.type;
+    $('filter-type').value = state.filter.reason;
     $('filter-batch').value = state.filter.batch;
     void refresh(false);
   }
@@ -124,7 +124,7 @@
   function renderFailures(failures) {
     state.failures = failures;
     const seen = failures.filter((f) => f.failed > 0);
-    fillSelect($('filter-type'), seen.map((f) => [f.type, `${f.type} (${f.failed})`]), state.filter.type);
+    fillSelect($('filter-type'), seen.map((f) => [f.type, `${f.type} (${f.failed})`]), state.filter.reason);
     if (seen.length === 0) return fill($('failures'), h('p', { class: 'empty', text: 'No failed operations.' }));
     fill(
       $('failures'),
@@ -137,7 +137,7 @@
           h(
             'div',
             { class: 'row' },
-            h('button', { class: 'button subtle small', text: 'Show', onclick: () => setFilter({ status: 'failed', type: f.type }) }),
+            h('button', { class: 'button subtle small', text: 'Show', onclick: () => setFilter({ status: 'failed', reason: f.type }) }),
             h('button', {
               class: 'button small',
               text: `Redrive ${f.failed}`,
@@ -297,9 +297,9 @@
   }
 
   $('filter-status').addEventListener('change', (e) => setFilter({ status: e.target.value }));
-  $('filter-type').addEventListener('change', (e) => setFilter({ type: e.target.value }));
+  $('filter-type').addEventListener('change', (e) => setFilter({ reason: e.target.value }));
   $('filter-batch').addEventListener('change', (e) => setFilter({ batch: e.target.value }));
-  $('filter-clear').addEventListener('click', () => setFilter({ status: '', type: '', batch: '' }));
+  $('filter-clear').addEventListener('click', () => setFilter({ status: '', reason: '', batch: '' }));
   $('page-prev').addEventListener('click', () => {
     state.offset = Math.max(0, state.offset - PAGE);
     void refresh(false);

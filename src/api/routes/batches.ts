@@ -18,6 +18,8 @@ const FORMATS: Readonly<Record<string, BulkFormat | undefined>> = {
   'text/csv': 'csv',
   // text/plain: whichever the text looks like
   'text/plain': undefined,
+  // what `curl --data-binary @file` sends when not told otherwise: the file as it is, detected too
+  'application/x-www-form-urlencoded': undefined,
 };
 
 const submitQuery = fromZod(
@@ -45,6 +47,7 @@ const body = {
     'application/x-ndjson': { schema: { type: 'string', description: 'one JSON object a line' } },
     'text/csv': { schema: { type: 'string', description: 'a header line with op (or type) and domain, then period, auth, ns, key, owner as needed', example: 'op,domain,period\nregister,example.com,1\n' } },
     'text/plain': { schema: { type: 'string', description: 'CSV or NDJSON, detected from the text' } },
+    'application/x-www-form-urlencoded': { schema: { type: 'string', description: 'the file as it is (curl --data-binary): detected as text/plain' } },
   },
 };
 
@@ -86,7 +89,7 @@ export const batchRoutes: FastifyPluginAsync<RouteDeps> = async (app, { runtime 
         tags: ['batches'],
         summary: 'Submit a batch',
         description:
-          'The body is a JSON array, NDJSON or CSV (Content-Type application/json, application/x-ndjson, text/csv, or text/plain to detect it). ' +
+          'The body is a JSON array, NDJSON or CSV (Content-Type application/json, application/x-ndjson, text/csv, or text/plain to detect it; application/x-www-form-urlencoded, as curl --data-binary sends a file, is detected too). ' +
           'Good lines are queued, bad lines are listed in `rejected` with their line numbers (nothing is queued for them). ' +
           'When no line is valid, nothing is queued: 400 with `rejected`. A batch of registrations checks availability first ' +
           '(32 names a registrar command, through the account rate), so the reply can take a while for a large batch.',

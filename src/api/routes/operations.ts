@@ -2,6 +2,7 @@
 // retry one from the step that failed, cancel one.
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import { LIST_MAX } from '../../engine/listing.ts';
 import type { OpStatus } from '../../engine/operation.ts';
 import { MAX_NAMESERVERS, OPERATION_TYPES, parseSubmission, type Submission } from '../../operations/input.ts';
 import { ApiError } from '../api-error.ts';
@@ -47,23 +48,26 @@ const listQuery = fromZod(
   z.strictObject({
     status: z.enum(OP_STATUSES, { error: `must be one of ${OP_STATUSES.join(', ')}` }).optional(),
     type: z
+      .enum(OPERATION_TYPES as [string, ...string[]], { error: `must be one of ${OPERATION_TYPES.join(', ')}` })
+      .optional()
+      .describe('operation type'),
+    reason: z
       .string()
       .regex(/^[a-z0-9_]{1,64}$/, 'must be a failure type such as domain_not_available (GET /v1/failures lists them)')
       .optional()
       .describe('failure type'),
     batch: idSchema('a batch').optional(),
-    operationType: z.enum(OPERATION_TYPES as [string, ...string[]], { error: `must be one of ${OPERATION_TYPES.join(', ')}` }).optional(),
     offset: wholeNumber(0, 10_000_000).default(0),
-    limit: wholeNumber(1, 1000).default(100),
+    limit: wholeNumber(1, LIST_MAX).default(LIST_MAX),
   }),
   'querystring',
 );
 
 interface ListQuery {
   status?: OpStatus;
-  type?: string;
+  type?: Submission['type'];
+  reason?: string;
   batch?: string;
-  operationType?: Submission['type'];
   offset: number;
   limit: number;
 }
@@ -79,14 +83,16 @@ export const operationRoutes: FastifyPluginAsync<RouteDeps> = async (app, { runt
       schema: {
         tags: ['operations'],
         summary: 'Submit an operation',
-        description: '202 with the new operation; 200 with the existing one when its idempotency key was submitted before. Nothing is queued for an invalid body (400).',
+        description:
+          '202 with the operation: the new one, or the existing one when its idempotency key was submitted before (then with the header x-idempotent-replay: true). Nothing is queued for an invalid body (400).',
         body: submissionBody,
-        response: { 202: ref('Operation'), 200: ref('Operation'), 400: errorSchema },
+        response: { 202: ref('Operation'), 400: errorSchema },
       },
     },
     async (request, reply) => {
       const { operation, created } = await store.submit(request.body as Submission);
-      return reply.code(created ? 202 : 200).send(operation);
+      if (!created) void reply.header('x-idempotent-replay', 'true');
+      return reply.code(202).send(operation);
     },
   );
 
@@ -107,21 +113,29 @@ export const operationRoutes: FastifyPluginAsync<RouteDeps> = async (app, { runt
       schema: {
         tags: ['operations'],
         summary: 'List operations (a JSON array, as `domainflow list --json`)',
-        description: 'Oldest first; a batch in its own order. `type` filters by failure type, `operationType` by register/renew/transfer/delete. Page with offset and limit (default 100, at most 1000).',
+        description:
+          'Oldest first; a batch in its own order. `type` filters by operation type (register, renew, transfer, delete), `reason` by failure type; an empty parameter filters nothing. ' +
+          `Every match, up to ${LIST_MAX.toLocaleString('en-US')}; page with offset and limit. When more match than were sent, the header x-next-offset says where the next page starts.`,
         querystring: listQuery,
         response: { 200: { type: 'array', items: ref('Operation') }, 400: errorSchema },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const q = request.query as ListQuery;
-      return store.list({
+      // One more than asked for: whether there is a next page.
+      const ops = await store.list({
         ...(q.status ? { status: q.status } : {}),
-        ...(q.type ? { type: q.type } : {}),
+        ...(q.reason ? { type: q.reason } : {}),
         ...(q.batch ? { batch: q.batch } : {}),
-        ...(q.operationType ? { operationType: q.operationType } : {}),
+        ...(q.type ? { operationType: q.type } : {}),
         offset: q.offset,
-        limit: q.limit,
+        limit: q.limit + 1,
       });
+      if (ops.length > q.limit) {
+        ops.length = q.limit;
+        void reply.header('x-next-offset', String(q.offset + q.limit));
+      }
+      return ops;
     },
   );
 

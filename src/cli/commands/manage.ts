@@ -1,6 +1,9 @@
 // status, list, retry, cancel, pause, resume: reading and steering operations.
 import type { Command } from 'commander';
+import { LIST_MAX } from '../../engine/listing.ts';
 import type { OperationView, OpStatus } from '../../engine/operation.ts';
+import type { OperationType } from '../../../machines/contract.ts';
+import { OPERATION_TYPES } from '../../operations/input.ts';
 import { printJson, UsageError, withRuntime } from '../cli-runtime.ts';
 
 const STATUSES: readonly OpStatus[] = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'];
@@ -31,24 +34,33 @@ export function registerManageCommands(program: Command): void {
     .command('list')
     .description('list operations')
     .option('--status <status>', `one of ${STATUSES.join(', ')}`)
-    .option('--type <failureType>', 'failure type (domain_not_available, credit_limit_exceeded, ...)')
+    .option('--type <type>', `operation type: one of ${OPERATION_TYPES.join(', ')}`)
+    .option('--reason <failureType>', 'failure type (domain_not_available, credit_limit_exceeded, ...)')
     .option('--batch <id>', 'operations of one batch')
-    .option('--limit <n>', 'at most this many', '1000')
+    .option('--limit <n>', `at most this many (default: all, up to ${LIST_MAX.toLocaleString('en-US')})`)
+    .option('--offset <n>', 'skip this many first', '0')
     .option('--json', 'print a JSON array')
-    .action((flags: { status?: string; type?: string; batch?: string; limit: string; json?: boolean }) =>
+    .action((flags: { status?: string; type?: string; reason?: string; batch?: string; limit?: string; offset: string; json?: boolean }) =>
       withRuntime(flags.json, async (rt) => {
         if (flags.status && !STATUSES.includes(flags.status as OpStatus)) throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`, 'status');
-        const limit = Number(flags.limit);
-        if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a whole number >= 1', 'limit');
+        if (flags.type && !OPERATION_TYPES.includes(flags.type as OperationType)) throw new UsageError(`--type must be one of ${OPERATION_TYPES.join(', ')}`, 'type');
+        const limit = flags.limit === undefined ? LIST_MAX : Number(flags.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > LIST_MAX) throw new UsageError(`--limit must be a whole number from 1 to ${LIST_MAX}`, 'limit');
+        const offset = Number(flags.offset);
+        if (!Number.isInteger(offset) || offset < 0) throw new UsageError('--offset must be a whole number >= 0', 'offset');
         const ops = await rt.engine.store.list({
           ...(flags.status ? { status: flags.status as OpStatus } : {}),
-          ...(flags.type ? { type: flags.type } : {}),
+          ...(flags.type ? { operationType: flags.type as OperationType } : {}),
+          ...(flags.reason ? { type: flags.reason } : {}),
           ...(flags.batch ? { batch: flags.batch } : {}),
-          limit,
+          offset,
+          limit: limit + 1,
         });
-        if (flags.json) return printJson(ops);
-        for (const op of ops) console.log(line(op));
-        console.error(`${ops.length} operation(s)`);
+        const more = ops.length > limit;
+        if (more) ops.length = limit;
+        if (flags.json) printJson(ops);
+        else for (const op of ops) console.log(line(op));
+        console.error(`${ops.length} operation(s)${more ? `; more match: --offset ${offset + limit}` : ''}`);
       }),
     );
 

@@ -56,9 +56,13 @@ export function registerSubmitCommands(program: Command): void {
           if (!parsed.ok) throw new UsageError(parsed.error, parsed.field);
           const { value } = parsed;
           const { operation, created } = await rt.engine.store.submit(value);
-          if (!flags.json || flags.wait) {
-            const line = created ? `submitted ${operation.id}` : `already submitted as ${operation.id} (key ${value.key})`;
-            (flags.json ? console.error : console.log)(line);
+          const note = created ? `submitted ${operation.id}` : `already submitted as ${operation.id} (key ${value.key})`;
+          if (!flags.json) {
+            // stdout starts with the id alone (ID=$(domainflow register x.com)); what it means goes to stderr
+            console.log(operation.id);
+            if (!created) console.error(note);
+          } else if (flags.wait) {
+            console.error(note);
           }
           if (!flags.wait) {
             if (flags.json) printJson(operation);

@@ -1,0 +1,103 @@
+// The CLI as scripts use it (DESIGN.md's contract): submit prints the id alone;
+// `list --type` filters by operation type and `--reason` by failure type;
+// status, retry, pause, resume and cancel, each as its own process against a
+// worker process and the simulated registrar.
+import { execFile } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deletePrefix, FAST_ENV, REDIS_URL, spawnWorker, TEST_SECRET_KEY, uniquePrefix } from '../helpers/engine-harness.ts';
+import { CLI, startSimProcess, type SimProcess } from '../helpers/sim-process.ts';
+
+const prefix = uniquePrefix('cli');
+const TAKEN = 'cli-taken-1.com';
+let sim: SimProcess;
+let worker: ReturnType<typeof spawnWorker>;
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(...args: string[]): Promise<Ran> {
+  const env = { ...process.env, REDIS_URL, DOMAINFLOW_PREFIX: prefix, DOMAINFLOW_REGISTRAR_URL: sim.url, DOMAINFLOW_SECRET_KEY: TEST_SECRET_KEY, LOG_LEVEL: 'warn', ...FAST_ENV };
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env, timeout: 30_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const lastJson = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>;
+const ids = (out: string) => (JSON.parse(out) as { id: string }[]).map((o) => o.id).sort();
+
+beforeAll(async () => {
+  sim = await startSimProcess(['--rate', '5000', '--taken', TAKEN]);
+  worker = spawnWorker(prefix, sim.url);
+}, 30_000);
+
+afterAll(async () => {
+  worker?.kill('SIGTERM');
+  await sim?.stop();
+  await deletePrefix(prefix);
+});
+
+describe('domainflow CLI', () => {
+  let registered: string;
+  let taken: string;
+
+  it('register prints the id alone; --wait --json ends with the operation, exit 0 or 1', async () => {
+    const submitted = await cli('register', 'cli-free-1.com');
+    expect(submitted.code, submitted.stderr).toBe(0);
+    expect(submitted.stdout).toMatch(/^op_[A-Za-z0-9_-]+\n$/);
+    registered = submitted.stdout.trim();
+    const again = await cli('register', 'cli-free-2.com', '--key', 'cli-key-1');
+    const replay = await cli('register', 'cli-free-2.com', '--key', 'cli-key-1');
+    expect(replay.stdout).toBe(again.stdout);
+    expect(replay.stderr).toContain('already submitted as');
+
+    const failed = await cli('register', TAKEN, '--wait', '--json');
+    expect(failed.code, failed.stderr).toBe(1);
+    const op = lastJson(failed.stdout);
+    expect(op).toMatchObject({ type: 'register', domain: TAKEN, status: 'failed', failure: { type: 'domain_not_available', code: 211, step: 'checkDomain' } });
+    taken = op.id as string;
+    const renew = await cli('renew', 'cli-free-1.com', '--wait', '--json');
+    expect(renew.code, renew.stderr).toBe(0);
+  }, 60_000);
+
+  it('list: --type is the operation type, --reason the failure type', async () => {
+    const registers = await cli('list', '--type', 'register', '--json');
+    expect(registers.code, registers.stderr).toBe(0);
+    const all = JSON.parse(registers.stdout) as { id: string; type: string }[];
+    expect(all.every((o) => o.type === 'register')).toBe(true);
+    expect(all.map((o) => o.id)).toEqual(expect.arrayContaining([registered, taken]));
+    expect(ids((await cli('list', '--type', 'renew', '--json')).stdout)).toHaveLength(1);
+    expect(ids((await cli('list', '--reason', 'domain_not_available', '--json')).stdout)).toEqual([taken]);
+    expect(ids((await cli('list', '--status', 'failed', '--type', 'register', '--json')).stdout)).toEqual([taken]);
+    const bad = await cli('list', '--type', 'domain_not_available', '--json');
+    expect(bad.code).toBe(2);
+    expect(lastJson(bad.stdout)).toEqual({ error: '--type must be one of register, renew, transfer, delete', field: 'type' });
+    const page = await cli('list', '--limit', '1', '--json');
+    expect(JSON.parse(page.stdout)).toHaveLength(1);
+    expect(page.stderr).toMatch(/more match: --offset 1/);
+  });
+
+  it('status shows the history; retry --reason redrives; pause holds and cancel ends a queued operation; resume', async () => {
+    const status = await cli('status', taken, '--json');
+    expect(status.code).toBe(0);
+    const view = lastJson(status.stdout) as { history: { command: string; code: number; description: string; ms: number; at: string }[] };
+    expect(view.history.map((e) => [e.command, e.code])).toEqual([['CheckDomain', 211]]);
+    expect(view.history[0]).toMatchObject({ description: expect.any(String), ms: expect.any(Number), at: expect.any(String) });
+
+    const retried = await cli('retry', '--reason', 'domain_not_available', '--json');
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(JSON.stringify(JSON.parse(retried.stdout))).toContain(taken);
+
+    expect((await cli('pause')).code).toBe(0);
+    const held = (await cli('register', 'cli-held-1.com')).stdout.trim();
+    const cancelled = await cli('cancel', held, '--json');
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    expect(lastJson(cancelled.stdout)).toMatchObject({ id: held, status: 'cancelled' });
+    expect((await cli('resume')).code).toBe(0);
+  }, 60_000);
+});
