@@ -44,11 +44,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandling(app, logger);
   installRequestLog(app, logger);
-  // An empty query parameter (`?status=&type=`, as a URL template leaves it) filters nothing.
-  app.addHook('preValidation', async (request) => {
-    const query = request.query as Record<string, unknown> | undefined;
-    if (query) for (const key of Object.keys(query)) if (query[key] === '') delete query[key];
-  });
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   await app.register(swagger, {
     openapi: {

@@ -111,6 +111,16 @@ it('shows a batch live until its operations reach their final states, the failur
   const notAvailable = page.locator('#failures [data-type="domain_not_available"]');
   expect(await notAvailable.textContent()).toContain('choose another name');
   await notAvailable.locator('button', { hasText: 'Redrive 2' }).waitFor();
+  // "Show" lists that group's operations: the list's failure filter (?reason=)
+  await notAvailable.locator('button', { hasText: 'Show' }).click();
+  await expect.poll(() => page.locator('#filter-type').inputValue()).toBe('domain_not_available');
+  await expect
+    .poll(async () => {
+      const shown = await statusesShown();
+      return shown.length === 2 && shown.every((s) => s === 'failed');
+    }, { timeout: 10_000, interval: 250 })
+    .toBe(true);
+  expect(await text('#live-text')).not.toContain('not updating');
 
   // One operation: its path through the machine and its commands.
   await page.click('#filter-clear');

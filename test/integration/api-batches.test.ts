@@ -185,10 +185,14 @@ describe('a batch of registrations', () => {
     const stats = await sim.stats();
     expect(stats.byCode).toMatchObject({ '200': 1 + 6 });
 
-    expect((await api.call({ method: 'POST', url: '/v1/retry', payload: {} })).json()).toEqual({ error: 'type: give a failure type, a batch, or both', field: 'type' });
+    expect((await api.call({ method: 'POST', url: '/v1/retry', payload: {} })).json()).toEqual({ error: 'reason: give a failure type (reason), a batch, or both', field: 'reason' });
+    expect((await api.call({ method: 'POST', url: '/v1/retry', payload: { reason: 'Bad Type' } })).json().field).toBe('reason');
     expect((await api.call({ method: 'POST', url: '/v1/retry', payload: { type: 'Bad Type' } })).json().field).toBe('type');
-    expect((await api.call({ method: 'POST', url: '/v1/retry', payload: { batch: body.batch, reason: 'x' } })).json()).toEqual({ error: 'reason: unknown field', field: 'reason' });
-    const redriven = await api.call({ method: 'POST', url: '/v1/retry', payload: { batch: body.batch, type: 'domain_not_available' } });
+    expect((await api.call({ method: 'POST', url: '/v1/retry', payload: { reason: 'a', type: 'b' } })).json()).toEqual({ error: 'type: reason and type name the same filter: give one', field: 'type' });
+    expect((await api.call({ method: 'POST', url: '/v1/retry', payload: { batch: body.batch, why: 'x' } })).json()).toEqual({ error: 'why: unknown field', field: 'why' });
+    // `type`, its first name, redrives nothing here that is not of the batch; `reason` does the redrive
+    expect((await api.call({ method: 'POST', url: '/v1/retry', payload: { batch: body.batch, type: 'retries_exhausted' } })).json()).toEqual({ redriven: 0, operations: [] });
+    const redriven = await api.call({ method: 'POST', url: '/v1/retry', payload: { batch: body.batch, reason: 'domain_not_available' } });
     expect(redriven.statusCode).toBe(202);
     expect(redriven.json().redriven).toBe(2);
     expect(redriven.json().operations.map((o: { domain: string }) => o.domain).sort()).toEqual([...TAKEN].sort());

@@ -190,6 +190,8 @@ describe('running operations', () => {
     const paged = await call('GET', '/v1/operations?status=succeeded&offset=1&limit=1');
     expect(paged.json()).toEqual([]);
     expect(paged.headers['x-next-offset']).toBeUndefined();
+    // only the filters' empty values mean "any": a misspelt parameter is still refused, empty or not
+    expect((await call('GET', '/v1/operations?stauts=')).json()).toEqual({ error: 'stauts: unknown query parameter', field: 'stauts' });
   });
 
   it('retries a failed operation and refuses to retry one that did not fail (409) or to cancel one that ended (409)', async () => {

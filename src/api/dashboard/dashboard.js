@@ -141,7 +141,7 @@
             h('button', {
               class: 'button small',
               text: `Redrive ${f.failed}`,
-              onclick: () => act(`Redrive ${f.type}`, async () => `Redriven ${(await api('/v1/retry', { method: 'POST', body: { type: f.type } })).redriven} operation(s) of ${f.type}`),
+              onclick: () => act(`Redrive ${f.type}`, async () => `Redriven ${(await api('/v1/retry', { method: 'POST', body: { reason: f.type } })).redriven} operation(s) of ${f.type}`),
             }),
           ),
         ),

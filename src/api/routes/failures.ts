@@ -30,7 +30,7 @@ export const failureRoutes: FastifyPluginAsync<RouteDeps> = async (app, { runtim
       schema: {
         tags: ['reference'],
         summary: 'The failure catalogue with the number of failed operations of each type',
-        description: 'Catalogue order; types seen that the catalogue lacks come last. Redrive a type with POST /v1/retry {"type"}.',
+        description: 'Catalogue order; types seen that the catalogue lacks come last. Redrive a type with POST /v1/retry {"reason"}.',
         querystring: query,
         response: { 200: { type: 'array', items: failureInfoSchema }, 400: errorSchema },
       },

@@ -6,16 +6,21 @@ import type { RouteDeps } from '../app.ts';
 import { fromZod, idSchema } from '../request-schema.ts';
 import { errorSchema, ref } from '../response-schemas.ts';
 
+const failureType = z.string().regex(/^[a-z0-9_]{1,64}$/, 'must be a failure type such as retries_exhausted (GET /v1/failures lists them)');
+
 const body = fromZod(
   z
     .strictObject(
       {
-        type: z.string().regex(/^[a-z0-9_]{1,64}$/, 'must be a failure type such as retries_exhausted (GET /v1/failures lists them)').optional(),
+        reason: failureType.optional(),
+        /** The same as reason (its first name here). */
+        type: failureType.optional(),
         batch: idSchema('a batch').optional(),
       },
-      { error: 'must be a JSON object such as {"type":"retries_exhausted"} or {"batch":"b_..."}' },
+      { error: 'must be a JSON object such as {"reason":"retries_exhausted"} or {"batch":"b_..."}' },
     )
-    .refine((b) => b.type !== undefined || b.batch !== undefined, { error: 'give a failure type, a batch, or both', path: ['type'] }),
+    .refine((b) => b.reason === undefined || b.type === undefined || b.reason === b.type, { error: 'reason and type name the same filter: give one', path: ['type'] })
+    .refine((b) => b.reason !== undefined || b.type !== undefined || b.batch !== undefined, { error: 'give a failure type (reason), a batch, or both', path: ['reason'] }),
   'body',
 );
 
@@ -26,6 +31,7 @@ export const redriveRoutes: FastifyPluginAsync<RouteDeps> = async (app, { runtim
       schema: {
         tags: ['operations'],
         summary: 'Redrive many failed operations (by failure type and/or batch) from the steps that failed',
+        description: '`reason` is the failure type, as in `GET /v1/operations?reason=` and `domainflow retry --reason`; `type` is accepted for it too.',
         body,
         response: {
           202: { type: 'object', required: ['redriven', 'operations'], properties: { redriven: { type: 'integer' }, operations: { type: 'array', items: ref('Operation') } } },
@@ -34,8 +40,9 @@ export const redriveRoutes: FastifyPluginAsync<RouteDeps> = async (app, { runtim
       },
     },
     async (request, reply) => {
-      const filter = request.body as { type?: string; batch?: string };
-      const operations = await runtime.engine.store.retryMany(filter);
+      const { reason, type, batch } = request.body as { reason?: string; type?: string; batch?: string };
+      const failure = reason ?? type;
+      const operations = await runtime.engine.store.retryMany({ ...(failure ? { type: failure } : {}), ...(batch ? { batch } : {}) });
       return reply.code(202).send({ redriven: operations.length, operations });
     },
   );
