@@ -6,7 +6,9 @@ import { Job, type Queue } from 'bullmq';
 import type { Contacts, OperationType } from '../../machines/contract.ts';
 import type { DomainLocks } from './domain-lock.ts';
 import { Listing, type ListFilter } from './listing.ts';
+import { NotFoundError, ConflictError } from './errors.ts';
 import { OperationsIndex } from './operations-index.ts';
+import { Redrives } from './redrive.ts';
 import type { Keys } from './keys.ts';
 import type { FailureView, HistoryEntry, OpData, OperationView, OpStatus } from './operation.ts';
 import { operationView, parseFailedReason, statusOf } from './operation-view.ts';
@@ -15,6 +17,8 @@ import type { EngineRedis } from './scripts.ts';
 import type { SecretBox } from './secret-box.ts';
 
 export { parseFailedReason } from './operation-view.ts';
+export { ConflictError, NotFoundError } from './errors.ts';
+export { RedriveInterruptedError } from './redrive.ts';
 export type { ListFilter } from './listing.ts';
 
 /** A validated submission (src/operations/input.ts) plus what a batch knows. */
@@ -43,6 +47,7 @@ export class OperationStore {
   /** Every operation by submission time: submissions write it, lists read it. */
   private readonly index: OperationsIndex;
   private readonly listing: Listing;
+  private readonly redrives: Redrives;
 
   constructor(
     private readonly queue: Queue<OpData, JobResult>,
@@ -53,6 +58,7 @@ export class OperationStore {
   ) {
     this.index = new OperationsIndex(queue, redis, keys);
     this.listing = new Listing(queue, redis, keys, this.index);
+    this.redrives = new Redrives(queue, redis, keys, this);
   }
 
   /** The same key always names the same operation of the account. */
@@ -203,91 +209,16 @@ export class OperationStore {
     return (await this.get(id, false)) as OperationView;
   }
 
-  /**
-   * Redrive a failed (or cancelled) operation from the step that failed. What its next run starts
-   * from is written only while it is still failed as it was read (see PREPARE_REDRIVE): a second
-   * redrive of the same failure at the same moment gets a ConflictError, never a run's
-   * checkpoints overwritten.
-   */
-  async retry(id: string): Promise<OperationView> {
-    const job = await Job.fromId<OpData, JobResult>(this.queue, id);
-    if (!job) throw new NotFoundError(`no operation ${id}`);
-    const state = await job.getState();
-    if (state !== 'failed') throw new ConflictError(`operation ${id} has not failed (it is ${statusOf(state, undefined)})`);
-    const reason = parseFailedReason(job.failedReason);
-    // The next failure replaces the reason: the history lines it carries go to the list first.
-    const lines = reason?.h ?? [];
-    let stripped = '';
-    if (reason && lines.length > 0) {
-      const rest = { ...reason };
-      delete rest.h;
-      stripped = JSON.stringify(rest);
-    }
-    const data: OpData = { ...job.data };
-    delete data.snap;
-    delete data.o;
-    delete data.fl;
-    delete data.w;
-    if (reason?.redrive && reason.failure.type !== 'cancelled') data.rd = reason.redrive;
-    else delete data.rd;
-    const k = this.keys;
-    const finishedOn = job.finishedOn === undefined ? '' : String(job.finishedOn);
-    const prepared = await this.redis.prepareRedrive(k.job(id), k.history(id), k.bull('failed'), k.cancel(id), id, job.failedReason ?? '', finishedOn, stripped, JSON.stringify(data), ...lines.map((e) => JSON.stringify(e)));
-    if (prepared === -1) throw new NotFoundError(`no operation ${id}`);
-    if (prepared !== 1) throw new ConflictError(`operation ${id} was redriven or changed meanwhile`);
-    // Its batch has an operation under way again: forget the counts it kept as final, before the
-    // move (should this process stop in between) and after it (a count taken before it is not
-    // kept; see Batches.progress).
-    await this.forgetBatchCounts(data.b);
-    try {
-      await job.retry('failed');
-    } catch (err) {
-      // Another redrive of the same failure moved it first.
-      if ((await job.getState()) !== 'failed') throw new ConflictError(`operation ${id} was redriven meanwhile`);
-      throw err;
-    }
-    await this.forgetBatchCounts(data.b);
-    return (await this.get(id, false)) as OperationView;
+  /** Redrive a failed (or cancelled) operation from the step that failed (see Redrives.one). */
+  retry(id: string): Promise<OperationView> {
+    return this.redrives.one(id);
   }
 
-  private async forgetBatchCounts(batch: string | undefined): Promise<void> {
-    if (batch) await this.redis.multi().hincrby(this.keys.batch(batch), 'redrives', 1).hdel(this.keys.batch(batch), 'final').exec();
-  }
-
-  /**
-   * Redrive every failed operation with this failure type, or of this batch, REDRIVE_PARALLEL at a
-   * time. One that is no longer failed when its turn comes (redriven by someone else meanwhile,
-   * or removed) is left out; the others go on. Returns the operations redriven, in list order.
-   */
-  async retryMany(filter: { type?: string; batch?: string }): Promise<OperationView[]> {
-    const failed = await this.list({ status: 'failed', ...(filter.type ? { type: filter.type } : {}), ...(filter.batch ? { batch: filter.batch } : {}), limit: 1_000_000 });
-    const out: (OperationView | undefined)[] = new Array(failed.length);
-    let next = 0;
-    let error: unknown;
-    const lane = async () => {
-      while (next < failed.length && error === undefined) {
-        const i = next++;
-        try {
-          out[i] = await this.retry(failed[i]!.id);
-        } catch (err) {
-          if (err instanceof ConflictError || err instanceof NotFoundError) continue;
-          // Redis went away, say: the other lanes finish the redrive in hand and take no more.
-          error ??= err;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(REDRIVE_PARALLEL, failed.length) }, lane));
-    const redriven = out.filter((v): v is OperationView => v !== undefined);
-    if (error !== undefined) {
-      const cause = error instanceof Error ? error.message : String(error);
-      throw new RedriveInterruptedError(`redrove ${redriven.length} of ${failed.length} failed operations, then stopped: ${cause}`, redriven, { cause: error });
-    }
-    return redriven;
+  /** Redrive every failed operation with this failure type, or of this batch (see Redrives.many). */
+  retryMany(filter: { type?: string; batch?: string }): Promise<OperationView[]> {
+    return this.redrives.many(filter);
   }
 }
-
-/** Redrives of retryMany under way at once: each is a few round trips, one after another. */
-const REDRIVE_PARALLEL = 16;
 
 /** JSON as stored, or undefined for none or for text that is not JSON. */
 function parsed<T>(json: string | null | undefined): T | undefined {
@@ -297,24 +228,4 @@ function parsed<T>(json: string | null | undefined): T | undefined {
   } catch {
     return undefined;
   }
-}
-
-export class NotFoundError extends Error {
-  override name = 'NotFoundError';
-}
-
-/** retryMany stopped on an error after redriving `redriven` (the rest are still failed). */
-export class RedriveInterruptedError extends Error {
-  override name = 'RedriveInterruptedError';
-  constructor(
-    message: string,
-    readonly redriven: readonly OperationView[],
-    options?: { cause: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
-export class ConflictError extends Error {
-  override name = 'ConflictError';
 }
