@@ -70,9 +70,24 @@ export class Listing {
   }
 
   async list(filter: ListFilter = {}): Promise<OperationView[]> {
+    return (await this.read(filter)).views;
+  }
+
+  /**
+   * A page of `filter.limit` and whether more operations match after it. (Counting what a list
+   * returns would not tell: an operation that changed between the filter and the read is left
+   * out, so a page can be short while more match.)
+   */
+  async listPage(filter: ListFilter & { limit: number }): Promise<{ views: OperationView[]; more: boolean }> {
+    const { views, matched } = await this.read({ ...filter, limit: filter.limit + 1 });
+    return { views: views.slice(0, filter.limit), more: matched > filter.limit };
+  }
+
+  /** The views, and how many operations matched (up to the limit) before the read left any out. */
+  private async read(filter: ListFilter): Promise<{ views: OperationView[]; matched: number }> {
     const offset = Math.max(0, filter.offset ?? 0);
     const limit = filter.limit ?? 1000;
-    if (!(limit > 0)) return [];
+    if (!(limit > 0)) return { views: [], matched: 0 };
     if (!filter.batch) await this.index.checked();
     const source = this.source(filter.batch);
     const filtered = filter.status !== undefined || filter.type !== undefined || filter.operationType !== undefined;
@@ -81,7 +96,7 @@ export class Listing {
       const views: OperationView[] = [];
       // An operation that changed between the filter and the read is left out, not shown as it is now.
       for (let i = 0; i < ids.length; i += CHUNK) views.push(...(await this.page(ids.slice(i, i + CHUNK), source)).filter((v) => passes(v, filter)));
-      return views;
+      return { views, matched: ids.length };
     }
     // A page straight from the list. An entry without a job is skipped (and dropped from the
     // index, see page), and the page filled from further on: from after the last operation read,
@@ -98,7 +113,7 @@ export class Listing {
       else if (last !== undefined) position = ((await this.redis.zrank(source.key, last)) ?? position + ids.length - 1) + 1;
       // else: none of them had a job, and they have all left the index: read on from the same place
     }
-    return views;
+    return { views, matched: views.length };
   }
 
   /** A batch's operations by status (as its list would show them). */

@@ -163,6 +163,11 @@ export class OperationStore {
     return this.listing.list(filter);
   }
 
+  /** A page of `filter.limit` operations, and whether more match after it. */
+  listPage(filter: ListFilter & { limit: number }): Promise<{ views: OperationView[]; more: boolean }> {
+    return this.listing.listPage(filter);
+  }
+
   /** A batch's operations by status. */
   counts(batch: string): Promise<Record<OpStatus, number>> {
     return this.listing.counts(batch);

@@ -148,6 +148,29 @@ describe('a mixed account', () => {
     }
   });
 
+  it('says whether more operations match after a page, filtered or not', async () => {
+    const pages = [
+      { limit: 7 },
+      { offset: 13, limit: 20 },
+      { offset: 0, limit: 100_000 },
+      { status: 'failed' as const, limit: 2 },
+      { status: 'failed' as const, limit: 100_000 },
+      { operationType: 'transfer' as const, offset: 1, limit: 1 },
+      { type: 'domain_not_available', limit: 1 },
+      { batch, limit: 5 },
+      { batch, status: 'queued' as const, limit: 1 },
+    ];
+    for (const f of pages) {
+      const { views, more } = await h.engine.store.listPage(f);
+      expect(views, JSON.stringify(f)).toEqual(await reference(h, f));
+      expect(more, JSON.stringify(f)).toBe((await reference(h, { ...f, limit: f.limit + 1 })).length > f.limit);
+    }
+    // the set covers both answers
+    const answers = await Promise.all(pages.map(async (f) => (await h.engine.store.listPage(f)).more));
+    expect(answers).toContain(true);
+    expect(answers).toContain(false);
+  });
+
   it("counts a batch's operations by status as its list shows them", async () => {
     const views = await reference(h, { batch, limit: 1000 });
     const counts: Record<OpStatus, number> = { queued: 0, running: 0, waiting: 0, succeeded: 0, failed: 0, cancelled: 0 };

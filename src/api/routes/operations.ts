@@ -136,20 +136,16 @@ export const operationRoutes: FastifyPluginAsync<RouteDeps> = async (app, { runt
     },
     async (request, reply) => {
       const q = request.query as ListQuery;
-      // One more than asked for: whether there is a next page.
-      const ops = await store.list({
+      const { views, more } = await store.listPage({
         ...(q.status ? { status: q.status } : {}),
         ...(q.reason ? { type: q.reason } : {}),
         ...(q.batch ? { batch: q.batch } : {}),
         ...(q.type ? { operationType: q.type } : {}),
         offset: q.offset,
-        limit: q.limit + 1,
+        limit: q.limit,
       });
-      if (ops.length > q.limit) {
-        ops.length = q.limit;
-        void reply.header('x-next-offset', String(q.offset + q.limit));
-      }
-      return ops;
+      if (more) void reply.header('x-next-offset', String(q.offset + q.limit));
+      return views;
     },
   );
 

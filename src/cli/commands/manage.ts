@@ -48,16 +48,14 @@ export function registerManageCommands(program: Command): void {
         if (!Number.isInteger(limit) || limit < 1 || limit > LIST_MAX) throw new UsageError(`--limit must be a whole number from 1 to ${LIST_MAX}`, 'limit');
         const offset = Number(flags.offset);
         if (!Number.isInteger(offset) || offset < 0) throw new UsageError('--offset must be a whole number >= 0', 'offset');
-        const ops = await rt.engine.store.list({
+        const { views: ops, more } = await rt.engine.store.listPage({
           ...(flags.status ? { status: flags.status as OpStatus } : {}),
           ...(flags.type ? { operationType: flags.type as OperationType } : {}),
           ...(flags.reason ? { type: flags.reason } : {}),
           ...(flags.batch ? { batch: flags.batch } : {}),
           offset,
-          limit: limit + 1,
+          limit,
         });
-        const more = ops.length > limit;
-        if (more) ops.length = limit;
         if (flags.json) printJson(ops);
         else for (const op of ops) console.log(line(op));
         console.error(`${ops.length} operation(s)${more ? `; more match: --offset ${offset + limit}` : ''}`);
