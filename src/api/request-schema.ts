@@ -65,3 +65,6 @@ export function wholeNumber(min: number, max: number) {
 
 /** Ids of operations and batches: what idFor() and Batches make, loosely. */
 export const idSchema = (what: string) => z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, `must be ${what} id (1 to 64 of A-Z a-z 0-9 _ -)`);
+
+/** A failure type (domain_not_available, ...): the list's `reason`, POST /v1/retry's `reason`. */
+export const failureTypeSchema = z.string().regex(/^[a-z0-9_]{1,64}$/, 'must be a failure type such as domain_not_available (GET /v1/failures lists them)');

@@ -116,6 +116,15 @@ export class Listing {
     return { views, matched: views.length };
   }
 
+  /**
+   * The ids of every operation of the account (or of a batch) with this status or failure type,
+   * in list order: what a redrive of many works through, without reading each one whole first.
+   */
+  async ids(filter: ListFilter & ({ status: OpStatus } | { type: string })): Promise<string[]> {
+    if (!filter.batch) await this.index.checked();
+    return this.matching(this.source(filter.batch), filter, 0, Number.MAX_SAFE_INTEGER);
+  }
+
   /** A batch's operations by status (as its list would show them). */
   async counts(batch: string): Promise<Record<OpStatus, number>> {
     const source = this.source(batch);

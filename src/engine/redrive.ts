@@ -24,10 +24,10 @@ export class RedriveInterruptedError extends Error {
   }
 }
 
-/** What a redrive reads operations with (the store). */
+/** What a redrive reads operations with (the store, and its listing for the ids). */
 export interface OperationReader {
   get(id: string, withHistory: boolean): Promise<OperationView | undefined>;
-  list(filter: ListFilter): Promise<OperationView[]>;
+  ids(filter: ListFilter & { status: 'failed' }): Promise<string[]>;
 }
 
 export class Redrives {
@@ -95,7 +95,7 @@ export class Redrives {
    * or removed) is left out; the others go on. Returns the operations redriven, in list order.
    */
   async many(filter: { type?: string; batch?: string }): Promise<OperationView[]> {
-    const failed = await this.reader.list({ status: 'failed', ...(filter.type ? { type: filter.type } : {}), ...(filter.batch ? { batch: filter.batch } : {}), limit: 1_000_000 });
+    const failed = await this.reader.ids({ status: 'failed', ...(filter.type ? { type: filter.type } : {}), ...(filter.batch ? { batch: filter.batch } : {}) });
     const out: (OperationView | undefined)[] = new Array(failed.length);
     let next = 0;
     let error: unknown;
@@ -103,7 +103,7 @@ export class Redrives {
       while (next < failed.length && error === undefined) {
         const i = next++;
         try {
-          out[i] = await this.one(failed[i]!.id);
+          out[i] = await this.one(failed[i]!);
         } catch (err) {
           if (err instanceof ConflictError || err instanceof NotFoundError) continue;
           // Redis went away, say: the other lanes finish the redrive in hand and take no more.

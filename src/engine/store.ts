@@ -58,7 +58,7 @@ export class OperationStore {
   ) {
     this.index = new OperationsIndex(queue, redis, keys);
     this.listing = new Listing(queue, redis, keys, this.index);
-    this.redrives = new Redrives(queue, redis, keys, this);
+    this.redrives = new Redrives(queue, redis, keys, { get: (id, withHistory) => this.get(id, withHistory), ids: (filter) => this.listing.ids(filter) });
   }
 
   /** The same key always names the same operation of the account. */

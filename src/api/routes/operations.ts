@@ -7,7 +7,7 @@ import type { OpStatus } from '../../engine/operation.ts';
 import { MAX_NAMESERVERS, OPERATION_TYPES, parseSubmission, type Submission } from '../../operations/input.ts';
 import { ApiError } from '../api-error.ts';
 import type { RouteDeps } from '../app.ts';
-import { checkedBy, fromZod, idSchema, wholeNumber, type JsonSchema } from '../request-schema.ts';
+import { checkedBy, failureTypeSchema, fromZod, idSchema, wholeNumber, type JsonSchema } from '../request-schema.ts';
 import { errorSchema, OP_STATUSES, ref } from '../response-schemas.ts';
 
 const handle = { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$' };
@@ -58,11 +58,7 @@ const listQuery = fromZod(
       .enum(OPERATION_TYPES as [string, ...string[]], { error: `must be one of ${OPERATION_TYPES.join(', ')}` })
       .optional()
       .describe('operation type'),
-    reason: z
-      .string()
-      .regex(/^[a-z0-9_]{1,64}$/, 'must be a failure type such as domain_not_available (GET /v1/failures lists them)')
-      .optional()
-      .describe('failure type'),
+    reason: failureTypeSchema.optional().describe('failure type'),
     batch: idSchema('a batch').optional(),
     offset: wholeNumber(0, 10_000_000).default(0),
     limit: wholeNumber(1, LIST_MAX).default(LIST_DEFAULT),

@@ -3,18 +3,16 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { RouteDeps } from '../app.ts';
-import { fromZod, idSchema } from '../request-schema.ts';
+import { failureTypeSchema, fromZod, idSchema } from '../request-schema.ts';
 import { errorSchema, ref } from '../response-schemas.ts';
-
-const failureType = z.string().regex(/^[a-z0-9_]{1,64}$/, 'must be a failure type such as retries_exhausted (GET /v1/failures lists them)');
 
 const body = fromZod(
   z
     .strictObject(
       {
-        reason: failureType.optional(),
+        reason: failureTypeSchema.optional(),
         /** The same as reason (its first name here). */
-        type: failureType.optional(),
+        type: failureTypeSchema.optional(),
         batch: idSchema('a batch').optional(),
       },
       { error: 'must be a JSON object such as {"reason":"retries_exhausted"} or {"batch":"b_..."}' },
