@@ -2,7 +2,7 @@
 // closing it, and the exit-code conventions (0 ok, 1 failed operation or
 // runtime error, 2 invalid input).
 import { ConfigError } from '../engine/config.ts';
-import { createRuntime, type Runtime } from '../engine/runtime.ts';
+import { openRuntime, type Runtime } from '../engine/runtime.ts';
 import { SecretKeyError } from '../engine/secret-box.ts';
 import { createLogger } from '../logger.ts';
 
@@ -25,7 +25,7 @@ export async function withRuntime(json: boolean | undefined, fn: (rt: Runtime) =
   let runtime: Runtime | undefined;
   let code = 0;
   try {
-    runtime = createRuntime(process.env, createLogger('cli', process.env.LOG_LEVEL ?? 'warn'));
+    runtime = await openRuntime(process.env, createLogger('cli', process.env.LOG_LEVEL ?? 'warn'));
     code = (await fn(runtime)) ?? 0;
   } catch (err) {
     const usage = err instanceof UsageError || err instanceof ConfigError || err instanceof SecretKeyError;

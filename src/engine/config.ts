@@ -1,6 +1,7 @@
 // Configuration from the environment, validated at start-up: a bad value stops
 // the process with a message naming the variable.
 import { z } from 'zod';
+import { policyFromEnv, type BackoffPolicy } from '../../machines/backoff.ts';
 
 const intMs = (name: string, dflt: number, min = 1) =>
   z
@@ -31,20 +32,25 @@ const rate = (name: string, dflt: number) =>
       return n;
     });
 
-const url = (name: string) =>
+const url = (name: string, protocols: readonly string[]) =>
   z
     .string()
     .optional()
     .transform((v, ctx) => {
       if (v === undefined || v.trim() === '') return undefined;
+      let u: URL;
       try {
-        const u = new URL(v);
-        if (!/^(https?|rediss?):$/.test(u.protocol)) throw new Error('protocol');
-        return v;
+        u = new URL(v);
       } catch {
         ctx.addIssue({ code: 'custom', message: `${name} is not a valid URL` });
         return z.NEVER;
       }
+      if (!protocols.includes(u.protocol.slice(0, -1))) {
+        // Not the value itself: a URL may carry a password.
+        ctx.addIssue({ code: 'custom', message: `${name} must be a ${protocols.map((p) => `${p}://`).join(' or ')} URL, got a ${u.protocol}// one` });
+        return z.NEVER;
+      }
+      return v;
     });
 
 const prefix = z
@@ -65,9 +71,9 @@ const list = z
   .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined));
 
 const schema = z.object({
-  REDIS_URL: url('REDIS_URL'),
+  REDIS_URL: url('REDIS_URL', ['redis', 'rediss']),
   DOMAINFLOW_PREFIX: prefix,
-  DOMAINFLOW_REGISTRAR_URL: url('DOMAINFLOW_REGISTRAR_URL'),
+  DOMAINFLOW_REGISTRAR_URL: url('DOMAINFLOW_REGISTRAR_URL', ['http', 'https']),
   DOMAINFLOW_REGISTRAR_LOGIN: z.string().optional(),
   DOMAINFLOW_REGISTRAR_PASSWORD: z.string().optional(),
   DOMAINFLOW_RATE_LIMIT: rate('DOMAINFLOW_RATE_LIMIT', 1),
@@ -130,4 +136,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
     defaultNameservers: e.DOMAINFLOW_DEFAULT_NS,
     defaultContact: e.DOMAINFLOW_DEFAULT_CONTACT || undefined,
   };
+}
+
+/** The backoff policy from the environment (DOMAINFLOW_BACKOFF_*, …): a bad value is a ConfigError, as for every other variable. */
+export function loadPolicy(env: NodeJS.ProcessEnv = process.env): BackoffPolicy {
+  try {
+    return policyFromEnv(env);
+  } catch (err) {
+    throw new ConfigError(err instanceof Error ? err.message : String(err));
+  }
 }

@@ -48,6 +48,8 @@ export interface RunningWorker {
   readonly worker: Worker<OpData, JobResult>;
   /** Finish or hand back in-flight steps, then stop. */
   close(): Promise<void>;
+  /** Tell in-flight steps to stop (used when Redis is gone and nothing can be handed back). */
+  abort(): void;
 }
 
 export class Engine {
@@ -60,6 +62,8 @@ export class Engine {
   readonly batches: Batches;
   private readonly workers = new Set<RunningWorker>();
   private readonly queueConnection: Redis;
+  /** Every connection this engine opened, for a close when Redis is gone. */
+  private readonly connections = new Set<Redis>();
   private readonly leases = new Set<ConnectionLeases>();
   private gateView: GateView | undefined;
   private readonly policies: PolicyRefs;
@@ -95,6 +99,8 @@ export class Engine {
    */
   private connect(): Redis {
     const redis = new Redis(this.options.redisUrl, { maxRetriesPerRequest: null });
+    this.connections.add(redis);
+    redis.on('end', () => this.connections.delete(redis));
     redis.on('error', (err: Error) => (this.options.logger ?? silentLogger).warn({ err: err.message }, 'redis connection error'));
     return redis;
   }
@@ -152,6 +158,7 @@ export class Engine {
     worker.on('error', (err) => (this.options.logger ?? silentLogger).error({ err: err.message }, 'worker error'));
     const running: RunningWorker = {
       worker,
+      abort: () => shutdown.abort(),
       close: async () => {
         shutdown.abort();
         await worker.close();
@@ -163,12 +170,38 @@ export class Engine {
     return running;
   }
 
+  /** Whether the engine's connection to Redis is up (false while it connects or reconnects). */
+  reachable(): boolean {
+    return this.redis.status === 'ready';
+  }
+
+  /**
+   * Close: workers finish or hand back their steps, connections quit. With Redis out of
+   * reach nothing can be handed back and a quit would wait for it forever: every
+   * connection is dropped at once instead (a worker's in-flight operations are taken
+   * over after the stall time by whoever runs when Redis is back; the checkpoint makes
+   * that safe).
+   */
   async close(): Promise<void> {
+    if (!this.reachable()) {
+      this.disconnect();
+      return;
+    }
     await Promise.all([...this.workers].map((w) => w.close()));
     await Promise.all([...this.leases].map((l) => l.close()));
     await this.gateView?.close();
     await this.queue.close();
     await this.queueConnection.quit().catch(() => undefined);
     await this.redis.quit().catch(() => undefined);
+  }
+
+  /** Drop every connection now, without waiting for anything (see close). */
+  disconnect(): void {
+    for (const w of this.workers) w.abort();
+    for (const c of this.connections) c.disconnect();
+    this.connections.clear();
+    // Their timers stop; what they would write to Redis fails at once on a dropped connection.
+    for (const l of this.leases) void l.close().catch(() => undefined);
+    void this.gateView?.close();
   }
 }

@@ -1,14 +1,14 @@
 // Everything a process needs to talk to the engine, built from the
 // environment (validated): configuration, the secret box, the backoff policy,
 // the engine for the account, and the registrar client.
-import { policyFromEnv } from '../../machines/backoff.ts';
 import type { Contacts } from '../../machines/contract.ts';
 import { withRunningSystem } from '../launcher/runtime-file.ts';
 import { RegistrarClient } from '../registrar/client.ts';
 import type { Logger } from '../registrar/mask.ts';
 import { SIM_DEFAULTS } from '../sandbox/defaults.ts';
-import { loadConfig, type EngineConfig } from './config.ts';
+import { loadConfig, loadPolicy, type EngineConfig } from './config.ts';
 import { Engine } from './engine.ts';
+import { redact, redisAnswers, RedisUnavailableError } from './redis-reach.ts';
 import { loadSecretBox } from './secret-box.ts';
 
 export interface Runtime {
@@ -32,7 +32,7 @@ export function defaultContacts(config: EngineConfig): Contacts {
 export function createRuntime(env: NodeJS.ProcessEnv, logger: Logger, overrides: Partial<Pick<EngineConfig, 'registrarUrl'>> = {}): Runtime {
   // With REDIS_URL unset, a running `domainflow start` of this data folder (its runtime.json) says where things are.
   const config = { ...loadConfig(withRunningSystem(env)), ...overrides };
-  const policy = policyFromEnv(env);
+  const policy = loadPolicy(env);
   const secrets = loadSecretBox(config.secretKey, config.dataDir, (msg) => logger.warn({}, msg));
   const engine = new Engine({
     redisUrl: config.redisUrl,
@@ -69,4 +69,20 @@ export function createRuntime(env: NodeJS.ProcessEnv, logger: Logger, overrides:
       await engine.close();
     },
   };
+}
+
+/** How long a process waits at start for Redis to answer before it says there is none. */
+export const REDIS_ANSWER_TIMEOUT_MS = 5_000;
+
+/**
+ * Make sure Redis answers, then createRuntime: a Redis that is not there is an error
+ * naming REDIS_URL at once, not a command that waits for it forever.
+ */
+export async function openRuntime(env: NodeJS.ProcessEnv, logger: Logger, overrides: Partial<Pick<EngineConfig, 'registrarUrl'>> = {}): Promise<Runtime> {
+  const { redisUrl } = loadConfig(withRunningSystem(env));
+  if (!(await redisAnswers(redisUrl, REDIS_ANSWER_TIMEOUT_MS))) {
+    const hint = env.REDIS_URL ? '' : ' (set REDIS_URL, or run `domainflow start`, which starts one)';
+    throw new RedisUnavailableError(`REDIS_URL: no Redis answers at ${redact(redisUrl)}${hint}`);
+  }
+  return createRuntime(env, logger, overrides);
 }

@@ -3,8 +3,7 @@
 // the Redis tried when REDIS_URL is not set. A bad value stops start-up with
 // a message naming the variable or flag.
 import { isIP } from 'node:net';
-import { policyFromEnv } from '../../machines/backoff.ts';
-import { ConfigError, loadConfig, type EngineConfig } from '../engine/config.ts';
+import { ConfigError, loadConfig, loadPolicy, type EngineConfig } from '../engine/config.ts';
 import { DEFAULT_REDIS_URL } from './private-redis.ts';
 
 export const DEFAULT_API_PORT = 3000;
@@ -63,11 +62,7 @@ function isLoopback(host: string): boolean {
 /** Everything start needs, validated before anything is started. Throws ConfigError. */
 export function launchOptions(env: NodeJS.ProcessEnv, flags: StartFlags = {}): LaunchOptions {
   const config = loadConfig(env);
-  try {
-    policyFromEnv(env);
-  } catch (err) {
-    throw new ConfigError(err instanceof Error ? err.message : String(err));
-  }
+  loadPolicy(env);
   const apiPort = flags.port !== undefined ? port('--port', flags.port, DEFAULT_API_PORT) : port('DOMAINFLOW_PORT', env.DOMAINFLOW_PORT, DEFAULT_API_PORT);
   const apiHost = flags.host ?? (config.apiToken ? '0.0.0.0' : '127.0.0.1');
   if (flags.host !== undefined && isIP(apiHost) === 0 && apiHost !== 'localhost') throw new ConfigError(`--host must be an IP address or localhost, got ${JSON.stringify(apiHost)}`);

@@ -5,7 +5,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
+import { redact, redisAnswers, RedisUnavailableError } from '../engine/redis-reach.ts';
 import { freePort } from './free-port.ts';
+
+export { redact, redisAnswers, RedisUnavailableError };
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -25,24 +28,6 @@ export interface PrivateRedis {
   readonly pid: number;
   /** Shut it down (it writes its AOF first) and wait for it to exit. */
   stop(): Promise<void>;
-}
-
-export class RedisUnavailableError extends Error {
-  override name = 'RedisUnavailableError';
-}
-
-/** Whether a Redis answers PING at `url` within `timeoutMs`. */
-export async function redisAnswers(url: string, timeoutMs = 1_500): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
 }
 
 /** The path of an executable on PATH, or undefined. */
@@ -137,17 +122,6 @@ export async function resolveRedis(options: ResolveRedisOptions): Promise<Resolv
   options.onNote?.(`no Redis at ${redact(defaultUrl)}: starting a private redis-server (AOF on) in ${resolve(options.dir)}`);
   const started = await startPrivateRedis(binary, options.dir);
   return { url: started.url, source: 'private', private: started };
-}
-
-/** A Redis URL without its password, for messages. */
-export function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return '(invalid URL)';
-  }
 }
 
 /**

@@ -2,33 +2,19 @@
 // `list --type` filters by operation type and `--reason` by failure type;
 // status, retry, pause, resume and cancel, each as its own process against a
 // worker process and the simulated registrar.
-import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deletePrefix, FAST_ENV, REDIS_URL, spawnWorker, TEST_SECRET_KEY, uniquePrefix } from '../helpers/engine-harness.ts';
-import { CLI, startSimProcess, type SimProcess } from '../helpers/sim-process.ts';
+import { lastJson, runCli, startSimProcess, type SimProcess } from '../helpers/sim-process.ts';
 
 const prefix = uniquePrefix('cli');
 const TAKEN = 'cli-taken-1.com';
 let sim: SimProcess;
 let worker: ReturnType<typeof spawnWorker>;
 
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
+function cli(...args: string[]) {
+  return runCli(args, { REDIS_URL, DOMAINFLOW_PREFIX: prefix, DOMAINFLOW_REGISTRAR_URL: sim.url, DOMAINFLOW_SECRET_KEY: TEST_SECRET_KEY, LOG_LEVEL: 'warn', ...FAST_ENV });
 }
 
-function cli(...args: string[]): Promise<Ran> {
-  const env = { ...process.env, REDIS_URL, DOMAINFLOW_PREFIX: prefix, DOMAINFLOW_REGISTRAR_URL: sim.url, DOMAINFLOW_SECRET_KEY: TEST_SECRET_KEY, LOG_LEVEL: 'warn', ...FAST_ENV };
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env, timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-const lastJson = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>;
 const ids = (out: string) => (JSON.parse(out) as { id: string }[]).map((o) => o.id).sort();
 
 beforeAll(async () => {

@@ -1,18 +1,17 @@
 // Redis is killed (SIGKILL) in the middle of a run and started again on the same
 // AOF: the worker process reconnects, no operation is lost and every effect
 // happens exactly once.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, expect, it } from 'vitest';
 import { defaultPolicy } from '../../machines/backoff.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { createSecretBox } from '../../src/engine/secret-box.ts';
 import { SIM_DEFAULTS } from '../../src/sandbox/defaults.ts';
 import { spawnWorker, TEST_SECRET_KEY } from '../helpers/engine-harness.ts';
+import { freePort, startRedisServer } from '../helpers/redis-process.ts';
 import { startSimProcess, type SimProcess } from '../helpers/sim-process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'df-redis-'));
@@ -20,29 +19,6 @@ let redis: ChildProcess | undefined;
 let sim: SimProcess | undefined;
 let worker: ChildProcess | undefined;
 let engine: Engine | undefined;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => undefined);
-    const ok = await probe.connect().then(() => probe.ping(), () => undefined).catch(() => undefined);
-    probe.disconnect();
-    if (ok === 'PONG') return child;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('redis-server did not start');
-}
 
 afterAll(async () => {
   worker?.kill('SIGKILL');
@@ -55,7 +31,7 @@ afterAll(async () => {
 it('survives a Redis crash in the middle of a run: nothing lost, nothing done twice', async () => {
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
-  redis = await startRedis(port);
+  redis = await startRedisServer(port, dir);
   sim = await startSimProcess(['--rate', '5000', '--latency-ms', '20']);
   const prefix = 'dftest-redis-restart';
   engine = new Engine({
@@ -83,7 +59,7 @@ it('survives a Redis crash in the middle of a run: nothing lost, nothing done tw
   while ((await sim.stats()).commands < 30 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   redis.kill('SIGKILL');
   await new Promise((r) => setTimeout(r, 1_000));
-  redis = await startRedis(port);
+  redis = await startRedisServer(port, dir);
 
   const ids = views.map((v) => v.id);
   const end = Date.now() + 60_000;

@@ -1,6 +1,6 @@
 // The simulated registrar in its own process (`domainflow sim`), as users run it,
 // with its admin endpoints.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -71,3 +71,25 @@ export async function startSimProcess(args: string[] = []): Promise<SimProcess> 
     },
   };
 }
+
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** how long the process ran */
+  readonly ms: number;
+}
+
+/** Run `domainflow ARGS` as a script would, with exactly this environment (plus PATH and HOME). */
+export function runCli(args: readonly string[], env: Record<string, string | undefined>, timeoutMs = 30_000): Promise<CliRun> {
+  const started = Date.now();
+  return new Promise((resolveRun) => {
+    execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: timeoutMs }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolveRun({ code, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+/** The last line of output, parsed as JSON. */
+export const lastJson = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>;

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { InsecureHostError, startServer } from '../../api/server.ts';
 import { ConfigError } from '../../engine/config.ts';
-import { createRuntime } from '../../engine/runtime.ts';
+import { RedisUnavailableError } from '../../engine/redis-reach.ts';
+import { openRuntime } from '../../engine/runtime.ts';
 import { SecretKeyError } from '../../engine/secret-box.ts';
 import { createLogger } from '../../logger.ts';
 import { onStopSignal } from '../../stop-signals.ts';
@@ -23,11 +24,11 @@ export function registerServeCommand(program: Command): void {
       const logger = createLogger('api');
       let runtime;
       try {
-        runtime = createRuntime(process.env, logger);
+        runtime = await openRuntime(process.env, logger);
       } catch (err) {
-        if (!(err instanceof ConfigError || err instanceof SecretKeyError)) throw err;
+        if (!(err instanceof ConfigError || err instanceof SecretKeyError || err instanceof RedisUnavailableError)) throw err;
         console.error(`domainflow serve: ${err.message}`);
-        process.exitCode = 2;
+        process.exitCode = err instanceof RedisUnavailableError ? 1 : 2;
         return;
       }
       let server;

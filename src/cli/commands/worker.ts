@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { runWorker } from '../../../workers/operations-worker.ts';
+import { ConfigError } from '../../engine/config.ts';
+import { SecretKeyError } from '../../engine/secret-box.ts';
 
 export function registerWorkerCommand(program: Command): void {
   program
@@ -13,6 +15,13 @@ export function registerWorkerCommand(program: Command): void {
         process.exitCode = 2;
         return;
       }
-      await runWorker({ concurrency });
+      try {
+        await runWorker({ concurrency });
+      } catch (err) {
+        // Bad configuration is invalid input (2), as for every other command; no Redis is an error (1).
+        const usage = err instanceof ConfigError || err instanceof SecretKeyError;
+        console.error(`domainflow worker: ${err instanceof Error ? err.message : String(err)}`);
+        process.exitCode = usage ? 2 : 1;
+      }
     });
 }
