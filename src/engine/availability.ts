@@ -4,6 +4,8 @@
 import { ABUSE_LOCK_CODE } from '../codes.ts';
 import type { RegistrarClient } from '../registrar/client.ts';
 import type { Account } from './account.ts';
+import { isoTime } from './history.ts';
+import type { HistoryEntry } from './operation.ts';
 
 export const NAMES_PER_CHECK = 32;
 
@@ -11,6 +13,8 @@ export interface Availability {
   readonly available: boolean;
   readonly code: number;
   readonly description: string;
+  /** The check as a line of the operation's history (the name's place in the command as DOMAINi). */
+  readonly line: HistoryEntry;
 }
 
 export class AccountPausedError extends Error {
@@ -43,13 +47,18 @@ export async function checkAvailability(
         continue;
       }
       if (slot.kind !== 'go') break;
+      const sent = performance.now();
       const outcome = await registrar.checkDomains(chunk);
+      const ms = Math.round(performance.now() - sent);
       await account.settle(slot.slot);
       if (outcome.kind === 'reply' && outcome.code === ABUSE_LOCK_CODE) await account.startLockPause(options.lockPauseMs);
       if (outcome.kind === 'reply' && outcome.class === 'success' && outcome.data) {
-        for (const check of outcome.data) {
-          if (check.code === 210 || check.code === 211) result.set(check.domain, { available: check.code === 210, code: check.code, description: check.description });
-        }
+        const at = isoTime(Date.now());
+        outcome.data.forEach((check, i) => {
+          if (check.code !== 210 && check.code !== 211) return;
+          const line: HistoryEntry = { command: 'CheckDomains', step: 'checkDomain', code: check.code, description: check.description, ms, attempt, at, params: { [`DOMAIN${i}`]: check.domain } };
+          result.set(check.domain, { available: check.code === 210, code: check.code, description: check.description, line });
+        });
         break;
       }
       if (outcome.class === 'permanent') break;

@@ -9,7 +9,7 @@ import type { RegistrarClient } from '../registrar/client.ts';
 import type { Account } from './account.ts';
 import { checkAvailability } from './availability.ts';
 import type { Keys } from './keys.ts';
-import type { OperationView, OpStatus } from './operation.ts';
+import type { FailureView, HistoryEntry, OperationView, OpStatus } from './operation.ts';
 import type { EngineRedis } from './scripts.ts';
 import type { OperationStore, SubmitSpec } from './store.ts';
 
@@ -47,16 +47,16 @@ export class Batches {
     const registerNames = [...new Set(tagged.filter((s) => s.type === 'register' && !s.checked).map((s) => s.domain))];
     const availability = options.registrar && registerNames.length > 0 ? await checkAvailability(this.account, options.registrar, registerNames, { lockPauseMs: this.lockPauseMs }) : new Map();
     const toRun: SubmitSpec[] = [];
-    const toFail: { spec: SubmitSpec; failure: { type: string; code: number; description: string; step: string } }[] = [];
+    const toFail: { spec: SubmitSpec; failure: FailureView; history: HistoryEntry[] }[] = [];
     const order: { run: boolean; index: number }[] = [];
     for (const spec of tagged) {
       const check = spec.type === 'register' ? availability.get(spec.domain) : undefined;
       if (check && !check.available) {
         order.push({ run: false, index: toFail.length });
-        toFail.push({ spec, failure: { type: 'domain_not_available', code: check.code, description: check.description || describe(211), step: 'checkDomain' } });
+        toFail.push({ spec, failure: { type: 'domain_not_available', code: check.code, description: check.description || describe(211), step: 'checkDomain' }, history: [check.line] });
       } else {
         order.push({ run: true, index: toRun.length });
-        toRun.push(check?.available ? { ...spec, checked: true } : spec);
+        toRun.push(check?.available ? { ...spec, checked: true, checkLine: check.line } : spec);
       }
     }
     const now = Date.now();

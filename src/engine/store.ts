@@ -34,6 +34,8 @@ export interface SubmitSpec {
   readonly expiration?: string;
   /** register: the batch already found the name available */
   readonly checked?: boolean;
+  /** the batch's CheckDomains, as the first line of the operation's history (it sends no check of its own) */
+  readonly checkLine?: HistoryEntry;
   readonly batch?: string;
 }
 
@@ -102,10 +104,26 @@ export class OperationStore {
       const chunk = specs.slice(i, i + 500);
       const ids = chunk.map((spec) => this.idFor(spec.key));
       const owns = await this.domains.claimForSubmission(chunk.map((spec, j) => ({ domain: spec.domain, id: ids[j]! })));
-      const jobs = await this.index.adding(ids, () => this.queue.addBulk(chunk.map((spec, j) => ({ name: spec.type, data: this.dataFor(spec, owns[j]), opts: { jobId: ids[j]! } }))));
+      const jobs = await this.index.adding(ids, async () => {
+        await this.recordChecks(chunk, ids);
+        return this.queue.addBulk(chunk.map((spec, j) => ({ name: spec.type, data: this.dataFor(spec, owns[j]), opts: { jobId: ids[j]! } })));
+      });
       views.push(...jobs.map((job) => operationView(job, 'waiting')));
     }
     return views;
+  }
+
+  /**
+   * The batch's CheckDomains line first in the history of each checked operation, written before
+   * its job exists (so before any line of its own). Not for one with an idempotency key: its id
+   * may be an operation that exists already, whose history is its own.
+   */
+  private async recordChecks(specs: readonly SubmitSpec[], ids: readonly string[]): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    specs.forEach((spec, j) => {
+      if (spec.checkLine && spec.key === undefined) pipeline.rpush(this.keys.history(ids[j]!), JSON.stringify(spec.checkLine));
+    });
+    if (pipeline.length > 0) await pipeline.exec();
   }
 
   async get(id: string, withHistory = true): Promise<OperationView | undefined> {
@@ -188,11 +206,13 @@ export class OperationStore {
    * Record operations that end before they start (a batch check found the name taken):
    * added delayed, so no worker takes them, then failed with the given failure.
    */
-  async submitFailed(items: readonly { spec: SubmitSpec; failure: FailureView }[]): Promise<OperationView[]> {
+  async submitFailed(items: readonly { spec: SubmitSpec; failure: FailureView; history?: readonly HistoryEntry[] }[]): Promise<OperationView[]> {
     if (items.length === 0) return [];
     const ids = items.map(({ spec }) => this.idFor(spec.key));
     const jobs = await this.index.adding(ids, () => this.queue.addBulk(items.map(({ spec }, i) => ({ name: spec.type, data: this.dataFor(spec), opts: { jobId: ids[i]!, delay: 3_600_000 } }))));
-    await Promise.all(jobs.map((job, i) => this.failQueued(job.id as string, JSON.stringify({ failure: { ...items[i]!.failure, scope: 'operation' } }))));
+    // The command that decided the failure (the batch's CheckDomains) is its history, kept with the failed reason.
+    const reason = (i: number) => JSON.stringify({ failure: { ...items[i]!.failure, scope: 'operation' }, ...(items[i]!.history?.length ? { h: items[i]!.history } : {}) });
+    await Promise.all(jobs.map((job, i) => this.failQueued(job.id as string, reason(i))));
     return Promise.all(jobs.map(async (job) => (await this.get(job.id as string, false)) as OperationView));
   }
 

@@ -4,7 +4,7 @@
 import type { Command } from '../registrar/request.ts';
 import { refuse } from './answer.ts';
 import { SIM_DEFAULTS } from './defaults.ts';
-import { echo, normalizeName } from './domain-name.ts';
+import { echo, normalizeName, unservedTld } from './domain-name.ts';
 
 /** A present, non-blank value, or undefined. */
 export function optional(cmd: Command, key: string): string | undefined {
@@ -24,6 +24,8 @@ export function required(cmd: Command, key: string): string {
 export function domainAttr(cmd: Command, key = 'DOMAIN'): string {
   const name = normalizeName(required(cmd, key));
   if (name === undefined) refuse(505, key);
+  const tld = unservedTld(name);
+  if (tld !== undefined) refuse(541, `${key} (.${tld} is not served)`);
   return name;
 }
 

@@ -18,9 +18,22 @@ export function normalizeName(raw: string): string | undefined {
   }
   const labels = name.split('.');
   if (labels.length < 2) return undefined;
-  for (const label of labels) if (!LABEL.test(label)) return undefined;
+  for (const label of labels) {
+    if (!LABEL.test(label)) return undefined;
+    // "--" in the third and fourth places is reserved for IDN labels, and those must decode.
+    if (label.startsWith('xn--') ? domainToASCII(label) !== label : label.slice(2, 4) === '--') return undefined;
+  }
   if (!TLD.test(labels[labels.length - 1] ?? '')) return undefined;
   return name;
+}
+
+/** Top-level names no registry serves (RFC 2606, RFC 6761): valid syntax, never registrable. */
+const UNSERVED_TLDS = new Set(['invalid', 'localhost', 'example', 'local', 'onion']);
+
+/** The top-level label of a normalised name when no registry serves it, else undefined. */
+export function unservedTld(name: string): string | undefined {
+  const tld = name.slice(name.lastIndexOf('.') + 1);
+  return UNSERVED_TLDS.has(tld) ? tld : undefined;
 }
 
 /** Every registrable suffix of a host name, longest first: ns1.a.example.com -> a.example.com, example.com. */

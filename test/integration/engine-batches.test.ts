@@ -33,6 +33,17 @@ it('checks availability in CheckDomains of 32 and spends one command per availab
   expect(final.filter((v) => v.status === 'failed').map((v) => [v.domain, v.failure?.type, v.failure?.code])).toEqual(taken.map((d) => [d, 'domain_not_available', 211]));
   const stats = await sim.stats();
   expect(stats.commands).toBe(2 + free.length);
+  // every command an operation depended on is in its history: the batch's CheckDomains first
+  const takenView = await h.engine.store.get(final.find((v) => v.domain === taken[0])!.id);
+  expect(takenView?.history?.map((e) => [e.command, e.step, e.code, e.description, e.attempt])).toEqual([['CheckDomains', 'checkDomain', 211, 'Domain name not available', 1]]);
+  expect(takenView?.history?.[0]?.params).toEqual({ DOMAIN13: taken[0] });
+  const freeView = await h.engine.store.get(final[0]!.id);
+  expect(freeView?.history?.map((e) => [e.command, e.code])).toEqual([
+    ['CheckDomains', 210],
+    ['AddDomain', 200],
+  ]);
+  expect(freeView?.history?.[0]?.params).toEqual({ DOMAIN0: free[0] });
+  expect(Date.parse(freeView!.history![0]!.at)).toBeLessThanOrEqual(Date.parse(freeView!.history![1]!.at));
   const progress = await h.engine.batches.progress(submitted.batch);
   expect(progress).toMatchObject({ batch: submitted.batch, total: 50, done: true, source: 'test', counts: { succeeded: 45, failed: 5, queued: 0 } });
   expect((await h.engine.batches.list()).map((b) => b.batch)).toContain(submitted.batch);

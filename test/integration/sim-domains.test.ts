@@ -35,20 +35,37 @@ describe('CheckDomain and CheckDomains', () => {
 
   it('answers 505 for a malformed name and 504 without DOMAIN', async () => {
     const c = demo();
-    for (const bad of ['under_score.com', '-lead.com', 'nodot', 'a..b.com', 'x.c0m']) expectCode(await c.checkDomain(bad), 505, 'Invalid attribute value syntax; DOMAIN');
+    for (const bad of ['under_score.com', '-lead.com', 'nodot', 'a..b.com', 'x.c0m', 'ok.c', 'xn--a.com', 'xn--zz.com', 'ab--cd.com']) {
+      expectCode(await c.checkDomain(bad), 505, 'Invalid attribute value syntax; DOMAIN');
+    }
+    // IDN labels, and "--" beyond the fourth place, are fine
+    for (const good of ['xn--bcher-kva.com', 'a-b--c.com', 'xn--e1afmkfd.xn--p1ai']) expectCode(await c.checkDomain(good), 210);
+  });
+
+  it('answers 541 for a well-formed name under a top-level name no registry serves, for every domain command', async () => {
+    const c = demo();
+    for (const name of ['foo.invalid', 'foo.example', 'foo.localhost']) {
+      expectCode(await c.checkDomain(name), 541, `Invalid attribute value; DOMAIN (.${name.split('.')[1]} is not served)`);
+    }
+    expectCode(await c.addDomain({ domain: 'foo.invalid' }), 541);
+    expectCode(await c.call({ COMMAND: 'StatusDomain', DOMAIN: 'foo.invalid' }), 541);
+    expect((await effects())['foo.invalid']).toBeUndefined();
     expectCode(await c.call({ COMMAND: 'CheckDomain' }), 504, 'Missing required attribute; DOMAIN');
   });
 
   it('CheckDomains answers 200 with one domaincheck per name, in order', async () => {
-    const outcome = await demo().checkDomains(['free-2.com', 'example.com', 'bad_name.com']);
+    const outcome = await demo().checkDomains(['free-2.com', 'example.com', 'bad_name.com', 'name.invalid']);
     expectCode(outcome, 200);
     if (outcome.kind !== 'reply') return;
-    expect(outcome.reply.properties.COLUMN).toEqual(['domaincheck']);
-    expect(outcome.reply.properties.DOMAINCHECK).toEqual(['210 Domain name available', '211 Domain name not available', '541 Invalid attribute value']);
+    // as the registrar's test system answers (vectors/cnr/idn-convert.json)
+    expect(outcome.reply.properties.COLUMN).toEqual(['domaincheck', 'domainchecktime']);
+    expect(outcome.reply.properties.DOMAINCHECK).toEqual(['210 Domain name available', '211 Domain name not available', '541 Invalid attribute value', '541 Invalid attribute value']);
+    expect(outcome.reply.properties.DOMAINCHECKTIME).toEqual(['0', '0', '0', '0']);
     expect(outcome.data?.map((d) => [d.domain, d.code, d.available])).toEqual([
       ['free-2.com', 210, true],
       ['example.com', 211, false],
       ['bad_name.com', 541, false],
+      ['name.invalid', 541, false],
     ]);
   });
 

@@ -15,6 +15,9 @@ describe('parseSubmission: valid', () => {
     expect(ok({ type: 'register', domain: 'münchen。de' }).domain).toBe('xn--mnchen-3ya.de');
     expect(ok({ type: 'renew', domain: ' Example.COM ' }).domain).toBe('example.com');
     expect(ok({ type: 'renew', domain: 'xn--bcher-kva.de' }).domain).toBe('xn--bcher-kva.de');
+    // an IDN top-level label, given in Unicode or as punycode
+    expect(ok({ type: 'register', domain: 'пример.рф' }).domain).toBe('xn--e1afmkfd.xn--p1ai');
+    expect(ok({ type: 'register', domain: 'a-b--c.xn--p1ai' }).domain).toBe('a-b--c.xn--p1ai');
   });
 
   it('period defaults to 1 and accepts a numeric string; empty fields are absent', () => {
@@ -47,7 +50,11 @@ const cases: Array<[string, unknown, string, RegExp]> = [
   ['underscore', { type: 'register', domain: 'a_b.com' }, 'domain', /^domain: label "a_b" may only contain a-z, 0-9 and "-"$/],
   ['one label', { type: 'register', domain: 'localhost' }, 'domain', /^domain: must have at least two labels/],
   ['empty label', { type: 'register', domain: 'a..com' }, 'domain', /^domain: has an empty label/],
-  ['numeric TLD', { type: 'register', domain: 'example.123' }, 'domain', /^domain: top-level label "123" must not be all digits$/],
+  ['numeric TLD', { type: 'register', domain: 'example.123' }, 'domain', /^domain: top-level label "123" must be two or more letters, or an IDN label \(xn--\)$/],
+  ['one-letter TLD', { type: 'register', domain: 'ok.c' }, 'domain', /^domain: top-level label "c" must be two or more letters/],
+  ['TLD with a digit', { type: 'register', domain: 'ok.c0m' }, 'domain', /^domain: top-level label "c0m" must be two or more letters/],
+  ['reserved "--" outside an IDN label', { type: 'register', domain: 'ab--cd.com' }, 'domain', /^domain: label "ab--cd" has "--" in its third and fourth places, which only IDN labels \(xn--\) may$/],
+  ['punycode that decodes to nothing', { type: 'register', domain: 'xn--a.com' }, 'domain', /^domain: label "xn--a" is not valid punycode$/],
   ['label too long', { type: 'register', domain: `${'a'.repeat(64)}.com` }, 'domain', /^domain: label "a{20}\.\.\." is longer than 63 characters$/],
   ['name too long', { type: 'register', domain: `${Array(5).fill('a'.repeat(60)).join('.')}.com` }, 'domain', /^domain: is longer than 253 characters/],
   ['bad punycode', { type: 'register', domain: 'xn--zz.com' }, 'domain', /^domain: label "xn--zz" is not valid punycode$/],
