@@ -2,6 +2,7 @@
 // closing it, and the exit-code conventions (0 ok, 1 failed operation or
 // runtime error, 2 invalid input).
 import { ConfigError } from '../engine/config.ts';
+import { NotFoundError } from '../engine/errors.ts';
 import { openRuntime, type Runtime } from '../engine/runtime.ts';
 import { SecretKeyError } from '../engine/secret-box.ts';
 import { createLogger } from '../logger.ts';
@@ -28,9 +29,11 @@ export async function withRuntime(json: boolean | undefined, fn: (rt: Runtime) =
     runtime = await openRuntime(process.env, createLogger('cli', process.env.LOG_LEVEL ?? 'warn'));
     code = (await fn(runtime)) ?? 0;
   } catch (err) {
-    const usage = err instanceof UsageError || err instanceof ConfigError || err instanceof SecretKeyError;
+    // An unknown operation id is the caller's mistake, like any other invalid input.
+    const field = err instanceof UsageError ? err.field : err instanceof NotFoundError ? 'id' : undefined;
+    const usage = err instanceof UsageError || err instanceof NotFoundError || err instanceof ConfigError || err instanceof SecretKeyError;
     const message = err instanceof Error ? err.message : String(err);
-    if (json) printJson({ error: message, ...(err instanceof UsageError && err.field ? { field: err.field } : {}) });
+    if (json) printJson({ error: message, ...(field ? { field } : {}) });
     else console.error(`domainflow: ${message}`);
     code = usage ? 2 : 1;
   } finally {

@@ -86,4 +86,12 @@ describe('domainflow CLI', () => {
     expect(lastJson(cancelled.stdout)).toMatchObject({ id: held, status: 'cancelled' });
     expect((await cli('resume')).code).toBe(0);
   }, 60_000);
+
+  it('an unknown operation id is invalid input for status, retry and cancel alike: exit 2, field id', async () => {
+    for (const verb of ['status', 'retry', 'cancel']) {
+      const run = await cli(verb, 'op_nosuchoperation', '--json');
+      expect(run.code, verb).toBe(2);
+      expect(lastJson(run.stdout), verb).toEqual({ error: 'no operation op_nosuchoperation', field: 'id' });
+    }
+  });
 });
