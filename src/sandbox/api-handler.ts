@@ -113,6 +113,20 @@ export class ApiHandler {
   }
 
   /** Count, log and send a command's reply. */
+  /**
+   * A request whose head is too large for the HTTP parser (a GET with a huge query): it never
+   * reaches handle(), and Node would answer HTTP 431, which a client takes for a transport
+   * failure (an unknown outcome). The registrar's answer instead: 200 with 507, counted and logged.
+   */
+  refuseOversizedHead(socket: Socket): void {
+    const start = wallNow();
+    const reply = answer(507, 'request too large');
+    const text = serializeReply({ ...reply, runtime: 0 });
+    socket.end(`HTTP/1.1 200 OK\r\nContent-Type: ${CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+    this.d.stats.count('(invalid)', reply.code, false);
+    this.d.log.push({ seq: this.d.log.nextSeq(), command: '(invalid)', domain: undefined, code: reply.code, account: UNAUTHENTICATED, start, end: wallNow() });
+  }
+
   private finish(res: ServerResponse, command: string, domain: string | undefined, account: string, start: number, reply: Answer, close: boolean): void {
     this.d.stats.count(command, reply.code, false);
     this.send(res, reply, start, close);

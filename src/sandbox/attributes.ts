@@ -77,6 +77,12 @@ export function optionAttr<T extends string>(cmd: Command, key: string, allowed:
 
 /** Numbered values KEY0..KEY(max-1) (and a bare KEY as the first), in index order. */
 export function listAttr(cmd: Command, key: string, max: number): { key: string; value: string }[] {
+  // One beyond the list's end is refused, not dropped: the caller would think it was set.
+  for (const k of Object.keys(cmd)) {
+    if (k.startsWith(key) && /^\d+$/.test(k.slice(key.length)) && Number(k.slice(key.length)) >= max && optional(cmd, k) !== undefined) {
+      refuse(541, `${k}: at most ${max} (${key}0..${key}${max - 1})`);
+    }
+  }
   const out: { key: string; value: string }[] = [];
   const bare = optional(cmd, key);
   if (bare !== undefined) out.push({ key, value: bare });

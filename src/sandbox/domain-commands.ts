@@ -28,16 +28,18 @@ export function statusDomain(ctx: CommandContext, cmd: Command): Answer {
     'transfer lock': d.status.includes('clientTransferProhibited') ? 1 : 0,
     nameserver: d.nameservers,
     'owner contact': d.contacts.owner,
-    'admin contact': d.contacts.admin,
+    'admin contact': d.admins ? [d.contacts.admin, ...d.admins] : d.contacts.admin,
     'tech contact': d.contacts.tech,
     'billing contact': d.contacts.billing,
     auth: d.auth,
   });
 }
 
-/** EXPIRATION: the current expiration year, or a full date whose year is compared. */
-function expirationYearAttr(cmd: Command): number {
-  const m = /^(\d{4})(?:-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?)?$/.exec(required(cmd, 'EXPIRATION'));
+/** EXPIRATION: the current expiration year, or a full date whose year is compared; optional. */
+function expirationYearAttr(cmd: Command): number | undefined {
+  const raw = optional(cmd, 'EXPIRATION');
+  if (raw === undefined) return undefined;
+  const m = /^(\d{4})(?:-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?)?$/.exec(raw);
   if (!m) refuse(505, 'EXPIRATION');
   return Number(m[1]);
 }
@@ -51,9 +53,12 @@ export function renewDomain(ctx: CommandContext, cmd: Command): Answer {
   if (registry.pendingTransfer(name)) refuse(553);
   const forbidding = d.status.find((s) => RENEW_FORBIDDEN.includes(s));
   if (forbidding) refuse(552, forbidding);
-  // The guard against renewing twice: a repeated renewal names a year that is no longer current.
+  // The guard against renewing twice, when the caller gives it: a repeated renewal names a year
+  // that is no longer current (555). A later year than the current one was never current: 541.
+  // Without EXPIRATION the registrar renews whatever the year (the caller takes the risk).
   const currentYear = yearOf(d.expires);
-  if (expirationYear !== currentYear) refuse(555, `current expiration year is ${currentYear}`);
+  if (expirationYear !== undefined && expirationYear < currentYear) refuse(555, `current expiration year is ${currentYear}`);
+  if (expirationYear !== undefined && expirationYear > currentYear) refuse(541, `EXPIRATION ${expirationYear} is not the current expiration year (${currentYear})`);
   const expires = addYears(d.expires, period);
   if (expires > registry.horizon(now)) refuse(548, 'expiration would be more than 10 years ahead');
   if (!registry.charge(account, registry.settings.prices.renew * period)) refuse(546);

@@ -46,21 +46,36 @@ export function checkDomains(ctx: CommandContext, cmd: Command): Answer {
   return ok({ column: ['domaincheck', 'domainchecktime'], domaincheck: results, domainchecktime: results.map(() => '0') });
 }
 
-/** Contacts given by handle must exist and belong to the account; missing ones take the account's defaults. */
-function contactsAttr(ctx: CommandContext, cmd: Command): ContactHandles {
-  const pick = (role: keyof ContactHandles, key: string): string => {
-    const handle = optional(cmd, `${key}0`) ?? optional(cmd, key);
-    if (handle === undefined) return ctx.account.contacts[role];
+/** Most admin contacts a domain takes (ADMINCONTACT0..2); one of each other role. */
+const MAX_ADMIN_CONTACTS = 3;
+
+/**
+ * Contacts given by handle must exist and belong to the account; missing ones take the
+ * account's defaults. Up to three admin contacts: the first is `admin`, the others `admins`.
+ */
+function contactsAttr(ctx: CommandContext, cmd: Command): { contacts: ContactHandles; admins?: string[] } {
+  const known = (handle: string, key: string): string => {
     const contact = ctx.registry.state.contacts.get(handle.toUpperCase()) ?? ctx.registry.state.contacts.get(handle);
-    if (!contact || contact.owner !== ctx.account.login) refuse(545, `${key}0`);
+    if (!contact || contact.owner !== ctx.account.login) refuse(545, key);
     return contact.handle;
   };
-  return {
+  const pick = (role: keyof ContactHandles, key: string): string => {
+    const handle = optional(cmd, `${key}0`) ?? optional(cmd, key);
+    return handle === undefined ? ctx.account.contacts[role] : known(handle, `${key}0`);
+  };
+  const admins: string[] = [];
+  for (const { key, value } of listAttr(cmd, 'ADMINCONTACT', MAX_ADMIN_CONTACTS)) {
+    const handle = known(value, key);
+    if (admins.includes(handle)) refuse(540, key);
+    admins.push(handle);
+  }
+  const contacts = {
     owner: pick('owner', 'OWNERCONTACT'),
-    admin: pick('admin', 'ADMINCONTACT'),
+    admin: admins[0] ?? ctx.account.contacts.admin,
     tech: pick('tech', 'TECHCONTACT'),
     billing: pick('billing', 'BILLINGCONTACT'),
   };
+  return admins.length > 1 ? { contacts, admins: admins.slice(1) } : { contacts };
 }
 
 export function nameserversAttr(cmd: Command): string[] {
@@ -89,7 +104,7 @@ export function addDomain(ctx: CommandContext, cmd: Command): Answer {
   const name = domainAttr(cmd);
   const period = periodAttr(cmd);
   if (registry.domain(name)) refuse(554, name);
-  const contacts = contactsAttr(ctx, cmd);
+  const { contacts, admins } = contactsAttr(ctx, cmd);
   const nameservers = nameserversAttr(cmd);
   const auth = optional(cmd, 'AUTH');
   if (auth !== undefined && !AUTH_CODE.test(auth)) refuse(541, 'AUTH');
@@ -104,6 +119,7 @@ export function addDomain(ctx: CommandContext, cmd: Command): Answer {
     status: locked ? ['ACTIVE', 'clientTransferProhibited'] : ['ACTIVE'],
     nameservers,
     contacts,
+    ...(admins ? { admins } : {}),
     auth: auth ?? newAuthCode(),
   };
   registry.state.domains.set(name, domain);

@@ -153,7 +153,10 @@ export class Registry {
       domain.updated = now;
       domain.auth = newAuthCode();
       domain.status = ['ACTIVE'];
-      if (gaining) domain.contacts = gaining.contacts;
+      if (gaining) {
+        domain.contacts = gaining.contacts;
+        delete domain.admins;
+      }
       this.countEffect(domain.name, 'transferred');
     } else {
       this.refund(record.gaining, record.charged);

@@ -2,7 +2,7 @@
 // (POST or GET; the body is read as a form whatever its Content-Type) answer in
 // the registrar's format; /_sim/* are the admin endpoints.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { AccountLimits } from './account-limits.ts';
 import { handleAdmin, type AdminDeps } from './admin-routes.ts';
 import { answer } from './answer.ts';
@@ -147,6 +147,11 @@ export async function startSim(input: SimOptions = {}): Promise<SimHandle> {
     });
   });
   server.on('error', (err) => options.onError(err));
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable || err.code === 'ECONNRESET') socket.destroy();
+    else if (err.code === 'HPE_HEADER_OVERFLOW') api.refuseOversizedHead(socket);
+    else socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'); // as Node does when nobody listens
+  });
   const port = (server.address() as AddressInfo).port;
   const baseUrl = `http://${urlHost(options.host)}:${port}`;
 

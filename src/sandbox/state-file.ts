@@ -27,6 +27,7 @@ const persistedSchema = z.object({
       status: z.array(z.string()),
       nameservers: z.array(z.string()),
       contacts: handles,
+      admins: z.array(z.string()).optional(),
       auth: z.string(),
     }),
   ),

@@ -21,6 +21,8 @@ export interface DomainRecord {
   status: string[];
   nameservers: string[];
   contacts: ContactHandles;
+  /** Admin contacts beyond the first (ADMINCONTACT1..2), when given. */
+  admins?: string[];
   auth: string;
 }
 

@@ -128,7 +128,23 @@ describe('AddDomain', () => {
     expectCode(await c.call({ COMMAND: 'AddDomain' }), 504, 'Missing required attribute; DOMAIN');
     expectCode(await c.addDomain({ domain: 'no spaces.com' }), 505, 'Invalid attribute value syntax; DOMAIN');
     expectCode(await c.addDomain({ domain: 'ok.com', nameservers: ['not a host'] }), 505, 'Invalid attribute value syntax; NAMESERVER0');
+    // a list longer than the registry takes is refused, not cut short
+    const fourteen = Object.fromEntries(Array.from({ length: 14 }, (_, i) => [`NAMESERVER${i}`, `ns${i}.example.net`]));
+    expectCode(await c.call({ COMMAND: 'AddDomain', DOMAIN: 'many-ns.com', ...fourteen }), 541, 'Invalid attribute value; NAMESERVER13: at most 13 (NAMESERVER0..NAMESERVER12)');
     expect(await effects()).toEqual({});
+  });
+
+  it('keeps up to three admin contacts (ADMINCONTACT0..2) and refuses a fourth', async () => {
+    const c = demo();
+    const { admin: a, tech: t, billing: b, owner: o } = SIM_DEFAULTS.contacts;
+    expectCode(await c.call({ COMMAND: 'AddDomain', DOMAIN: 'four-admins.com', ADMINCONTACT0: a, ADMINCONTACT1: t, ADMINCONTACT2: b, ADMINCONTACT3: o }), 541, /^Invalid attribute value; ADMINCONTACT3: at most 3/);
+    expectCode(await c.call({ COMMAND: 'AddDomain', DOMAIN: 'same-admin.com', ADMINCONTACT0: a, ADMINCONTACT1: a }), 540, 'Attribute value is not unique; ADMINCONTACT1');
+    expectCode(await c.call({ COMMAND: 'AddDomain', DOMAIN: 'three-admins.com', ADMINCONTACT0: a, ADMINCONTACT1: t, ADMINCONTACT2: b }), 200);
+    const status = await c.call({ COMMAND: 'StatusDomain', DOMAIN: 'three-admins.com' });
+    expect(status.kind === 'reply' && status.reply.properties.ADMINCONTACT).toEqual([a, t, b]);
+    expectCode(await c.call({ COMMAND: 'AddDomain', DOMAIN: 'one-admin.com' }), 200);
+    const one = await c.call({ COMMAND: 'StatusDomain', DOMAIN: 'one-admin.com' });
+    expect(one.kind === 'reply' && one.reply.properties.ADMINCONTACT).toEqual([a]);
   });
 
   it('answers 545 for an unknown contact handle or one of another account', async () => {
@@ -207,7 +223,19 @@ describe('RenewDomain', () => {
     expectCode(await c.renewDomain('renew-date.com', 1, date!), 200);
     expectCode(await c.renewDomain('renew-date.com', 1, date!), 555);
     expectCode(await c.renewDomain('renew-date.com', 1, 'next year'), 505, 'Invalid attribute value syntax; EXPIRATION');
-    expectCode(await c.call({ COMMAND: 'RenewDomain', DOMAIN: 'renew-date.com', PERIOD: 1 }), 504, 'Missing required attribute; EXPIRATION');
+  });
+
+  it('EXPIRATION is optional (no guard then); a year later than the current one is 541, not 555', async () => {
+    const c = demo();
+    const year = await registered('renew-free.com');
+    expectCode(await c.renewDomain('renew-free.com', 1, year + 3), 541, `Invalid attribute value; EXPIRATION ${year + 3} is not the current expiration year (${year})`);
+    expect((await effects())['renew-free.com']?.renewed).toBe(0);
+    const outcome = await c.call({ COMMAND: 'RenewDomain', DOMAIN: 'renew-free.com', PERIOD: 1 });
+    expectCode(outcome, 200);
+    expect(outcome.kind === 'reply' && prop(outcome.reply, 'REGISTRATIONEXPIRATIONDATE')?.slice(0, 4)).toBe(String(year + 1));
+    // without the guard a repeated renewal renews again: that is why the engine always sends it
+    expectCode(await c.call({ COMMAND: 'RenewDomain', DOMAIN: 'renew-free.com', PERIOD: 1 }), 200);
+    expect((await effects())['renew-free.com']?.renewed).toBe(2);
   });
 
   it('answers 548 when the expiration would lie more than 10 years ahead, 556 for a period over 10', async () => {

@@ -120,6 +120,19 @@ describe('request encodings', () => {
     expect(r.reply.code).toBe(507);
   });
 
+  it('answers 507 to a GET whose head is too large for the HTTP parser, still with HTTP 200 (not 431), counted and logged', async () => {
+    const before = (await admin<{ byCode: Record<string, number> }>(sim, 'GET', '/_sim/stats')).json.byCode['507'] ?? 0;
+    const res = await request(`${sim.url}?s_login=demo&s_pw=demo&command=CheckDomain&domain=${'a'.repeat(40 * 1024)}.com`);
+    expect(res.statusCode).toBe(200);
+    const text = await res.body.text();
+    expect(text).toMatch(/^\[RESPONSE\]\ncode = 507\ndescription = Invalid command format; request too large\n/);
+    expect(text.trimEnd().endsWith('EOF')).toBe(true);
+    expect((await admin<{ byCode: Record<string, number> }>(sim, 'GET', '/_sim/stats')).json.byCode['507']).toBe(before + 1);
+    // the server carries on
+    const after = await post(sim.url, form({ s_login: 'demo', s_pw: 'demo', command: 'CheckDomain', domain: 'after-big-get.com' }));
+    expect(after.reply.code).toBe(210);
+  });
+
   it('answers 404 only for paths that are neither the API nor an admin endpoint', async () => {
     const res = await request(`${sim.baseUrl}/nothing-here`);
     await res.body.text();
