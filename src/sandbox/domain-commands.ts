@@ -3,7 +3,7 @@
 // as at a real registrar.
 import type { Command } from '../registrar/request.ts';
 import { ok, refuse, type Answer } from './answer.ts';
-import { domainAttr, intAttr, optional, optionAttr, periodAttr, required } from './attributes.ts';
+import { domainAttr, intAttr, optional, optionAttr, periodAttr } from './attributes.ts';
 import { addYears, wireDate, yearOf } from './clock.ts';
 import type { CommandContext } from './command-context.ts';
 import { parentCandidates, patternMatcher } from './domain-name.ts';
