@@ -27,7 +27,8 @@ function statusAndBody(err: unknown, contentType: string): { status: number; bod
     return { status: err.statusCode, body: { error: err.message, ...(err.field ? { field: err.field } : {}), ...(err.rejected ? { rejected: err.rejected } : {}) } };
   }
   if (err instanceof NotFoundError) return { status: 404, body: { error: err.message, field: 'id' } };
-  if (err instanceof ConflictError || err instanceof AccountPausedError) return { status: 409, body: { error: err.message } };
+  if (err instanceof ConflictError) return { status: 409, body: { error: err.message, ...(err.field ? { field: err.field } : {}) } };
+  if (err instanceof AccountPausedError) return { status: 409, body: { error: err.message } };
   const fe = err as Partial<FastifyError>;
   if (err instanceof SyntaxError) return { status: 400, body: { error: 'body: not valid JSON', field: 'body' } };
   const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;

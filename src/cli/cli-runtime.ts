@@ -2,7 +2,7 @@
 // closing it, and the exit-code conventions (0 ok, 1 failed operation or
 // runtime error, 2 invalid input).
 import { ConfigError } from '../engine/config.ts';
-import { NotFoundError } from '../engine/errors.ts';
+import { ConflictError, NotFoundError } from '../engine/errors.ts';
 import { openRuntime, type Runtime } from '../engine/runtime.ts';
 import { SecretKeyError } from '../engine/secret-box.ts';
 import { createLogger } from '../logger.ts';
@@ -30,8 +30,9 @@ export async function withRuntime(json: boolean | undefined, fn: (rt: Runtime) =
     code = (await fn(runtime)) ?? 0;
   } catch (err) {
     // An unknown operation id is the caller's mistake, like any other invalid input.
-    const field = err instanceof UsageError ? err.field : err instanceof NotFoundError ? 'id' : undefined;
-    const usage = err instanceof UsageError || err instanceof NotFoundError || err instanceof ConfigError || err instanceof SecretKeyError;
+    // So is an idempotency key that already names another operation (a ConflictError naming the key).
+    const field = err instanceof UsageError || err instanceof ConflictError ? err.field : err instanceof NotFoundError ? 'id' : undefined;
+    const usage = err instanceof UsageError || err instanceof NotFoundError || (err instanceof ConflictError && err.field !== undefined) || err instanceof ConfigError || err instanceof SecretKeyError;
     const message = err instanceof Error ? err.message : String(err);
     if (json) printJson({ error: message, ...(field ? { field } : {}) });
     else console.error(`domainflow: ${message}`);

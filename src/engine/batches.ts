@@ -8,6 +8,7 @@ import { describe } from '../codes.ts';
 import type { RegistrarClient } from '../registrar/client.ts';
 import type { Account } from './account.ts';
 import { checkAvailability } from './availability.ts';
+import { ConflictError } from './errors.ts';
 import type { Keys } from './keys.ts';
 import type { FailureView, HistoryEntry, OperationView, OpStatus } from './operation.ts';
 import type { EngineRedis } from './scripts.ts';
@@ -25,7 +26,12 @@ export interface BatchSummary {
 
 export interface SubmittedBatch {
   readonly batch: string;
+  /** the accepted specs' operations, in order */
   readonly operations: OperationView[];
+  /** for each operation, the index of its spec in what was submitted */
+  readonly indices: number[];
+  /** specs refused because their idempotency key names another operation (see keyConflict) */
+  readonly rejected: { readonly index: number; readonly error: string; readonly field: 'key' }[];
   /** registrar commands the availability check cost */
   readonly checkCommands: number;
 }
@@ -41,7 +47,12 @@ export class Batches {
     private readonly lockPauseMs: number,
   ) {}
 
-  async submit(specs: readonly SubmitSpec[], options: { registrar?: RegistrarClient; source?: string } = {}): Promise<SubmittedBatch> {
+  async submit(all: readonly SubmitSpec[], options: { registrar?: RegistrarClient; source?: string } = {}): Promise<SubmittedBatch> {
+    const conflicts = await this.store.keyConflicts(all);
+    const rejected = conflicts.flatMap((error, index) => (error === undefined ? [] : [{ index, error, field: 'key' as const }]));
+    if (rejected.length === all.length) throw new ConflictError(rejected[0]!.error, 'key');
+    const indices = all.flatMap((_, i) => (conflicts[i] === undefined ? [i] : []));
+    const specs = rejected.length === 0 ? all : indices.map((i) => all[i]!);
     const batch = `b_${randomBytes(8).toString('base64url')}`;
     const tagged = specs.map((s) => ({ ...s, batch }));
     const registerNames = [...new Set(tagged.filter((s) => s.type === 'register' && !s.checked).map((s) => s.domain))];
@@ -71,7 +82,7 @@ export class Batches {
     const [ran, failed] = await Promise.all([this.store.submitMany(toRun), this.store.submitFailed(toFail)]);
     const operations = order.map((o) => (o.run ? ran[o.index]! : failed[o.index]!));
     if (operations.length) await this.redis.rpush(this.keys.batchMembers(batch), ...operations.map((op) => op.id));
-    return { batch, operations, checkCommands: Math.ceil(registerNames.length / 32) };
+    return { batch, operations, indices, rejected, checkCommands: Math.ceil(registerNames.length / 32) };
   }
 
   /**

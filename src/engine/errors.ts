@@ -7,4 +7,11 @@ export class NotFoundError extends Error {
 
 export class ConflictError extends Error {
   override name = 'ConflictError';
+  constructor(
+    message: string,
+    /** the input to blame, when one is (an idempotency key that names another operation: 'key') */
+    readonly field?: string,
+  ) {
+    super(message);
+  }
 }

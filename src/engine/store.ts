@@ -88,12 +88,37 @@ export class OperationStore {
     const id = this.idFor(spec.key);
     if (spec.key !== undefined) {
       const existing = await this.get(id, false);
-      if (existing) return { operation: existing, created: false };
+      if (existing) {
+        const conflict = keyConflict(spec, id, { t: existing.type, d: existing.domain, ...(existing.period !== undefined ? { p: existing.period } : {}) });
+        if (conflict) throw new ConflictError(conflict, 'key');
+        return { operation: existing, created: false };
+      }
     }
     const [owns] = await this.domains.claimForSubmission([{ domain: spec.domain, id }]);
     const added = await this.index.adding([id], async () => [await this.queue.add(spec.type, this.dataFor(spec, owns), { jobId: id })]);
     const job = added[0]!;
     return { operation: operationView(job, 'waiting'), created: true };
+  }
+
+  /**
+   * For each spec, why its idempotency key cannot be used (it names an operation that asks for
+   * something else, or an earlier spec of these with the same key does), else undefined.
+   */
+  async keyConflicts(specs: readonly SubmitSpec[]): Promise<(string | undefined)[]> {
+    const out: (string | undefined)[] = specs.map(() => undefined);
+    const keyed = specs.flatMap((spec, i) => (spec.key === undefined ? [] : [{ spec, i, id: this.idFor(spec.key) }]));
+    if (keyed.length === 0) return out;
+    const pipeline = this.redis.pipeline();
+    for (const { id } of keyed) pipeline.hget(this.keys.job(id), 'data');
+    const stored = (await pipeline.exec()) ?? [];
+    const first = new Map<string, Pick<OpData, 't' | 'd' | 'p'>>();
+    keyed.forEach(({ spec, i, id }, j) => {
+      const json = stored[j]?.[1];
+      const existing = typeof json === 'string' ? parsed<OpData>(json) : first.get(id);
+      if (existing) out[i] = keyConflict(spec, id, existing);
+      else first.set(id, { t: spec.type, d: spec.domain, ...(spec.period !== undefined ? { p: spec.period } : {}) });
+    });
+    return out;
   }
 
   /** Submit many at once (a batch): two round trips (claims, jobs) a 500. */
@@ -243,6 +268,18 @@ export class OperationStore {
   retryMany(filter: { type?: string; batch?: string }): Promise<OperationView[]> {
     return this.redrives.many(filter);
   }
+}
+
+/**
+ * Why a submission with an idempotency key cannot be the operation its key already names (another
+ * type, domain or period), or undefined when it is the same request again. Names the key and the
+ * operation, never a secret.
+ */
+export function keyConflict(spec: SubmitSpec, id: string, existing: Pick<OpData, 't' | 'd' | 'p'>): string | undefined {
+  const years = (type: string, p: number | undefined) => (type === 'delete' ? undefined : (p ?? 1));
+  if (existing.t === spec.type && existing.d === spec.domain && years(existing.t, existing.p) === years(spec.type, spec.period)) return undefined;
+  const what = (t: string, d: string, p: number | undefined) => `${t} ${d}${years(t, p) === undefined ? '' : ` for ${years(t, p)} year(s)`}`;
+  return `key ${JSON.stringify(spec.key)} already names ${id} (${what(existing.t, existing.d, existing.p)}), not ${what(spec.type, spec.domain, spec.period)}: give this operation a key of its own`;
 }
 
 /** JSON as stored, or undefined for none or for text that is not JSON. */

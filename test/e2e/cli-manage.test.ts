@@ -87,6 +87,16 @@ describe('domainflow CLI', () => {
     expect((await cli('resume')).code).toBe(0);
   }, 60_000);
 
+  it('a key names one operation: the same request again prints its id; another request with it is exit 2, field key', async () => {
+    const first = await cli('delete', 'cli-keyed-1.com', '--key', 'cli-key-del');
+    expect(first.code, first.stderr).toBe(0);
+    const again = await cli('delete', 'cli-keyed-1.com', '--key', 'cli-key-del');
+    expect(again.stdout.trim()).toBe(first.stdout.trim());
+    const other = await cli('delete', 'cli-keyed-2.com', '--key', 'cli-key-del', '--json');
+    expect(other.code).toBe(2);
+    expect(lastJson(other.stdout)).toEqual({ error: `key "cli-key-del" already names ${first.stdout.trim()} (delete cli-keyed-1.com), not delete cli-keyed-2.com: give this operation a key of its own`, field: 'key' });
+  });
+
   it('an unknown operation id is invalid input for status, retry and cancel alike: exit 2, field id', async () => {
     for (const verb of ['status', 'retry', 'cancel']) {
       const run = await cli(verb, 'op_nosuchoperation', '--json');

@@ -106,6 +106,33 @@ describe('batches with good and bad lines', () => {
     for (const op of body.operations) expect((await api.call({ method: 'POST', url: `/v1/operations/${op.id}/cancel` })).statusCode).toBe(200);
   });
 
+  it('a line whose idempotency key already names another operation (earlier, or on an earlier line) is rejected, naming the key; a true replay is accepted', async () => {
+    const first = await api.call({ method: 'POST', url: '/v1/operations', payload: { type: 'renew', domain: 'key-owner.com', period: 1, key: 'key-b' } });
+    expect(first.statusCode).toBe(202);
+    const before = await jobCount();
+    const csv = ['op,domain,period,key', 'renew,key-1.com,1,key-a', 'renew,key-2.com,1,key-a', 'renew,key-3.com,1,key-b', 'renew,key-owner.com,1,key-b', 'delete,key-4.com,,'].join('\n');
+    const res = await post(csv, 'text/csv');
+    expect(res.statusCode).toBe(202);
+    const body = res.json();
+    expect(body.rejected).toEqual([
+      { line: 3, error: expect.stringMatching(/^key "key-a" already names op_\S+ \(renew key-1\.com for 1 year\(s\)\), not renew key-2\.com/), field: 'key' },
+      { line: 4, error: expect.stringMatching(new RegExp(`^key "key-b" already names ${first.json().id} \\(renew key-owner\\.com`)), field: 'key' },
+    ]);
+    expect(body.accepted).toBe(3);
+    expect(body.operations.map((o: { line: number; domain: string }) => [o.line, o.domain])).toEqual([
+      [2, 'key-1.com'],
+      [5, 'key-owner.com'],
+      [6, 'key-4.com'],
+    ]);
+    expect(body.operations[1].id).toBe(first.json().id);
+    // the replay is the operation that was there: two new jobs, not three
+    expect(await jobCount()).toBe(before + 2);
+    const progress = (await api.call({ method: 'GET', url: `/v1/batches/${body.batch}` })).json();
+    expect(progress.total).toBe(3);
+    // renewals of names nobody registered: out of the way of the failure counts below
+    for (const o of body.operations as { id: string }[]) expect((await api.call({ method: 'POST', url: `/v1/operations/${o.id}/cancel` })).statusCode).toBe(200);
+  });
+
   it('NDJSON: a line that is not JSON and a line that is not a valid operation are listed', async () => {
     const ndjson = [`{"type":"renew","domain":"nd-good.com"}`, `{"type":"transfer","domain":"nd-x.com","auth":"${SECRET}"`, `{"op":"renew","domain":"nd-bad","period":1}`, `{"op":"delete","domain":"nd-good-2.com"}`].join('\n');
     const res = await post(ndjson, 'application/x-ndjson');
@@ -175,7 +202,7 @@ describe('a batch of registrations', () => {
     expect(summary).toMatchObject({ total: 8, done: true, counts: { succeeded: 6, failed: 2, queued: 0, running: 0, waiting: 0, cancelled: 0 } });
     const recent = (await api.call({ method: 'GET', url: '/v1/batches?limit=10' })).json();
     expect(recent[0].batch).toBe(body.batch);
-    expect(recent.length).toBe(8); // every batch this file queued: 3 CSV/NDJSON/JSON, 3 detected, 1 paged, this one
+    expect(recent.length).toBe(9); // every batch this file queued: 3 CSV/NDJSON/JSON, 1 with keys, 3 detected, 1 paged, this one
 
     const failures = (await api.call({ method: 'GET', url: '/v1/failures' })).json() as { type: string; failed: number; text: string }[];
     const notAvailable = failures.find((f) => f.type === 'domain_not_available');

@@ -168,6 +168,17 @@ describe('running operations', () => {
     expect(again.statusCode).toBe(202);
     expect(again.headers['x-idempotent-replay']).toBe('true');
     expect(again.json().id).toBe(op.id);
+    // the key names that operation: asking for anything else with it is refused, and nothing is queued
+    for (const other of [
+      { type: 'renew', domain: 'api-run-1.com', period: 2 },
+      { type: 'register', domain: 'api-run-2.com', period: 2 },
+      { type: 'register', domain: 'api-run-1.com', period: 3 },
+    ]) {
+      const conflict = await call('POST', '/v1/operations', { ...other, key: 'api-run-1' });
+      expect(conflict.statusCode, JSON.stringify(other)).toBe(409);
+      expect(conflict.json()).toEqual({ error: expect.stringMatching(new RegExp(`^key "api-run-1" already names ${op.id} \\(register api-run-1\.com for 2 year\\(s\\)\\), not ${other.type} ${other.domain.replace('.', '\\.')}`)), field: 'key' });
+    }
+    expect((await api.h.engine.store.list({})).map((o) => o.domain)).not.toContain('api-run-2.com');
 
     worker = api.h.engine.startWorker({ registrar: api.runtime.registrar(), concurrency: 4 });
     const final = await waitFinal(op.id);

@@ -119,11 +119,13 @@ export const batchRoutes: FastifyPluginAsync<RouteDeps> = async (app, { runtime 
       const registers = submissions.some((s) => s.type === 'register');
       const query = request.query as { source?: string };
       const submitted = await batches.submit(submissions, { ...(registers ? { registrar: runtime.registrar() } : {}), source: query.source ?? 'api' });
+      // A line whose idempotency key names another operation is refused like an invalid one.
+      const conflicts = submitted.rejected.map((r) => ({ line: parsed.items[r.index]!.line, error: r.error, field: r.field }));
       return reply.code(202).send({
         batch: submitted.batch,
         accepted: submitted.operations.length,
-        rejected: parsed.rejected,
-        operations: submitted.operations.map((op, i) => ({ line: parsed.items[i]!.line, id: op.id, type: op.type, domain: op.domain, status: op.status })),
+        rejected: [...parsed.rejected, ...conflicts].sort((a, b) => a.line - b.line),
+        operations: submitted.operations.map((op, i) => ({ line: parsed.items[submitted.indices[i]!]!.line, id: op.id, type: op.type, domain: op.domain, status: op.status })),
         checkCommands: submitted.checkCommands,
       });
     },

@@ -90,9 +90,10 @@ export const operationRoutes: FastifyPluginAsync<RouteDeps> = async (app, { runt
         tags: ['operations'],
         summary: 'Submit an operation',
         description:
-          '202 with the operation: the new one, or the existing one when its idempotency key was submitted before (then with the header x-idempotent-replay: true). Nothing is queued for an invalid body (400).',
+          '202 with the operation: the new one, or the existing one when its idempotency key was submitted before for the same type, domain and period (then with the header x-idempotent-replay: true). ' +
+          'Nothing is queued for an invalid body (400), nor when the key already names an operation that asks for something else (409, field key).',
         body: submissionBody,
-        response: { 202: ref('Operation'), 400: errorSchema },
+        response: { 202: ref('Operation'), 400: errorSchema, 409: errorSchema },
       },
     },
     async (request, reply) => {

@@ -48,8 +48,11 @@ export function registerBulkCommand(program: Command): void {
         const started = Date.now();
         const submitted = await rt.engine.batches.submit(specs, { registrar: rt.registrar(), source: input.source });
         const { batch } = submitted;
+        // A line whose idempotency key names another operation is skipped like an invalid one.
+        for (const r of submitted.rejected) console.error(`domainflow bulk: ${input.source} line ${input.items[r.index]!.line} skipped: ${r.field}: ${r.error}`);
+        const skipped = input.rejected.length + submitted.rejected.length;
         say(
-          `batch ${batch}: ${specs.length} operation(s) submitted from ${input.source}${input.rejected.length ? `, ${input.rejected.length} invalid line(s) skipped` : ''}` +
+          `batch ${batch}: ${submitted.operations.length} operation(s) submitted from ${input.source}${skipped ? `, ${skipped} invalid line(s) skipped` : ''}` +
             (submitted.checkCommands ? ` (availability checked in ${submitted.checkCommands} command(s))` : ''),
         );
 
@@ -86,7 +89,7 @@ export function registerBulkCommand(program: Command): void {
         if (flags.wait) for (const line of formatSummary(batch, t, Date.now() - started)) say(line);
         else say(`follow it: npx domainflow list --batch ${batch}`);
         if (report) say(`report: ${report}`);
-        const outcome = outcomeOf(batch, specs.length, input.rejected.length, t, report);
+        const outcome = outcomeOf(batch, submitted.operations.length, skipped, t, report);
         if (flags.json) printJson(outcome);
         if (!flags.wait) return 0;
         return outcome.failed > 0 ? 1 : 0;
