@@ -176,7 +176,7 @@ describe('running operations', () => {
     ]) {
       const conflict = await call('POST', '/v1/operations', { ...other, key: 'api-run-1' });
       expect(conflict.statusCode, JSON.stringify(other)).toBe(409);
-      expect(conflict.json()).toEqual({ error: expect.stringMatching(new RegExp(`^key "api-run-1" already names ${op.id} \\(register api-run-1\.com for 2 year\\(s\\)\\), not ${other.type} ${other.domain.replace('.', '\\.')}`)), field: 'key' });
+      expect(conflict.json()).toEqual({ error: expect.stringMatching(new RegExp(`^key "api-run-1" already names ${op.id} \\(register api-run-1\\.com for 2 year\\(s\\)\\), not ${other.type} ${other.domain.replace('.', '\\.')}`)), field: 'key' });
     }
     expect((await api.h.engine.store.list({})).map((o) => o.domain)).not.toContain('api-run-2.com');
 
