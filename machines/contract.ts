@@ -52,11 +52,12 @@ import type { BackoffPolicy } from './backoff.ts';
 
 export type OperationType = 'register' | 'renew' | 'transfer' | 'delete';
 
+/** Contact handles by role; a role left out is the registrar's to fill (its account default) or refuse. */
 export interface Contacts {
-  readonly owner: string;
-  readonly admin: string;
-  readonly tech: string;
-  readonly billing: string;
+  readonly owner?: string;
+  readonly admin?: string;
+  readonly tech?: string;
+  readonly billing?: string;
 }
 
 /** Data one step learnt that a later step needs; carried into a redrive. */

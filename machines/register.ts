@@ -14,11 +14,12 @@ const PENDING = 'registrationPending';
 
 function addDomainParams(ctx: OpContext): Record<string, string | number> {
   const params: Record<string, string | number> = { DOMAIN: ctx.domain, PERIOD: ctx.period ?? 1 };
-  if (ctx.contacts) {
-    params['OWNERCONTACT0'] = ctx.contacts.owner;
-    params['ADMINCONTACT0'] = ctx.contacts.admin;
-    params['TECHCONTACT0'] = ctx.contacts.tech;
-    params['BILLINGCONTACT0'] = ctx.contacts.billing;
+  const c = ctx.contacts;
+  if (c) {
+    if (c.owner) params['OWNERCONTACT0'] = c.owner;
+    if (c.admin) params['ADMINCONTACT0'] = c.admin;
+    if (c.tech) params['TECHCONTACT0'] = c.tech;
+    if (c.billing) params['BILLINGCONTACT0'] = c.billing;
   }
   ctx.nameservers.forEach((ns, i) => {
     params[`NAMESERVER${i}`] = ns;

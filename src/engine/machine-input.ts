@@ -9,15 +9,17 @@ export interface AccountDefaults {
   readonly nameservers?: readonly string[];
 }
 
-/** The operation's contact handles over the account's defaults; none when neither gives all four. */
+/** The operation's contact handles over the account's defaults; a role neither gives is left out. */
 function contactsOf(data: OpData, defaults: AccountDefaults): { contacts?: Contacts } {
   const given = data.c;
   const fallback = defaults.contacts;
-  const owner = given?.owner ?? fallback?.owner;
-  const admin = given?.admin ?? fallback?.admin;
-  const tech = given?.tech ?? fallback?.tech;
-  const billing = given?.billing ?? fallback?.billing;
-  return owner && admin && tech && billing ? { contacts: { owner, admin, tech, billing } } : {};
+  if (!given && !fallback) return {};
+  const contacts: { owner?: string; admin?: string; tech?: string; billing?: string } = {};
+  for (const role of ['owner', 'admin', 'tech', 'billing'] as const) {
+    const handle = given?.[role] ?? fallback?.[role];
+    if (handle) contacts[role] = handle;
+  }
+  return Object.keys(contacts).length > 0 ? { contacts } : {};
 }
 
 // Built by assignment rather than with conditional spreads: this runs once per operation run,

@@ -21,18 +21,30 @@ export interface Runtime {
 
 export const DEFAULT_REGISTRAR_URL = `http://127.0.0.1:${SIM_DEFAULTS.port}/api/call.cgi`;
 
-export function defaultContacts(config: EngineConfig): Contacts {
+/**
+ * The contact handles a registration gets when it names none: DOMAINFLOW_DEFAULT_CONTACT for every
+ * role; else, for the simulator's demo account, its DEMO-* handles; else none, and the registrar
+ * applies the account's own defaults (or refuses with 504, which names the missing contact): a
+ * real account does not know the simulator's handles, and would refuse them (545).
+ */
+export function defaultContacts(config: EngineConfig): Contacts | undefined {
   if (config.defaultContact) {
     const h = config.defaultContact;
     return { owner: h, admin: h, tech: h, billing: h };
   }
-  return { ...SIM_DEFAULTS.contacts };
+  return config.login === SIM_DEFAULTS.login ? { ...SIM_DEFAULTS.contacts } : undefined;
+}
+
+/** Name servers of a registration that names none: DOMAINFLOW_DEFAULT_NS; else the simulator's for its demo account; else none. */
+export function defaultNameservers(config: EngineConfig): readonly string[] {
+  return config.defaultNameservers ?? (config.login === SIM_DEFAULTS.login ? SIM_DEFAULTS.nameservers : []);
 }
 
 export function createRuntime(env: NodeJS.ProcessEnv, logger: Logger, overrides: Partial<Pick<EngineConfig, 'registrarUrl'>> = {}): Runtime {
   // With REDIS_URL unset, a running `domainflow start` of this data folder (its runtime.json) says where things are.
   const config = { ...loadConfig(withRunningSystem(env)), ...overrides };
   const policy = loadPolicy(env);
+  const contacts = defaultContacts(config);
   const secrets = loadSecretBox(config.secretKey, config.dataDir, (msg) => logger.warn({}, msg));
   const engine = new Engine({
     redisUrl: config.redisUrl,
@@ -44,7 +56,7 @@ export function createRuntime(env: NodeJS.ProcessEnv, logger: Logger, overrides:
     rateMarginMs: config.rateMarginMs,
     requestTimeoutMs: config.registrarTimeoutMs,
     stallMs: config.stallMs,
-    defaults: { contacts: defaultContacts(config), nameservers: config.defaultNameservers ?? SIM_DEFAULTS.nameservers },
+    defaults: { ...(contacts ? { contacts } : {}), nameservers: defaultNameservers(config) },
     logger,
   });
   let client: RegistrarClient | undefined;

@@ -109,24 +109,40 @@ describe('domainflow serve', () => {
     await deletePrefix(prefix);
   });
 
-  it('serves until SIGTERM, then exits 0', async () => {
-    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  function startServe(args: string[], extra: Record<string, string> = {}): Promise<{ child: ReturnType<typeof spawn>; url: string; output: () => string }> {
+    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    const url = await new Promise<string>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`serve did not start: ${output}`)), 15_000);
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
-        const m = /API and dashboard at (http:\/\/127\.0\.0\.1:\d+)\//.exec(output);
+        const m = /API and dashboard at (http:\/\/127\.0\.0\.1:\d+)\/.*\n/.exec(output);
         if (m) {
           clearTimeout(timer);
-          resolve(m[1]!);
+          resolve({ child, url: m[1]!, output: () => output });
         }
       };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
       child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)));
     });
+  }
+
+  it('serves until SIGTERM, then exits 0', async () => {
+    const { child, url, output } = await startServe([]);
+    expect(output()).not.toContain('all addresses');
     expect(await (await fetch(`${url}/healthz`)).json()).toMatchObject({ status: 'ok' });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
+  it('--host 0.0.0.0 with a token: prints the local URL and says it listens on all addresses', async () => {
+    const { child, url, output } = await startServe(['--host', '0.0.0.0'], { DOMAINFLOW_API_TOKEN: 'serve-test-token' });
+    expect(output()).toContain('; listening on all addresses (0.0.0.0), with the bearer token');
+    expect(output()).not.toContain('serve-test-token');
+    expect((await fetch(`${url}/v1/operations`)).status).toBe(401);
+    expect((await fetch(`${url}/v1/operations`, { headers: { authorization: 'Bearer serve-test-token' } })).status).toBe(200);
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { defaultPolicy } from '../../machines/backoff.ts';
+import { createActor } from 'xstate';
+import { nextAction } from '../../machines/next-action.ts';
+import { registerMachine } from '../../machines/register.ts';
+import { loadConfig } from '../../src/engine/config.ts';
 import { machineInput } from '../../src/engine/machine-input.ts';
+import { defaultContacts, defaultNameservers } from '../../src/engine/runtime.ts';
+import { SIM_DEFAULTS } from '../../src/sandbox/defaults.ts';
 
 const policy = defaultPolicy();
 const defaults = { contacts: { owner: 'O', admin: 'A', tech: 'T', billing: 'B' }, nameservers: ['ns1.x.net'] };
@@ -12,9 +18,26 @@ describe('machineInput', () => {
     expect(input.type === 'register' && input.contacts).toEqual({ owner: 'MINE', admin: 'A', tech: 'T', billing: 'B' });
   });
 
-  it('leaves contacts out when neither the operation nor the account gives all four', () => {
+  it('sends the contacts it has: a role neither the operation nor the account names is left to the registrar', () => {
     const input = machineInput({ t: 'register', d: 'x.com', c: { owner: 'MINE' } }, {}, policy, 0);
-    expect(input.type === 'register' && input.contacts).toBeUndefined();
+    expect(input.type === 'register' && input.contacts).toEqual({ owner: 'MINE' });
+    expect(machineInput({ t: 'register', d: 'x.com' }, {}, policy, 0)).not.toHaveProperty('contacts');
+    // checked: the machine's first command is AddDomain
+    const actor = createActor(registerMachine, { input: machineInput({ t: 'register', d: 'x.com', c: { owner: 'MINE' }, k: 1 }, {}, policy, 0) }).start();
+    const action = nextAction(actor.getSnapshot());
+    expect(action.kind === 'command' && action.command).toBe('AddDomain');
+    expect(action.kind === 'command' && Object.keys(action.params).filter((k) => k.endsWith('CONTACT0'))).toEqual(['OWNERCONTACT0']);
+    actor.stop();
+  });
+
+  it("the runtime's defaults: DOMAINFLOW_DEFAULT_CONTACT and _NS; the simulator's handles only for its demo account", () => {
+    const config = (env: Record<string, string>) => loadConfig(env);
+    expect(defaultContacts(config({}))).toEqual(SIM_DEFAULTS.contacts);
+    expect(defaultNameservers(config({}))).toEqual(SIM_DEFAULTS.nameservers);
+    expect(defaultContacts(config({ DOMAINFLOW_REGISTRAR_LOGIN: 'reseller-7' }))).toBeUndefined();
+    expect(defaultNameservers(config({ DOMAINFLOW_REGISTRAR_LOGIN: 'reseller-7' }))).toEqual([]);
+    expect(defaultContacts(config({ DOMAINFLOW_REGISTRAR_LOGIN: 'reseller-7', DOMAINFLOW_DEFAULT_CONTACT: 'P-ME' }))).toEqual({ owner: 'P-ME', admin: 'P-ME', tech: 'P-ME', billing: 'P-ME' });
+    expect(defaultNameservers(config({ DOMAINFLOW_REGISTRAR_LOGIN: 'reseller-7', DOMAINFLOW_DEFAULT_NS: 'ns1.me.net, ns2.me.net' }))).toEqual(['ns1.me.net', 'ns2.me.net']);
   });
 
   it('carries a renewal expiration, a transfer auth flag (never the code) and a redrive', () => {

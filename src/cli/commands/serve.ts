@@ -40,7 +40,9 @@ export function registerServeCommand(program: Command): void {
         process.exitCode = err instanceof InsecureHostError ? 2 : 1;
         return;
       }
-      console.log(`domainflow serve: API and dashboard at ${server.url}/ (OpenAPI document at ${server.url}/docs)`);
+      // A wildcard address is not one to browse to: the local URL, and what it listens on.
+      const wildcard = ['0.0.0.0', '::', '[::]'].includes(flags.host) ? `; listening on all addresses (${flags.host}), with the bearer token` : '';
+      console.log(`domainflow serve: API and dashboard at ${server.url}/ (OpenAPI document at ${server.url}/docs)${wildcard}`);
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           logger.info({ signal }, 'API stopping');
