@@ -56,11 +56,13 @@ it('runs operations on the same domain one after another, in submission order', 
 it('maps one idempotency key to one operation however often it is submitted', async () => {
   const a = await h.engine.store.submit({ type: 'register', domain: 'idem-1.com', period: 1, key: 'order-42' });
   const b = await h.engine.store.submit({ type: 'register', domain: 'idem-1.com', period: 1, key: 'order-42' });
-  const c = await h.engine.store.submit({ type: 'register', domain: 'idem-other.com', period: 3, key: 'order-42' });
+  const c = await h.engine.store.submit({ type: 'register', domain: 'idem-1.com', key: 'order-42' });
   expect(a.created).toBe(true);
   expect([b.created, c.created]).toEqual([false, false]);
   expect(new Set([a.operation.id, b.operation.id, c.operation.id]).size).toBe(1);
-  expect(c.operation.domain).toBe('idem-1.com');
+  // the key names that request: another one with it is refused, not answered with this operation
+  await expect(h.engine.store.submit({ type: 'register', domain: 'idem-other.com', period: 3, key: 'order-42' })).rejects.toMatchObject({ name: 'ConflictError', field: 'key' });
+  await expect(h.engine.store.submit({ type: 'renew', domain: 'idem-1.com', period: 1, key: 'order-42' })).rejects.toThrow(/^key "order-42" already names op_\S+ \(register idem-1\.com for 1 year\(s\)\), not renew idem-1\.com/);
   const counts = await h.engine.queue.getJobCounts('waiting', 'delayed', 'active', 'completed', 'failed');
   expect(Object.values(counts).reduce((x, y) => x + y, 0)).toBe(12 + 1);
   await h.engine.store.cancel(a.operation.id);
@@ -135,7 +137,7 @@ it('redrives failed operations by failure type', async () => {
   expect(failed!.failure).toMatchObject({ type: 'credit_limit_exceeded', step: 'addDomain' });
   await sim.post('/credit', { account: 'demo', amount: 1000 });
   await h.engine.account.resume();
-  const redriven = await h.engine.store.retryMany({ type: 'credit_limit_exceeded' });
+  const redriven = await h.engine.store.retryMany({ reason: 'credit_limit_exceeded' });
   expect(redriven.map((r) => r.id)).toEqual([first.operation.id]);
   const [done] = await h.waitAllFinal([first.operation.id], 10_000);
   expect(done!.status).toBe('succeeded');
