@@ -69,7 +69,7 @@ async function redrive(ops: number): Promise<{ many: number; sequential: number 
     await fail('domain_not_available');
     const one = await fail('domain_taken_by_bench');
     let started = performance.now();
-    const redriven = await engine.store.retryMany({ type: 'domain_not_available' });
+    const redriven = await engine.store.retryMany({ reason: 'domain_not_available' });
     const many = performance.now() - started;
     if (redriven.length !== ops) throw new Error(`retryMany redrove ${redriven.length} of ${ops}`);
     started = performance.now();

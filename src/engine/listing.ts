@@ -24,10 +24,11 @@ export const LIST_MAX = 100_000;
 
 export interface ListFilter {
   readonly status?: OpStatus;
-  /** failure type */
-  readonly type?: string;
+  /** operation type */
+  readonly type?: OperationType;
+  /** failure type (implies status failed, or cancelled) */
+  readonly reason?: string;
   readonly batch?: string;
-  readonly operationType?: OperationType;
   readonly offset?: number;
   readonly limit?: number;
 }
@@ -90,7 +91,7 @@ export class Listing {
     if (!(limit > 0)) return { views: [], matched: 0 };
     if (!filter.batch) await this.index.checked();
     const source = this.source(filter.batch);
-    const filtered = filter.status !== undefined || filter.type !== undefined || filter.operationType !== undefined;
+    const filtered = filter.status !== undefined || filter.reason !== undefined || filter.type !== undefined;
     if (filtered) {
       const ids = await this.matching(source, filter, offset, limit);
       const views: OperationView[] = [];
@@ -165,10 +166,10 @@ export class Listing {
    */
   private async matching(source: Source, filter: ListFilter, offset: number, limit: number): Promise<string[]> {
     const size = source.kind === 'z' ? await this.redis.zcard(source.key) : await this.redis.llen(source.key);
-    const statuses = filter.status === undefined ? (filter.type === undefined ? '' : `${codeOf('failed')}${codeOf('cancelled')}`) : String(codeOf(filter.status));
-    const failureType = filter.type ?? '';
-    const opType = filter.operationType ?? '';
-    const status: OpStatus | undefined = filter.status ?? (filter.type !== undefined ? 'failed' : undefined);
+    const statuses = filter.status === undefined ? (filter.reason === undefined ? '' : `${codeOf('failed')}${codeOf('cancelled')}`) : String(codeOf(filter.status));
+    const failureType = filter.reason ?? '';
+    const opType = filter.type ?? '';
+    const status: OpStatus | undefined = filter.status ?? (filter.reason !== undefined ? 'failed' : undefined);
     if (source.index && status !== undefined) {
       const sets = SETS_OF_STATUS[status];
       const k = this.keys;
@@ -240,5 +241,5 @@ export class Listing {
 
 /** Whether a view passes a filter (it may have changed since the filter was applied in Redis). */
 function passes(v: OperationView, filter: ListFilter): boolean {
-  return (filter.status === undefined || v.status === filter.status) && (filter.type === undefined || v.failure?.type === filter.type) && (filter.operationType === undefined || v.type === filter.operationType);
+  return (filter.status === undefined || v.status === filter.status) && (filter.reason === undefined || v.failure?.type === filter.reason) && (filter.type === undefined || v.type === filter.type);
 }

@@ -94,8 +94,8 @@ export class Redrives {
    * time. One that is no longer failed when its turn comes (redriven by someone else meanwhile,
    * or removed) is left out; the others go on. Returns the operations redriven, in list order.
    */
-  async many(filter: { type?: string; batch?: string }): Promise<OperationView[]> {
-    const failed = await this.reader.ids({ status: 'failed', ...(filter.type ? { type: filter.type } : {}), ...(filter.batch ? { batch: filter.batch } : {}) });
+  async many(filter: { reason?: string; batch?: string }): Promise<OperationView[]> {
+    const failed = await this.reader.ids({ status: 'failed', ...(filter.reason ? { reason: filter.reason } : {}), ...(filter.batch ? { batch: filter.batch } : {}) });
     const out: (OperationView | undefined)[] = new Array(failed.length);
     let next = 0;
     let error: unknown;

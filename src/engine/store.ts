@@ -265,7 +265,7 @@ export class OperationStore {
   }
 
   /** Redrive every failed operation with this failure type, or of this batch (see Redrives.many). */
-  retryMany(filter: { type?: string; batch?: string }): Promise<OperationView[]> {
+  retryMany(filter: { reason?: string; batch?: string }): Promise<OperationView[]> {
     return this.redrives.many(filter);
   }
 }

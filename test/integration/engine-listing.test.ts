@@ -34,8 +34,8 @@ async function reference(h: Harness, filter: ListFilter): Promise<OperationView[
   const offset = filter.offset ?? 0;
   return views
     .filter((v) => (filter.status ? v.status === filter.status : true))
-    .filter((v) => (filter.type ? v.failure?.type === filter.type : true))
-    .filter((v) => (filter.operationType ? v.type === filter.operationType : true))
+    .filter((v) => (filter.reason ? v.failure?.type === filter.reason : true))
+    .filter((v) => (filter.type ? v.type === filter.type : true))
     .slice(offset, offset + (filter.limit ?? 1000));
 }
 
@@ -118,12 +118,12 @@ describe('a mixed account', () => {
       { offset: 95, limit: 20 },
       { offset: 500 },
       ...(['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'] as OpStatus[]).flatMap((status) => [{ status }, { status, offset: 2, limit: 3 }]),
-      { type: 'domain_not_available' },
-      { type: 'engine_error' },
-      { type: 'cancelled' },
-      { status: 'failed', type: 'retries_exhausted', limit: 2 },
-      { operationType: 'transfer' },
-      { operationType: 'renew', status: 'succeeded' },
+      { reason: 'domain_not_available' },
+      { reason: 'engine_error' },
+      { reason: 'cancelled' },
+      { status: 'failed', reason: 'retries_exhausted', limit: 2 },
+      { type: 'transfer' },
+      { type: 'renew', status: 'succeeded' },
       { batch: 'will be set' },
     ];
     // a filtered page reads the sets of its status when they are small against the walk, else walks the index: both are covered
@@ -143,7 +143,7 @@ describe('a mixed account', () => {
     }
     expect(used.sets).toBeGreaterThan(3);
     expect(used.walks).toBeGreaterThan(3);
-    for (const f of [{ batch }, { batch, offset: 5, limit: 9 }, { batch, status: 'queued' as const }, { batch, operationType: 'delete' as const, offset: 1 }, { batch, type: 'domain_not_available' }]) {
+    for (const f of [{ batch }, { batch, offset: 5, limit: 9 }, { batch, status: 'queued' as const }, { batch, type: 'delete' as const, offset: 1 }, { batch, reason: 'domain_not_available' }]) {
       expect(await h.engine.store.list(f), JSON.stringify(f)).toEqual(await reference(h, f));
     }
   });
@@ -155,8 +155,8 @@ describe('a mixed account', () => {
       { offset: 0, limit: 100_000 },
       { status: 'failed' as const, limit: 2 },
       { status: 'failed' as const, limit: 100_000 },
-      { operationType: 'transfer' as const, offset: 1, limit: 1 },
-      { type: 'domain_not_available', limit: 1 },
+      { type: 'transfer' as const, offset: 1, limit: 1 },
+      { reason: 'domain_not_available', limit: 1 },
       { batch, limit: 5 },
       { batch, status: 'queued' as const, limit: 1 },
     ];

@@ -81,7 +81,7 @@ it('a redrive that comes after the operation moved on writes nothing, even when 
 
 it('two `retry --reason` at once redrive each failure once between them, and neither stops at the other', async () => {
   const rest = failed.slice(2).map((v) => v.id);
-  const [a, b] = await Promise.all([h.engine.store.retryMany({ type: 'domain_not_available' }), h.engine.store.retryMany({ type: 'domain_not_available' })]);
+  const [a, b] = await Promise.all([h.engine.store.retryMany({ reason: 'domain_not_available' }), h.engine.store.retryMany({ reason: 'domain_not_available' })]);
   const ids = [...a, ...b].map((v) => v.id);
   expect(new Set(ids).size).toBe(ids.length);
   expect(ids.sort()).toEqual([...rest].sort());
@@ -89,7 +89,7 @@ it('two `retry --reason` at once redrive each failure once between them, and nei
   expect(views.map((v) => v?.status)).toEqual(rest.map(() => 'queued'));
   expect(views.map((v) => v?.history?.filter((e) => e.command === 'CheckDomain').length)).toEqual(rest.map(() => 1));
   // and nothing is left to redrive
-  expect(await h.engine.store.retryMany({ type: 'domain_not_available' })).toEqual([]);
+  expect(await h.engine.store.retryMany({ reason: 'domain_not_available' })).toEqual([]);
 });
 
 it('a redrive of many that meets an error stops taking more, and says which it redrove', async () => {
@@ -98,12 +98,12 @@ it('a redrive of many that meets an error stops taking more, and says which it r
   // One whose history lines cannot be moved (its history key holds a string): its redrive fails
   // with an error that is not a conflict.
   // The first the redrive takes: the other lanes stop after the one in hand, long before the end.
-  const broken = (await h.engine.store.list({ status: 'failed', type: 'redrive_test_failure', limit: 1 }))[0]!.id;
+  const broken = (await h.engine.store.list({ status: 'failed', reason: 'redrive_test_failure', limit: 1 }))[0]!.id;
   const k = h.engine.keys;
   const reason = JSON.parse((await h.engine.redis.hget(k.job(broken), 'failedReason'))!) as Record<string, unknown>;
   await h.engine.redis.hset(k.job(broken), 'failedReason', JSON.stringify({ ...reason, h: [{ command: 'CheckDomain', step: 'checkDomain', code: 211 }] }));
   await h.engine.redis.set(k.history(broken), 'not a list');
-  const err = await h.engine.store.retryMany({ type: 'redrive_test_failure' }).then(
+  const err = await h.engine.store.retryMany({ reason: 'redrive_test_failure' }).then(
     () => undefined,
     (e: unknown) => e,
   );

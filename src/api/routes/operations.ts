@@ -135,9 +135,9 @@ export const operationRoutes: FastifyPluginAsync<RouteDeps> = async (app, { runt
       const q = request.query as ListQuery;
       const { views, more } = await store.listPage({
         ...(q.status ? { status: q.status } : {}),
-        ...(q.reason ? { type: q.reason } : {}),
+        ...(q.reason ? { reason: q.reason } : {}),
         ...(q.batch ? { batch: q.batch } : {}),
-        ...(q.type ? { operationType: q.type } : {}),
+        ...(q.type ? { type: q.type } : {}),
         offset: q.offset,
         limit: q.limit,
       });

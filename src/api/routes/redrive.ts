@@ -40,7 +40,7 @@ export const redriveRoutes: FastifyPluginAsync<RouteDeps> = async (app, { runtim
     async (request, reply) => {
       const { reason, type, batch } = request.body as { reason?: string; type?: string; batch?: string };
       const failure = reason ?? type;
-      const operations = await runtime.engine.store.retryMany({ ...(failure ? { type: failure } : {}), ...(batch ? { batch } : {}) });
+      const operations = await runtime.engine.store.retryMany({ ...(failure ? { reason: failure } : {}), ...(batch ? { batch } : {}) });
       return reply.code(202).send({ redriven: operations.length, operations });
     },
   );

@@ -50,8 +50,8 @@ export function registerManageCommands(program: Command): void {
         if (!Number.isInteger(offset) || offset < 0) throw new UsageError('--offset must be a whole number >= 0', 'offset');
         const { views: ops, more } = await rt.engine.store.listPage({
           ...(flags.status ? { status: flags.status as OpStatus } : {}),
-          ...(flags.type ? { operationType: flags.type as OperationType } : {}),
-          ...(flags.reason ? { type: flags.reason } : {}),
+          ...(flags.type ? { type: flags.type as OperationType } : {}),
+          ...(flags.reason ? { reason: flags.reason } : {}),
           ...(flags.batch ? { batch: flags.batch } : {}),
           offset,
           limit,
@@ -71,7 +71,7 @@ export function registerManageCommands(program: Command): void {
     .action((id: string | undefined, flags: { reason?: string; batch?: string; json?: boolean }) =>
       withRuntime(flags.json, async (rt) => {
         if (!id && !flags.reason && !flags.batch) throw new UsageError('give an operation id, --reason TYPE or --batch ID', 'id');
-        const ops = id ? [await rt.engine.store.retry(id)] : await rt.engine.store.retryMany({ ...(flags.reason ? { type: flags.reason } : {}), ...(flags.batch ? { batch: flags.batch } : {}) });
+        const ops = id ? [await rt.engine.store.retry(id)] : await rt.engine.store.retryMany({ ...(flags.reason ? { reason: flags.reason } : {}), ...(flags.batch ? { batch: flags.batch } : {}) });
         if (flags.json) return printJson(ops);
         for (const op of ops) console.log(`redriven ${op.id} ${op.domain}`);
         console.error(`${ops.length} operation(s) redriven`);
