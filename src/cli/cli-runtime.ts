@@ -21,11 +21,16 @@ export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value) + '\n');
 }
 
-/** Run `fn` with a runtime; map errors to exit codes and messages (JSON with --json). */
-export async function withRuntime(json: boolean | undefined, fn: (rt: Runtime) => Promise<number | void>): Promise<void> {
+/**
+ * Run `fn` with a runtime; map errors to exit codes and messages (JSON with --json). `validate`
+ * checks the input first, before Redis is asked for: invalid input is exit 2 whether or not
+ * Redis answers.
+ */
+export async function withRuntime(json: boolean | undefined, fn: (rt: Runtime) => Promise<number | void>, validate?: () => void): Promise<void> {
   let runtime: Runtime | undefined;
   let code = 0;
   try {
+    validate?.();
     runtime = await openRuntime(process.env, createLogger('cli', process.env.LOG_LEVEL ?? 'warn'));
     code = (await fn(runtime)) ?? 0;
   } catch (err) {

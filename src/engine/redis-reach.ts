@@ -29,11 +29,12 @@ export async function redisAnswers(url: string, timeoutMs = 1_500): Promise<bool
   }
 }
 
-/** A Redis URL without its password, for messages. */
+/** A Redis URL without its password (in the user part or, as ioredis also reads it, in the query), for messages. */
 export function redact(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
+    for (const key of [...u.searchParams.keys()]) if (/pass|secret|token|auth/i.test(key)) u.searchParams.set(key, '***');
     return u.toString().replace(/\/$/, '');
   } catch {
     return '(invalid URL)';

@@ -44,6 +44,14 @@ describe('no Redis at REDIS_URL', () => {
     expect(run.stdout + run.stderr).not.toContain('s3cret');
   });
 
+  it('masks a password given in the query string too', async () => {
+    const port = await freePort();
+    const run = await runCli(['list', '--json'], { ...base, REDIS_URL: `redis://127.0.0.1:${port}/?password=s3cret&db=2` });
+    expect(run.code).toBe(1);
+    expect(lastJson(run.stdout).error).toBe(`REDIS_URL: no Redis answers at redis://127.0.0.1:${port}/?password=***&db=2`);
+    expect(run.stdout + run.stderr).not.toContain('s3cret');
+  });
+
   it('a worker exits 1 at start, naming REDIS_URL', async () => {
     const port = await freePort();
     const run = await runCli(['worker'], { ...base, REDIS_URL: `redis://127.0.0.1:${port}` });

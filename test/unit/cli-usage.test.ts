@@ -23,6 +23,18 @@ describe('usage errors: exit 2, and { error, field } with --json', () => {
     expect(run.stderr).toBe('');
   });
 
+  it.each([
+    ['a bad name', ['register', 'bad..com'], 'domain'],
+    ['a period out of range', ['register', 'x.com', '--period', '11'], 'period'],
+    ['a transfer without its auth code', ['transfer', 'x.com'], 'auth'],
+    ['a bad list limit', ['list', '--limit', '-5'], 'limit'],
+    ['a redrive of nothing', ['retry'], 'id'],
+  ])('invalid input is exit 2 before Redis is asked for (none answers here): %s', async (_name, args, field) => {
+    const run = await runCli([...args, '--json'], env);
+    expect(run.code).toBe(2);
+    expect(lastJson(run.stdout).field).toBe(field);
+  });
+
   it('without --json: the message and the command help on stderr, exit 2', async () => {
     const run = await runCli(['register', 'a.com', 'b.com'], env);
     expect(run.code).toBe(2);

@@ -40,14 +40,16 @@ export function registerManageCommands(program: Command): void {
     .option('--limit <n>', `at most this many (default: all, up to ${LIST_MAX.toLocaleString('en-US')})`)
     .option('--offset <n>', 'skip this many first', '0')
     .option('--json', 'print a JSON array')
-    .action((flags: { status?: string; type?: string; reason?: string; batch?: string; limit?: string; offset: string; json?: boolean }) =>
-      withRuntime(flags.json, async (rt) => {
+    .action((flags: { status?: string; type?: string; reason?: string; batch?: string; limit?: string; offset: string; json?: boolean }) => {
+      const limit = flags.limit === undefined ? LIST_MAX : Number(flags.limit);
+      const offset = Number(flags.offset);
+      const validate = () => {
         if (flags.status && !STATUSES.includes(flags.status as OpStatus)) throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`, 'status');
         if (flags.type && !OPERATION_TYPES.includes(flags.type as OperationType)) throw new UsageError(`--type must be one of ${OPERATION_TYPES.join(', ')}`, 'type');
-        const limit = flags.limit === undefined ? LIST_MAX : Number(flags.limit);
         if (!Number.isInteger(limit) || limit < 1 || limit > LIST_MAX) throw new UsageError(`--limit must be a whole number from 1 to ${LIST_MAX}`, 'limit');
-        const offset = Number(flags.offset);
         if (!Number.isInteger(offset) || offset < 0) throw new UsageError('--offset must be a whole number >= 0', 'offset');
+      };
+      return withRuntime(flags.json, async (rt) => {
         const { views: ops, more } = await rt.engine.store.listPage({
           ...(flags.status ? { status: flags.status as OpStatus } : {}),
           ...(flags.type ? { type: flags.type as OperationType } : {}),
@@ -59,8 +61,8 @@ export function registerManageCommands(program: Command): void {
         if (flags.json) printJson(ops);
         else for (const op of ops) console.log(line(op));
         console.error(`${ops.length} operation(s)${more ? `; more match: --offset ${offset + limit}` : ''}`);
-      }),
-    );
+      }, validate);
+    });
 
   program
     .command('retry [id]')
@@ -70,11 +72,12 @@ export function registerManageCommands(program: Command): void {
     .option('--json', 'print the redriven operations as JSON')
     .action((id: string | undefined, flags: { reason?: string; batch?: string; json?: boolean }) =>
       withRuntime(flags.json, async (rt) => {
-        if (!id && !flags.reason && !flags.batch) throw new UsageError('give an operation id, --reason TYPE or --batch ID', 'id');
         const ops = id ? [await rt.engine.store.retry(id)] : await rt.engine.store.retryMany({ ...(flags.reason ? { reason: flags.reason } : {}), ...(flags.batch ? { batch: flags.batch } : {}) });
         if (flags.json) return printJson(ops);
         for (const op of ops) console.log(`redriven ${op.id} ${op.domain}`);
         console.error(`${ops.length} operation(s) redriven`);
+      }, () => {
+        if (!id && !flags.reason && !flags.batch) throw new UsageError('give an operation id, --reason TYPE or --batch ID', 'id');
       }),
     );
 

@@ -2,7 +2,7 @@
 // --wait follow the operation to its end.
 import type { Command } from 'commander';
 import type { OperationType } from '../../../machines/contract.ts';
-import { parseSubmission } from '../../operations/input.ts';
+import { parseSubmission, type Submission } from '../../operations/input.ts';
 import { printJson, UsageError, withRuntime } from '../cli-runtime.ts';
 import { follow, withoutHistory } from '../follow.ts';
 
@@ -50,11 +50,14 @@ export function registerSubmitCommands(program: Command): void {
       .option('--key <key>', 'idempotency key: the same key always names the same operation')
       .option('--wait', 'follow the operation to its end; exit 0 if it succeeded, 1 if it failed')
       .option('--json', 'print the operation as JSON (last line)')
-      .action((domain: string, flags: SubmitFlags) =>
-        withRuntime(flags.json, async (rt) => {
+      .action((domain: string, flags: SubmitFlags) => {
+        let value!: Submission;
+        const validate = () => {
           const parsed = parseSubmission(toRaw(type, domain, flags));
           if (!parsed.ok) throw new UsageError(parsed.error, parsed.field);
-          const { value } = parsed;
+          value = parsed.value;
+        };
+        return withRuntime(flags.json, async (rt) => {
           const { operation, created } = await rt.engine.store.submit(value);
           const note = created ? `submitted ${operation.id}` : `already submitted as ${operation.id} (key ${value.key})`;
           if (!flags.json) {
@@ -71,7 +74,7 @@ export function registerSubmitCommands(program: Command): void {
           const end = await follow(rt.engine.store, operation.id, (line) => (flags.json ? console.error(line) : console.log(line)));
           if (flags.json) printJson(withoutHistory(end));
           return end.status === 'succeeded' ? 0 : 1;
-        }),
-      );
+        }, validate);
+      });
   }
 }
