@@ -48,11 +48,13 @@ export class Batches {
   ) {}
 
   async submit(all: readonly SubmitSpec[], options: { registrar?: RegistrarClient; source?: string } = {}): Promise<SubmittedBatch> {
-    const conflicts = await this.store.keyConflicts(all);
-    const rejected = conflicts.flatMap((error, index) => (error === undefined ? [] : [{ index, error, field: 'key' as const }]));
+    const keys = await this.store.keyCheck(all);
+    const rejected = keys.flatMap((k, index) => (k.kind === 'conflict' ? [{ index, error: k.error, field: 'key' as const }] : []));
     if (rejected.length === all.length) throw new ConflictError(rejected[0]!.error, 'key');
-    const indices = all.flatMap((_, i) => (conflicts[i] === undefined ? [i] : []));
-    const specs = rejected.length === 0 ? all : indices.map((i) => all[i]!);
+    const indices = all.flatMap((_, i) => (keys[i]!.kind === 'conflict' ? [] : [i]));
+    // A line whose key names an operation that exists, or that an earlier line makes, is that
+    // operation again: it is neither checked nor submitted (a replay must not fail or redo it).
+    const specs = all.filter((_, i) => keys[i]!.kind === 'new');
     const batch = `b_${randomBytes(8).toString('base64url')}`;
     const tagged = specs.map((s) => ({ ...s, batch }));
     const registerNames = [...new Set(tagged.filter((s) => s.type === 'register' && !s.checked).map((s) => s.domain))];
@@ -73,16 +75,33 @@ export class Batches {
     const now = Date.now();
     // With idempotency keys, an operation may be another batch's (or none's) too: its redrive would
     // not tell this batch, so such a batch is always counted afresh (see progress).
-    const shared = specs.some((s) => s.key !== undefined);
+    const shared = all.some((s) => s.key !== undefined);
+    const [ran, failed] = await Promise.all([this.store.submitMany(toRun), this.store.submitFailed(toFail)]);
+    const made = order.map((o) => (o.run ? ran[o.index]! : failed[o.index]!));
+    // The accepted lines' operations in line order: new ones as just made, replays as they are.
+    const byId = new Map(made.map((op) => [op.id, op]));
+    const replayed = indices.flatMap((i) => {
+      const k = keys[i]!;
+      return k.kind === 'replay' && k.exists && !byId.has(k.id) ? [k.id] : [];
+    });
+    for (const id of new Set(replayed)) {
+      const view = await this.store.get(id, false);
+      if (view) byId.set(id, view);
+    }
+    let next = 0;
+    const operations = indices.flatMap((i) => {
+      const k = keys[i]!;
+      const view = k.kind === 'replay' ? byId.get(k.id) : made[next++];
+      return view ? [view] : [];
+    });
+    const members = [...new Set(operations.map((op) => op.id))];
     await this.redis
       .multi()
-      .hset(this.keys.batch(batch), { createdAt: String(now), total: String(specs.length), ...(options.source ? { source: options.source } : {}), ...(shared ? { shared: '1' } : {}) })
+      .hset(this.keys.batch(batch), { createdAt: String(now), total: String(members.length), ...(options.source ? { source: options.source } : {}), ...(shared ? { shared: '1' } : {}) })
       .zadd(this.keys.batches, now, batch)
       .exec();
-    const [ran, failed] = await Promise.all([this.store.submitMany(toRun), this.store.submitFailed(toFail)]);
-    const operations = order.map((o) => (o.run ? ran[o.index]! : failed[o.index]!));
-    if (operations.length) await this.redis.rpush(this.keys.batchMembers(batch), ...operations.map((op) => op.id));
-    return { batch, operations, indices, rejected, checkCommands: Math.ceil(registerNames.length / 32) };
+    if (members.length) await this.redis.rpush(this.keys.batchMembers(batch), ...members);
+    return { batch, operations, indices: indices.filter((i) => { const k = keys[i]!; return k.kind !== 'replay' || byId.has(k.id); }), rejected, checkCommands: Math.ceil(registerNames.length / 32) };
   }
 
   /**

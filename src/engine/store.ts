@@ -101,11 +101,12 @@ export class OperationStore {
   }
 
   /**
-   * For each spec, why its idempotency key cannot be used (it names an operation that asks for
-   * something else, or an earlier spec of these with the same key does), else undefined.
+   * What each spec's idempotency key says: nothing (no key, or a key new to the account and to
+   * these specs); a replay of the operation it already names, which exists or an earlier spec of
+   * these makes (the same type, domain and period); or a conflict, why the key cannot be used.
    */
-  async keyConflicts(specs: readonly SubmitSpec[]): Promise<(string | undefined)[]> {
-    const out: (string | undefined)[] = specs.map(() => undefined);
+  async keyCheck(specs: readonly SubmitSpec[]): Promise<KeyCheck[]> {
+    const out: KeyCheck[] = specs.map(() => NEW_KEY);
     const keyed = specs.flatMap((spec, i) => (spec.key === undefined ? [] : [{ spec, i, id: this.idFor(spec.key) }]));
     if (keyed.length === 0) return out;
     const pipeline = this.redis.pipeline();
@@ -114,9 +115,15 @@ export class OperationStore {
     const first = new Map<string, Pick<OpData, 't' | 'd' | 'p'>>();
     keyed.forEach(({ spec, i, id }, j) => {
       const json = stored[j]?.[1];
-      const existing = typeof json === 'string' ? parsed<OpData>(json) : first.get(id);
-      if (existing) out[i] = keyConflict(spec, id, existing);
-      else first.set(id, { t: spec.type, d: spec.domain, ...(spec.period !== undefined ? { p: spec.period } : {}) });
+      const existing = typeof json === 'string' ? parsed<OpData>(json) : undefined;
+      const earlier = existing ? undefined : first.get(id);
+      const named = existing ?? earlier;
+      if (!named) {
+        first.set(id, { t: spec.type, d: spec.domain, ...(spec.period !== undefined ? { p: spec.period } : {}) });
+        return;
+      }
+      const conflict = keyConflict(spec, id, named);
+      out[i] = conflict ? { kind: 'conflict', error: conflict } : { kind: 'replay', id, exists: existing !== undefined };
     });
     return out;
   }
@@ -269,6 +276,10 @@ export class OperationStore {
     return this.redrives.many(filter);
   }
 }
+
+/** What a submission's idempotency key says (see OperationStore.keyCheck). */
+export type KeyCheck = { readonly kind: 'new' } | { readonly kind: 'replay'; readonly id: string; readonly exists: boolean } | { readonly kind: 'conflict'; readonly error: string };
+const NEW_KEY: KeyCheck = { kind: 'new' };
 
 /**
  * Why a submission with an idempotency key cannot be the operation its key already names (another

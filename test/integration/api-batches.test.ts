@@ -106,11 +106,11 @@ describe('batches with good and bad lines', () => {
     for (const op of body.operations) expect((await api.call({ method: 'POST', url: `/v1/operations/${op.id}/cancel` })).statusCode).toBe(200);
   });
 
-  it('a line whose idempotency key already names another operation (earlier, or on an earlier line) is rejected, naming the key; a true replay is accepted', async () => {
+  it('a line whose idempotency key already names another operation (earlier, or on an earlier line) is rejected, naming the key; a true replay is that operation again', async () => {
     const first = await api.call({ method: 'POST', url: '/v1/operations', payload: { type: 'renew', domain: 'key-owner.com', period: 1, key: 'key-b' } });
     expect(first.statusCode).toBe(202);
     const before = await jobCount();
-    const csv = ['op,domain,period,key', 'renew,key-1.com,1,key-a', 'renew,key-2.com,1,key-a', 'renew,key-3.com,1,key-b', 'renew,key-owner.com,1,key-b', 'delete,key-4.com,,'].join('\n');
+    const csv = ['op,domain,period,key', 'renew,key-1.com,1,key-a', 'renew,key-2.com,1,key-a', 'renew,key-3.com,1,key-b', 'renew,key-owner.com,1,key-b', 'delete,key-4.com,,', 'renew,key-1.com,1,key-a'].join('\n');
     const res = await post(csv, 'text/csv');
     expect(res.statusCode).toBe(202);
     const body = res.json();
@@ -118,19 +118,32 @@ describe('batches with good and bad lines', () => {
       { line: 3, error: expect.stringMatching(/^key "key-a" already names op_\S+ \(renew key-1\.com for 1 year\(s\)\), not renew key-2\.com/), field: 'key' },
       { line: 4, error: expect.stringMatching(new RegExp(`^key "key-b" already names ${first.json().id} \\(renew key-owner\\.com`)), field: 'key' },
     ]);
-    expect(body.accepted).toBe(3);
+    expect(body.accepted).toBe(4);
     expect(body.operations.map((o: { line: number; domain: string }) => [o.line, o.domain])).toEqual([
       [2, 'key-1.com'],
       [5, 'key-owner.com'],
       [6, 'key-4.com'],
+      [7, 'key-1.com'],
     ]);
     expect(body.operations[1].id).toBe(first.json().id);
-    // the replay is the operation that was there: two new jobs, not three
+    expect(body.operations[3].id).toBe(body.operations[0].id);
+    // replays are the operations that were there: two new jobs, and the batch counts each operation once
     expect(await jobCount()).toBe(before + 2);
     const progress = (await api.call({ method: 'GET', url: `/v1/batches/${body.batch}` })).json();
     expect(progress.total).toBe(3);
+    expect(progress.counts.queued).toBe(3);
     // renewals of names nobody registered: out of the way of the failure counts below
-    for (const o of body.operations as { id: string }[]) expect((await api.call({ method: 'POST', url: `/v1/operations/${o.id}/cancel` })).statusCode).toBe(200);
+    for (const id of new Set((body.operations as { id: string }[]).map((o) => o.id))) expect((await api.call({ method: 'POST', url: `/v1/operations/${id}/cancel` })).statusCode).toBe(200);
+  });
+
+  it('a batch that replays a queued registration of a taken name leaves it alone (the replay is not checked, nor failed)', async () => {
+    const queued = await api.call({ method: 'POST', url: '/v1/operations', payload: { type: 'register', domain: TAKEN[0], period: 1, key: 'held-taken' } });
+    expect(queued.json().status).toBe('queued');
+    const res = await post(`op,domain,period,key\nregister,${TAKEN[0]},1,held-taken\n`, 'text/csv');
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toMatchObject({ accepted: 1, checkCommands: 0, operations: [{ id: queued.json().id, status: 'queued' }] });
+    expect((await api.call({ method: 'GET', url: `/v1/operations/${queued.json().id}` })).json().status).toBe('queued');
+    expect((await api.call({ method: 'POST', url: `/v1/operations/${queued.json().id}/cancel` })).statusCode).toBe(200);
   });
 
   it('NDJSON: a line that is not JSON and a line that is not a valid operation are listed', async () => {
@@ -202,7 +215,7 @@ describe('a batch of registrations', () => {
     expect(summary).toMatchObject({ total: 8, done: true, counts: { succeeded: 6, failed: 2, queued: 0, running: 0, waiting: 0, cancelled: 0 } });
     const recent = (await api.call({ method: 'GET', url: '/v1/batches?limit=10' })).json();
     expect(recent[0].batch).toBe(body.batch);
-    expect(recent.length).toBe(9); // every batch this file queued: 3 CSV/NDJSON/JSON, 1 with keys, 3 detected, 1 paged, this one
+    expect(recent.length).toBe(10); // every batch this file queued: 3 CSV/NDJSON/JSON, 2 with keys, 3 detected, 1 paged, this one
 
     const failures = (await api.call({ method: 'GET', url: '/v1/failures' })).json() as { type: string; failed: number; text: string }[];
     const notAvailable = failures.find((f) => f.type === 'domain_not_available');
