@@ -30,3 +30,36 @@ export function onStopSignal(stop: (signal: NodeJS.Signals) => void, force: (sig
     process.off('SIGTERM', onSignal);
   };
 }
+
+/** A stop gives up waiting for in-flight steps once Redis has been out of reach this long. */
+export const UNREACHABLE_STOP_MS = 5_000;
+
+/**
+ * `close()` (a worker finishing or handing back its steps), unless Redis is out of reach for
+ * `ms` meanwhile: nothing can be handed back to a Redis that is gone, and BullMQ's close would
+ * wait for it forever. Then 'abandoned' (the caller drops its connections; the operations in
+ * flight are taken over after the stall time once Redis is back, their checkpoints make that safe).
+ */
+export function closeUnlessRedisGone(reachable: () => boolean, close: () => Promise<void>, ms = UNREACHABLE_STOP_MS): Promise<'closed' | 'abandoned'> {
+  return new Promise((resolve, reject) => {
+    let since: number | undefined;
+    const watch = setInterval(() => {
+      if (reachable()) since = undefined;
+      else since ??= Date.now();
+      if (since !== undefined && Date.now() - since >= ms) {
+        clearInterval(watch);
+        resolve('abandoned');
+      }
+    }, 250);
+    close().then(
+      () => {
+        clearInterval(watch);
+        resolve('closed');
+      },
+      (err: unknown) => {
+        clearInterval(watch);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}

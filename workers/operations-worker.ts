@@ -5,14 +5,11 @@ import { pathToFileURL } from 'node:url';
 import { createLogger } from '../src/logger.ts';
 import { openRuntime } from '../src/engine/runtime.ts';
 import { workerMetricsHooks } from '../src/metrics/worker-hooks.ts';
-import { onStopSignal } from '../src/stop-signals.ts';
+import { closeUnlessRedisGone, onStopSignal } from '../src/stop-signals.ts';
 
 export interface WorkerProcessOptions {
   readonly concurrency?: number;
 }
-
-/** A stop gives up waiting for in-flight steps once Redis has been out of reach this long. */
-export const UNREACHABLE_STOP_MS = 5_000;
 
 export async function runWorker(options: WorkerProcessOptions = {}): Promise<void> {
   const logger = createLogger('worker');
@@ -28,29 +25,23 @@ export async function runWorker(options: WorkerProcessOptions = {}): Promise<voi
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'worker stopping: finishing or handing back in-flight steps');
-      // Nothing can be handed back to a Redis that is gone, and BullMQ's close would wait for it
-      // forever: after UNREACHABLE_STOP_MS without Redis, stop anyway (exit 1). The operations in
-      // flight are taken over after the stall time once Redis is back; their checkpoints make it safe.
-      let unreachableSince: number | undefined;
-      const watch = setInterval(() => {
-        if (runtime.engine.reachable()) unreachableSince = undefined;
-        else unreachableSince ??= Date.now();
-        if (unreachableSince !== undefined && Date.now() - unreachableSince >= UNREACHABLE_STOP_MS) {
-          clearInterval(watch);
+      void closeUnlessRedisGone(
+        () => runtime.engine.reachable(),
+        () => worker.close(),
+      )
+        .then((how) => {
+          if (how === 'closed') return;
+          // Exit 1: the stop was not clean (see closeUnlessRedisGone).
           logger.error({}, 'worker stopped without Redis: in-flight operations are taken over after the stall time once Redis is back');
           runtime.engine.disconnect();
           process.exit(1);
-        }
-      }, 250);
-      void worker
-        .close()
+        })
         .then(() => metrics.close())
         .then(() => runtime.close())
         .then(resolve, (err: unknown) => {
           logger.error({ err: err instanceof Error ? err.message : String(err) }, 'worker did not stop cleanly');
           resolve();
-        })
-        .finally(() => clearInterval(watch));
+        });
     };
     onStopSignal(stop, (again) => {
       logger.warn({ signal: again }, 'stopping at once: in-flight steps are taken over after the stall time');

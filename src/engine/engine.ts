@@ -52,6 +52,9 @@ export interface RunningWorker {
   abort(): void;
 }
 
+/** How long close waits for a connection that is reconnecting before it drops every connection. */
+const CLOSE_GRACE_MS = 1_500;
+
 export class Engine {
   readonly keys: Keys;
   readonly redis: EngineRedis;
@@ -183,7 +186,8 @@ export class Engine {
    * that safe).
    */
   async close(): Promise<void> {
-    if (!this.reachable()) {
+    // A connection that is only reconnecting (a blip) gets a moment to come back first.
+    if (!this.reachable() && !(await this.readyWithin(CLOSE_GRACE_MS))) {
       this.disconnect();
       return;
     }
@@ -195,9 +199,28 @@ export class Engine {
     await this.redis.quit().catch(() => undefined);
   }
 
+  /** Whether the engine's connection is (back) up within `ms`. */
+  private readyWithin(ms: number): Promise<boolean> {
+    if (this.reachable()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.redis.off('ready', onReady);
+        resolve(ok);
+      };
+      const onReady = () => done(true);
+      const timer = setTimeout(() => done(false), ms);
+      this.redis.once('ready', onReady);
+    });
+  }
+
   /** Drop every connection now, without waiting for anything (see close). */
   disconnect(): void {
-    for (const w of this.workers) w.abort();
+    for (const w of this.workers) {
+      w.abort();
+      // BullMQ's worker has a blocking connection of its own: forced closed, it stops reconnecting.
+      void w.worker.close(true).catch(() => undefined);
+    }
     for (const c of this.connections) c.disconnect();
     this.connections.clear();
     // Their timers stop; what they would write to Redis fails at once on a dropped connection.

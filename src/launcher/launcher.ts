@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { createRuntime, type Runtime } from '../engine/runtime.ts';
 import type { WorkerOptions } from '../engine/engine.ts';
 import type { Logger } from '../registrar/mask.ts';
+import { closeUnlessRedisGone } from '../stop-signals.ts';
 import { SIM_DEFAULTS, startSim, type SimHandle } from '../sandbox/index.ts';
 import { isAddressInUse, preferredPort } from './free-port.ts';
 import type { LaunchOptions } from './launch-options.ts';
@@ -135,7 +136,13 @@ export async function launch(options: LaunchOptions, deps: LaunchDeps): Promise<
       ...(hooks?.onCommand ? { onCommand: hooks.onCommand } : {}),
       ...(hooks?.onFinal ? { onFinal: hooks.onFinal } : {}),
     });
-    undo.push(() => worker.close());
+    undo.push(async () => {
+      // Without Redis nothing can be handed back: after a few seconds, drop the connections and go on stopping.
+      if ((await closeUnlessRedisGone(() => runtime.engine.reachable(), () => worker.close())) === 'abandoned') {
+        logger.error({}, 'worker stopped without Redis: in-flight operations are taken over after the stall time once Redis is back');
+        runtime.engine.disconnect();
+      }
+    });
     logger.info({ queue: runtime.engine.keys.queue, concurrency: options.concurrency, rateLimit: options.rateLimit }, 'worker started');
 
     let api: ApiServer | undefined;

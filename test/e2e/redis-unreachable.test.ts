@@ -1,10 +1,10 @@
 // A Redis that is not there, or goes away: every command says so and exits
 // instead of waiting for it forever; a worker told to stop while Redis is gone
 // stops, and its operations are finished once, by another worker, when Redis is back.
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultPolicy } from '../../machines/backoff.ts';
 import { Engine } from '../../src/engine/engine.ts';
@@ -12,7 +12,7 @@ import { createSecretBox } from '../../src/engine/secret-box.ts';
 import { SIM_DEFAULTS } from '../../src/sandbox/defaults.ts';
 import { spawnWorker, TEST_SECRET_KEY } from '../helpers/engine-harness.ts';
 import { freePort, startRedisServer } from '../helpers/redis-process.ts';
-import { lastJson, runCli, startSimProcess, type SimProcess } from '../helpers/sim-process.ts';
+import { lastJson, ROOT, runCli, startSimProcess, type SimProcess } from '../helpers/sim-process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'df-unreachable-'));
 const children: ChildProcess[] = [];
@@ -73,6 +73,20 @@ describe('no Redis at REDIS_URL', () => {
     }
   });
 });
+
+it('an in-process engine whose Redis died closes, and nothing keeps its process alive', async () => {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'test/fixtures/close-without-redis.ts'), String(port), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const started = Date.now();
+  const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  expect(out).toContain('closed');
+  expect(code, out).toBe(0);
+  expect(Date.now() - started).toBeLessThan(15_000);
+}, 30_000);
 
 it('a worker told to stop while Redis is gone exits 1 within seconds; a new one finishes its operations once when Redis is back', async () => {
   const port = await freePort();

@@ -1,7 +1,7 @@
 // One stop for the first Ctrl-C or SIGTERM, the same signal forwarded again ignored,
 // one pressed later stopping the process at once; the handlers stay attached throughout.
 import { afterEach, expect, it, vi } from 'vitest';
-import { onStopSignal, REPEAT_MS } from '../../src/stop-signals.ts';
+import { closeUnlessRedisGone, onStopSignal, REPEAT_MS } from '../../src/stop-signals.ts';
 
 let off: (() => void) | undefined;
 afterEach(() => {
@@ -35,4 +35,40 @@ it('stops on the first signal, ignores the forwarded repeat, and forces on a lat
   off();
   off = undefined;
   expect(process.listenerCount('SIGINT')).toBe(before);
+});
+
+it('closeUnlessRedisGone: waits for a close that takes its time while Redis answers, gives up once Redis has been gone long enough', async () => {
+  vi.useFakeTimers();
+  try {
+    let up = true;
+    let finish!: () => void;
+    const slow = closeUnlessRedisGone(
+      () => up,
+      () => new Promise<void>((r) => (finish = r)),
+      1_000,
+    );
+    await vi.advanceTimersByTimeAsync(10_000);
+    finish();
+    expect(await slow).toBe('closed');
+
+    const hanging = closeUnlessRedisGone(
+      () => up,
+      () => new Promise<void>(() => undefined),
+      1_000,
+    );
+    // a blip shorter than the limit does not count
+    up = false;
+    await vi.advanceTimersByTimeAsync(750);
+    up = true;
+    await vi.advanceTimersByTimeAsync(500);
+    up = false;
+    let settled: string | undefined;
+    void hanging.then((how) => (settled = how));
+    await vi.advanceTimersByTimeAsync(750);
+    expect(settled).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(500);
+    expect(settled).toBe('abandoned');
+  } finally {
+    vi.useRealTimers();
+  }
 });
