@@ -44,7 +44,7 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
  * commander refuses an option with no word after it.
  */
 function refuseFlagsAsValues(command: Command): void {
-  const flags = new Set(command.options.flatMap((o) => [o.long, o.short].filter((f): f is string => f !== undefined)));
+  const flags = new Set(['--help', '-h', ...command.options.flatMap((o) => [o.long, o.short].filter((f): f is string => f !== undefined))]);
   for (const option of command.options) {
     if (!option.required && !option.optional) continue;
     const value: unknown = command.getOptionValue(option.attributeName());

@@ -97,6 +97,14 @@ export class OperationStore {
     const [owns] = await this.domains.claimForSubmission([{ domain: spec.domain, id }]);
     const added = await this.index.adding([id], async () => [await this.queue.add(spec.type, this.dataFor(spec, owns), { jobId: id })]);
     const job = added[0]!;
+    if (spec.key !== undefined) {
+      // Another submission with the same key may have made the job between the look above and
+      // the add (BullMQ then keeps the first and returns ours as if it were stored): check.
+      const json = await this.redis.hget(this.keys.job(id), 'data');
+      const stored = json === null ? undefined : parsed<OpData>(json);
+      const conflict = stored ? keyConflict(spec, id, stored) : undefined;
+      if (conflict) throw new ConflictError(conflict, 'key');
+    }
     return { operation: operationView(job, 'waiting'), created: true };
   }
 

@@ -90,5 +90,7 @@ export function listAttr(cmd: Command, key: string, max: number): { key: string;
     const value = optional(cmd, `${key}${i}`);
     if (value !== undefined) out.push({ key: `${key}${i}`, value });
   }
+  // The bare key is one more entry: with all the numbered ones it is one too many.
+  if (out.length > max) refuse(541, `${key}: at most ${max} (${key}0..${key}${max - 1})`);
   return out;
 }

@@ -64,7 +64,9 @@ function contactsAttr(ctx: CommandContext, cmd: Command): { contacts: ContactHan
     return handle === undefined ? ctx.account.contacts[role] : known(handle, `${key}0`);
   };
   const admins: string[] = [];
-  for (const { key, value } of listAttr(cmd, 'ADMINCONTACT', MAX_ADMIN_CONTACTS)) {
+  // ADMINCONTACT alone is ADMINCONTACT0, as for the other roles; with ADMINCONTACT0 it is ignored.
+  const adminCmd: Command = optional(cmd, 'ADMINCONTACT0') !== undefined ? Object.fromEntries(Object.entries(cmd).filter(([k]) => k !== 'ADMINCONTACT')) : cmd;
+  for (const { key, value } of listAttr(adminCmd, 'ADMINCONTACT', MAX_ADMIN_CONTACTS)) {
     const handle = known(value, key);
     if (admins.includes(handle)) refuse(540, key);
     admins.push(handle);

@@ -62,9 +62,16 @@ it('maps one idempotency key to one operation however often it is submitted', as
   expect(new Set([a.operation.id, b.operation.id, c.operation.id]).size).toBe(1);
   // the key names that request: another one with it is refused, not answered with this operation
   await expect(h.engine.store.submit({ type: 'register', domain: 'idem-other.com', period: 3, key: 'order-42' })).rejects.toMatchObject({ name: 'ConflictError', field: 'key' });
+  // two submissions racing with one key for different domains: one is the operation, the other is refused
+  const raced = await Promise.allSettled(['idem-race-a.com', 'idem-race-b.com'].map((domain) => h.engine.store.submit({ type: 'register', domain, period: 1, key: 'order-race' })));
+  const won = raced.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  expect(won).toHaveLength(1);
+  expect(raced.find((r) => r.status === 'rejected')).toMatchObject({ reason: { name: 'ConflictError', field: 'key' } });
+  expect((await h.engine.store.get(won[0]!.operation.id, false))?.domain).toBe(won[0]!.operation.domain);
+  await h.engine.store.cancel(won[0]!.operation.id);
   await expect(h.engine.store.submit({ type: 'renew', domain: 'idem-1.com', period: 1, key: 'order-42' })).rejects.toThrow(/^key "order-42" already names op_\S+ \(register idem-1\.com for 1 year\(s\)\), not renew idem-1\.com/);
   const counts = await h.engine.queue.getJobCounts('waiting', 'delayed', 'active', 'completed', 'failed');
-  expect(Object.values(counts).reduce((x, y) => x + y, 0)).toBe(12 + 1);
+  expect(Object.values(counts).reduce((x, y) => x + y, 0)).toBe(12 + 2);
   await h.engine.store.cancel(a.operation.id);
 });
 

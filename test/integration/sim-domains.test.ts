@@ -131,6 +131,8 @@ describe('AddDomain', () => {
     // a list longer than the registry takes is refused, not cut short
     const fourteen = Object.fromEntries(Array.from({ length: 14 }, (_, i) => [`NAMESERVER${i}`, `ns${i}.example.net`]));
     expectCode(await c.call({ COMMAND: 'AddDomain', DOMAIN: 'many-ns.com', ...fourteen }), 541, 'Invalid attribute value; NAMESERVER13: at most 13 (NAMESERVER0..NAMESERVER12)');
+    const thirteen = Object.fromEntries(Array.from({ length: 13 }, (_, i) => [`NAMESERVER${i}`, `ns${i}.example.net`]));
+    expectCode(await c.call({ COMMAND: 'AddDomain', DOMAIN: 'many-ns.com', NAMESERVER: 'ns-bare.example.net', ...thirteen }), 541, 'Invalid attribute value; NAMESERVER: at most 13 (NAMESERVER0..NAMESERVER12)');
     expect(await effects()).toEqual({});
   });
 
@@ -139,6 +141,10 @@ describe('AddDomain', () => {
     const { admin: a, tech: t, billing: b, owner: o } = SIM_DEFAULTS.contacts;
     expectCode(await c.call({ COMMAND: 'AddDomain', DOMAIN: 'four-admins.com', ADMINCONTACT0: a, ADMINCONTACT1: t, ADMINCONTACT2: b, ADMINCONTACT3: o }), 541, /^Invalid attribute value; ADMINCONTACT3: at most 3/);
     expectCode(await c.call({ COMMAND: 'AddDomain', DOMAIN: 'same-admin.com', ADMINCONTACT0: a, ADMINCONTACT1: a }), 540, 'Attribute value is not unique; ADMINCONTACT1');
+    expectCode(await c.call({ COMMAND: 'AddDomain', DOMAIN: 'four-admins.com', ADMINCONTACT: o, ADMINCONTACT1: t, ADMINCONTACT2: b, ADMINCONTACT0: a }), 200);
+    // ADMINCONTACT alone is ADMINCONTACT0; beside ADMINCONTACT0 it is ignored, as for the other roles
+    const four = await c.call({ COMMAND: 'StatusDomain', DOMAIN: 'four-admins.com' });
+    expect(four.kind === 'reply' && four.reply.properties.ADMINCONTACT).toEqual([a, t, b]);
     expectCode(await c.call({ COMMAND: 'AddDomain', DOMAIN: 'three-admins.com', ADMINCONTACT0: a, ADMINCONTACT1: t, ADMINCONTACT2: b }), 200);
     const status = await c.call({ COMMAND: 'StatusDomain', DOMAIN: 'three-admins.com' });
     expect(status.kind === 'reply' && status.reply.properties.ADMINCONTACT).toEqual([a, t, b]);
