@@ -194,6 +194,8 @@ export class Engine {
     await Promise.all([...this.workers].map((w) => w.close()));
     await Promise.all([...this.leases].map((l) => l.close()));
     await this.gateView?.close();
+    // A queue still setting its connection up when closed emits an error nobody can catch.
+    await this.queue.waitUntilReady().catch(() => undefined);
     await this.queue.close();
     await this.queueConnection.quit().catch(() => undefined);
     await this.redis.quit().catch(() => undefined);
