@@ -195,7 +195,9 @@ export class Engine {
     await Promise.all([...this.leases].map((l) => l.close()));
     await this.gateView?.close();
     // A queue still setting its connection up when closed emits an error nobody can catch.
-    await this.queue.waitUntilReady().catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.queue.waitUntilReady().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, CLOSE_GRACE_MS)))]);
+    clearTimeout(timer);
     await this.queue.close();
     await this.queueConnection.quit().catch(() => undefined);
     await this.redis.quit().catch(() => undefined);
