@@ -5,7 +5,6 @@
 // refused on its own, atomically, before its command is sent, and the account's
 // gate is read once for all of them. The cost: none in latency (the batch
 // leaves as soon as the current turn's promise callbacks have run).
-import { Packr } from 'msgpackr';
 import type { Keys } from './keys.ts';
 import type { EngineRedis } from './scripts.ts';
 
@@ -30,9 +29,6 @@ interface Pending {
   resolve(result: CheckpointResult): void;
   reject(err: unknown): void;
 }
-
-/** Plain MessagePack (arrays and strings), as Redis's cmsgpack reads it. */
-const packr = new Packr({ useRecords: false });
 
 export class Checkpointer {
   private pending: Pending[] = [];
@@ -71,9 +67,13 @@ export class Checkpointer {
 
   private async send(batch: readonly Pending[]): Promise<void> {
     try {
-      const ops = batch.map(({ request: r }) => [r.token, r.data, r.gate ? '1' : '0', r.id, r.domain, ...r.entries]);
+      const args: string[] = [];
+      for (const { request: r } of batch) {
+        args.push(r.token, r.data, r.gate ? '1' : '0', r.id, r.domain, String(r.entries.length));
+        for (const e of r.entries) args.push(e);
+      }
       const [breaker, lockPause, jobs, history, cancel, domains] = this.head as [string, string, string, string, string, string];
-      const out = await this.redis.checkpoint(breaker, lockPause, jobs, history, cancel, domains, packr.pack(ops));
+      const out = await this.redis.checkpoint(breaker, lockPause, jobs, history, cancel, domains, ...args);
       batch.forEach((p, i) => p.resolve([out[3 * i]!, out[3 * i + 1]!, out[3 * i + 2]!]));
     } catch (err) {
       for (const p of batch) p.reject(err);

@@ -31,8 +31,8 @@ export interface EngineRedis extends Redis {
   acquireLease(leases: string, max: number, ttlMs: number, permit: string): Promise<number>;
   renewLease(leases: string, ttlMs: number, permit: string): Promise<number>;
   beginRun(owner: string, waiting: string, lock: string, cancel: string, breaker: string, pause: string, id: string, jobPrefix: string, submittedAt: number, token: string): Promise<[number, number, string, number]>;
-  /** See CHECKPOINT: the operations, packed, after the key prefixes. */
-  checkpoint(breaker: string, lockPause: string, jobs: string, history: string, cancel: string, domains: string, ops: Buffer): Promise<number[]>;
+  /** See CHECKPOINT: the operations' arguments, one after another, after the key prefixes. */
+  checkpoint(breaker: string, lockPause: string, jobs: string, history: string, cancel: string, domains: string, ...ops: string[]): Promise<number[]>;
   finishRun(job: string, lock: string, history: string, owner: string, waiting: string, token: string, data: string, jobPrefix: string, id: string, ...entries: string[]): Promise<[number, string]>;
   releaseDomain(owner: string, waiting: string, id: string, jobPrefix: string): Promise<string>;
   prepareRedrive(job: string, history: string, failed: string, cancel: string, id: string, reason: string, finishedOn: string, stripped: string, data: string, ...entries: string[]): Promise<number>;
