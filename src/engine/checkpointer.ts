@@ -15,6 +15,8 @@ export interface CheckpointRequest {
   readonly data: string;
   /** Pass the account's gate first: nothing is written while it is shut. */
   readonly gate: boolean;
+  /** Renew the domain owner's expiry (OWNER_TTL_MS); not needed while it was set recently. */
+  readonly renewOwner: boolean;
   readonly entries: readonly string[];
 }
 
@@ -69,7 +71,7 @@ export class Checkpointer {
     try {
       const args: string[] = [];
       for (const { request: r } of batch) {
-        args.push(r.token, r.data, r.gate ? '1' : '0', r.id, r.domain, String(r.entries.length));
+        args.push(r.token, r.data, r.gate ? '1' : '0', r.id, r.domain, r.renewOwner ? '1' : '0', String(r.entries.length));
         for (const e of r.entries) args.push(e);
       }
       const [breaker, lockPause, jobs, history, cancel, domains] = this.head as [string, string, string, string, string, string];

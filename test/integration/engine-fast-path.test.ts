@@ -199,12 +199,12 @@ it('checkpoints asked for at the same moment go to Redis together, each written 
   const counted = Object.create(h.engine.redis) as EngineRedis;
   counted.checkpoint = (...args: Parameters<EngineRedis['checkpoint']>) => (calls.count++, h.engine.redis.checkpoint(...args));
   const checkpoints = new Checkpointer(counted, k);
-  const request = async (id: string, token: string, gate = true) => {
+  const request = async (id: string, token: string, gate = true, renewOwner = true) => {
     const domain = `${id}.com`;
     await redis.hset(k.job(id), 'data', '{}');
     await redis.set(k.jobLock(id), 'tok');
     await redis.set(k.domainLock(domain), id, 'PX', 60_000);
-    return { id, domain, token, data: JSON.stringify({ t: 'register', d: domain, n: id }), gate, entries: [`{"line":"${id}-1"}`, `{"line":"${id}-2"}`] as string[] };
+    return { id, domain, token, data: JSON.stringify({ t: 'register', d: domain, n: id }), gate, renewOwner, entries: [`{"line":"${id}-1"}`, `{"line":"${id}-2"}`] as string[] };
   };
   const reqs = [await request('gc-a', 'tok'), await request('gc-b', 'not-the-token'), await request('gc-c', 'tok')];
   const results = await Promise.all(reqs.map((r) => checkpoints.write(r)));
@@ -239,6 +239,10 @@ it('checkpoints asked for at the same moment go to Redis together, each written 
   expect(more.map((r) => r[2])).toEqual([0, 0, 1]);
   expect(await redis.pttl(k.domainLock(cancelled.domain))).toBeLessThanOrEqual(60_000);
   expect(await redis.pttl(k.domainLock(waited.domain))).toBeGreaterThan(6 * 24 * 3600_000);
+  // an operation whose claim was set lately is not renewed: one command of Redis less
+  const recent = await request('gc-l', 'tok', true, false);
+  expect((await checkpoints.write(recent))[0]).toBe(1);
+  expect(await redis.pttl(k.domainLock(recent.domain))).toBeLessThanOrEqual(60_000);
   // a job removed while its worker held the lock: 0, whatever else would refuse it, and nothing left behind
   const gone = ['gc-m', 'gc-n', 'gc-o', 'gc-p', 'gc-q'];
   const reqs2 = await Promise.all(gone.map((id) => request(id, 'tok')));
@@ -266,10 +270,10 @@ it('checkpoints carry any text: non-ASCII, long data, many history lines or none
   const unicode = JSON.stringify({ t: 'register', d: 'mp-a.com', note: 'Bücher — 東京 ✓ \u{1F600}' });
   const lines = Array.from({ length: 20 }, (_, i) => JSON.stringify({ line: i, description: `Beschreibung ${i} — ü` }));
   const requests = [
-    { id: 'mp-a', domain: 'mp-a.com', token: 'tok', data: unicode, gate: false, entries: [JSON.stringify({ description: 'Domäne verfügbar ✓' })] },
-    { id: 'mp-b', domain: 'mp-b.com', token: 'tok', data: long, gate: false, entries: [] },
-    { id: 'mp-c', domain: 'mp-c.com', token: 'tok', data: '{"n":3}', gate: true, entries: lines },
-    { id: 'mp-d', domain: 'mp-d.com', token: undefined as unknown as string, data: '{"n":4}', gate: false, entries: [] },
+    { id: 'mp-a', domain: 'mp-a.com', token: 'tok', data: unicode, gate: false, renewOwner: true, entries: [JSON.stringify({ description: 'Domäne verfügbar ✓' })] },
+    { id: 'mp-b', domain: 'mp-b.com', token: 'tok', data: long, gate: false, renewOwner: false, entries: [] },
+    { id: 'mp-c', domain: 'mp-c.com', token: 'tok', data: '{"n":3}', gate: true, renewOwner: true, entries: lines },
+    { id: 'mp-d', domain: 'mp-d.com', token: undefined as unknown as string, data: '{"n":4}', gate: false, renewOwner: false, entries: [] },
   ];
   const results = await Promise.allSettled(requests.map((r) => checkpoints.write(r)));
   expect(results.map((r) => (r.status === 'fulfilled' ? r.value[0] : 'refused'))).toEqual([1, 1, 1, 'refused']);
@@ -295,4 +299,27 @@ it('a cancel that comes while a run is under way ends the operation at its next 
   const sent = (await sim.log('?domain=fast-xfer.com')).map((e) => e.command);
   expect(sent.filter((c) => c === 'TransferDomain')).toHaveLength(1);
   await worker.close();
+});
+
+it("a checkpoint renews the domain owner's expiry only when it may have been set a day or more ago", async () => {
+  const k = h.engine.keys;
+  const views = await h.engine.store.submitMany([
+    { type: 'register', domain: 'renew-owner-fresh.com', period: 1 },
+    { type: 'register', domain: 'renew-owner-old.com', period: 1 },
+  ]);
+  // as if each claim had been made long ago and had a minute left; the second operation submitted two days ago
+  for (const v of views) await redis.pexpire(k.domainLock(v.domain), 60_000);
+  await redis.hset(k.job(views[1]!.id), 'timestamp', String(Date.now() - 2 * 24 * 3600_000));
+  const worker = h.engine.startWorker({ registrar: h.client(sim.url), concurrency: 2 });
+  try {
+    const final = await h.waitAllFinal(
+      views.map((v) => v.id),
+      15_000,
+    );
+    expect(final.map((v) => v.status)).toEqual(['succeeded', 'succeeded']);
+  } finally {
+    await worker.close();
+  }
+  expect(await redis.pttl(k.domainLock('renew-owner-fresh.com'))).toBeLessThanOrEqual(60_000);
+  expect(await redis.pttl(k.domainLock('renew-owner-old.com'))).toBeGreaterThan(OWNER_TTL_MS - 60_000);
 });

@@ -109,8 +109,9 @@ ARGV[1..4] the key prefixes of job hashes, history lists, cancel flags and domai
   keys are built from its id and domain, as BullMQ's scripts build a job's: all of them share the
   hash tag of KEYS[1])
 ARGV[5..] the operations, one after another, each as: lock token, job data (JSON), '1' to pass
-  the gate first (else '0'), operation id, domain, the number n of history entries, then the n
-  history entries (JSON) to append in order. (Plain arguments: reading them costs Redis less than
+  the gate first (else '0'), operation id, domain, '1' to renew the domain owner's expiry (else
+  '0': it was set less than a day ago, and a week is left), the number n of history entries,
+  then the n history entries (JSON) to append in order. (Plain arguments: reading them costs Redis less than
   unpacking one MessagePack string, measured at about 5 µs an operation.)
 Returns {status_1, ms_1, waiting_1, status_2, ...}, for each operation:
   status 1 written; 0 the job is gone; -1 the worker lost the job;
@@ -128,7 +129,7 @@ local function refuse(job, status, ms)
   if redis.call('EXISTS', job) == 0 then return 0, 0, 0 end
   return status, ms, 0
 end
-local function checkpoint(token, data, gated, id, domain, first, n)
+local function checkpoint(token, data, gated, id, domain, renew, first, n)
   local job = jobPrefix .. id
   if redis.call('GET', job .. ':lock') ~= token then return refuse(job, -1, 0) end
   local owner = domainPrefix .. domain .. ':owner'
@@ -145,19 +146,19 @@ local function checkpoint(token, data, gated, id, domain, first, n)
     redis.call('DEL', job)
     return 0, 0, 0
   end
-  redis.call('PEXPIRE', owner, ${OWNER_TTL_MS})
+  if renew == '1' then redis.call('PEXPIRE', owner, ${OWNER_TTL_MS}) end
   if n > 0 then redis.call('RPUSH', historyPrefix .. id, unpack(ARGV, first, first + n - 1)) end
   return 1, 0, redis.call('ZCARD', domainPrefix .. domain .. ':waiting')
 end
 local out = {}
 local i = 5
 while i <= #ARGV do
-  local n = tonumber(ARGV[i + 5])
-  local status, ms, waiting = checkpoint(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], i + 6, n)
+  local n = tonumber(ARGV[i + 6])
+  local status, ms, waiting = checkpoint(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], i + 7, n)
   out[#out + 1] = status
   out[#out + 1] = ms
   out[#out + 1] = waiting
-  i = i + 6 + n
+  i = i + 7 + n
 end
 return out`;
 
