@@ -79,3 +79,13 @@ function stateOf(status: OpStatus, snap: { value?: unknown } | undefined): { sta
   if (snap?.value === undefined) return {};
   return { state: typeof snap.value === 'string' ? snap.value : JSON.stringify(snap.value) };
 }
+
+/** JSON as stored, or undefined for none or for text that is not JSON. */
+export function parsed<T>(json: string | null | undefined): T | undefined {
+  if (!json) return undefined;
+  try {
+    return JSON.parse(json) as T;
+  } catch {
+    return undefined;
+  }
+}

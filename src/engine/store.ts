@@ -11,7 +11,8 @@ import { OperationsIndex } from './operations-index.ts';
 import { Redrives } from './redrive.ts';
 import type { Keys } from './keys.ts';
 import type { FailureView, HistoryEntry, OpData, OperationView, OpStatus } from './operation.ts';
-import { operationView, parseFailedReason, statusOf } from './operation-view.ts';
+import { keyChecks, keyConflict, type KeyCheck } from './idempotency.ts';
+import { operationView, parsed, parseFailedReason, statusOf } from './operation-view.ts';
 import type { JobResult } from './runner.ts';
 import type { EngineRedis } from './scripts.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -108,32 +109,9 @@ export class OperationStore {
     return { operation: operationView(job, 'waiting'), created: true };
   }
 
-  /**
-   * What each spec's idempotency key says: nothing (no key, or a key new to the account and to
-   * these specs); a replay of the operation it already names, which exists or an earlier spec of
-   * these makes (the same type, domain and period); or a conflict, why the key cannot be used.
-   */
-  async keyCheck(specs: readonly SubmitSpec[]): Promise<KeyCheck[]> {
-    const out: KeyCheck[] = specs.map(() => NEW_KEY);
-    const keyed = specs.flatMap((spec, i) => (spec.key === undefined ? [] : [{ spec, i, id: this.idFor(spec.key) }]));
-    if (keyed.length === 0) return out;
-    const pipeline = this.redis.pipeline();
-    for (const { id } of keyed) pipeline.hget(this.keys.job(id), 'data');
-    const stored = (await pipeline.exec()) ?? [];
-    const first = new Map<string, Pick<OpData, 't' | 'd' | 'p'>>();
-    keyed.forEach(({ spec, i, id }, j) => {
-      const json = stored[j]?.[1];
-      const existing = typeof json === 'string' ? parsed<OpData>(json) : undefined;
-      const earlier = existing ? undefined : first.get(id);
-      const named = existing ?? earlier;
-      if (!named) {
-        first.set(id, { t: spec.type, d: spec.domain, ...(spec.period !== undefined ? { p: spec.period } : {}) });
-        return;
-      }
-      const conflict = keyConflict(spec, id, named);
-      out[i] = conflict ? { kind: 'conflict', error: conflict } : { kind: 'replay', id, exists: existing !== undefined };
-    });
-    return out;
+  /** What each spec's idempotency key says (see keyChecks). */
+  keyCheck(specs: readonly SubmitSpec[]): Promise<KeyCheck[]> {
+    return keyChecks(this.redis, this.keys, specs, (key) => this.idFor(key));
   }
 
   /** Submit many at once (a batch): two round trips (claims, jobs) a 500. */
@@ -282,31 +260,5 @@ export class OperationStore {
   /** Redrive every failed operation with this failure type, or of this batch (see Redrives.many). */
   retryMany(filter: { reason?: string; batch?: string }): Promise<OperationView[]> {
     return this.redrives.many(filter);
-  }
-}
-
-/** What a submission's idempotency key says (see OperationStore.keyCheck). */
-export type KeyCheck = { readonly kind: 'new' } | { readonly kind: 'replay'; readonly id: string; readonly exists: boolean } | { readonly kind: 'conflict'; readonly error: string };
-const NEW_KEY: KeyCheck = { kind: 'new' };
-
-/**
- * Why a submission with an idempotency key cannot be the operation its key already names (another
- * type, domain or period), or undefined when it is the same request again. Names the key and the
- * operation, never a secret.
- */
-export function keyConflict(spec: SubmitSpec, id: string, existing: Pick<OpData, 't' | 'd' | 'p'>): string | undefined {
-  const years = (type: string, p: number | undefined) => (type === 'delete' ? undefined : (p ?? 1));
-  if (existing.t === spec.type && existing.d === spec.domain && years(existing.t, existing.p) === years(spec.type, spec.period)) return undefined;
-  const what = (t: string, d: string, p: number | undefined) => `${t} ${d}${years(t, p) === undefined ? '' : ` for ${years(t, p)} year(s)`}`;
-  return `key ${JSON.stringify(spec.key)} already names ${id} (${what(existing.t, existing.d, existing.p)}), not ${what(spec.type, spec.domain, spec.period)}: give this operation a key of its own`;
-}
-
-/** JSON as stored, or undefined for none or for text that is not JSON. */
-function parsed<T>(json: string | null | undefined): T | undefined {
-  if (!json) return undefined;
-  try {
-    return JSON.parse(json) as T;
-  } catch {
-    return undefined;
   }
 }

@@ -1,0 +1,52 @@
+// Idempotency keys: a key names one request (type, domain, period) of the account. The same
+// request again is a replay of its operation; another request with the key is refused, not
+// answered with the first operation (which would look like success).
+import type { Keys } from './keys.ts';
+import type { OpData } from './operation.ts';
+import { parsed } from './operation-view.ts';
+import type { EngineRedis } from './scripts.ts';
+import type { SubmitSpec } from './store.ts';
+
+/** What a submission's idempotency key says (see keyChecks). */
+export type KeyCheck = { readonly kind: 'new' } | { readonly kind: 'replay'; readonly id: string; readonly exists: boolean } | { readonly kind: 'conflict'; readonly error: string };
+const NEW_KEY: KeyCheck = { kind: 'new' };
+
+/**
+ * Why a submission with an idempotency key cannot be the operation its key already names (another
+ * type, domain or period), or undefined when it is the same request again. Names the key and the
+ * operation, never a secret.
+ */
+export function keyConflict(spec: SubmitSpec, id: string, existing: Pick<OpData, 't' | 'd' | 'p'>): string | undefined {
+  const years = (type: string, p: number | undefined) => (type === 'delete' ? undefined : (p ?? 1));
+  if (existing.t === spec.type && existing.d === spec.domain && years(existing.t, existing.p) === years(spec.type, spec.period)) return undefined;
+  const what = (t: string, d: string, p: number | undefined) => `${t} ${d}${years(t, p) === undefined ? '' : ` for ${years(t, p)} year(s)`}`;
+  return `key ${JSON.stringify(spec.key)} already names ${id} (${what(existing.t, existing.d, existing.p)}), not ${what(spec.type, spec.domain, spec.period)}: give this operation a key of its own`;
+}
+
+/**
+ * What each spec's idempotency key says, in one round trip: nothing (no key, or a key new to the
+ * account and to these specs); a replay of the operation it already names, which exists or an
+ * earlier spec of these makes (the same type, domain and period); or a conflict, why the key
+ * cannot be used. `idFor` is the store's: the same key always gives the same operation id.
+ */
+export async function keyChecks(redis: EngineRedis, keys: Keys, specs: readonly SubmitSpec[], idFor: (key: string) => string): Promise<KeyCheck[]> {
+  const out: KeyCheck[] = specs.map(() => NEW_KEY);
+  const keyed = specs.flatMap((spec, i) => (spec.key === undefined ? [] : [{ spec, i, id: idFor(spec.key) }]));
+  if (keyed.length === 0) return out;
+  const pipeline = redis.pipeline();
+  for (const { id } of keyed) pipeline.hget(keys.job(id), 'data');
+  const stored = (await pipeline.exec()) ?? [];
+  const first = new Map<string, Pick<OpData, 't' | 'd' | 'p'>>();
+  keyed.forEach(({ spec, i, id }, j) => {
+    const json = stored[j]?.[1];
+    const existing = typeof json === 'string' ? parsed<OpData>(json) : undefined;
+    const named = existing ?? first.get(id);
+    if (!named) {
+      first.set(id, { t: spec.type, d: spec.domain, ...(spec.period !== undefined ? { p: spec.period } : {}) });
+      return;
+    }
+    const conflict = keyConflict(spec, id, named);
+    out[i] = conflict ? { kind: 'conflict', error: conflict } : { kind: 'replay', id, exists: existing !== undefined };
+  });
+  return out;
+}
