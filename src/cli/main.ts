@@ -43,13 +43,14 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
  * (`transfer x.com --auth --json` would submit the auth code "--json"): refused, as
  * commander refuses an option with no word after it.
  */
-function refuseFlagsAsValues(command: Command): void {
+function refuseFlagsAsValues(command: Command, argv: readonly string[] = process.argv): void {
   const flags = new Set(['--help', '-h', ...command.options.flatMap((o) => [o.long, o.short].filter((f): f is string => f !== undefined))]);
   for (const option of command.options) {
     if (!option.required && !option.optional) continue;
     const value: unknown = command.getOptionValue(option.attributeName());
     for (const v of Array.isArray(value) ? value : [value]) {
-      if (typeof v === 'string' && flags.has(v)) throw new CommanderError(2, 'commander.optionMissingArgument', `error: option '${option.flags}' argument missing (${v} is an option)`);
+      // `--auth=--json` says plainly that the value is "--json": only the separate word is ambiguous.
+      if (typeof v === 'string' && flags.has(v) && !argv.includes(`${option.long}=${v}`)) throw new CommanderError(2, 'commander.optionMissingArgument', `error: option '${option.flags}' argument missing (${v} is an option)`);
     }
   }
 }

@@ -43,6 +43,13 @@ describe('usage errors: exit 2, and { error, field } with --json', () => {
     expect(run.stderr).toContain('Usage: domainflow register [options] <domain>');
   });
 
+  it('an option given its value with = may take a value that looks like an option', async () => {
+    // refused for the closed Redis port, not for the value: the usage is valid
+    const run = await runCli(['transfer', 'x.com', '--auth=--json', '--json'], env);
+    expect(run.code).toBe(1);
+    expect(lastJson(run.stdout).error).toMatch(/^REDIS_URL: no Redis answers at/);
+  });
+
   it('--help and --version still exit 0', async () => {
     expect((await runCli(['register', '--help'], env)).code).toBe(0);
     expect((await runCli(['--version'], env)).code).toBe(0);
