@@ -22,6 +22,18 @@ export function printJson(value: unknown): void {
 }
 
 /**
+ * What an error means to a script: exit 2 for invalid input (a usage error, a bad environment
+ * variable or secret key, an unknown operation id, an idempotency key that names another request),
+ * 1 for anything else (no Redis, a failure at run time); the field to blame, when there is one.
+ */
+export function failureOf(err: unknown): { code: 1 | 2; message: string; field?: string } {
+  const message = err instanceof Error ? err.message : String(err);
+  const field = err instanceof UsageError || err instanceof ConflictError ? err.field : err instanceof NotFoundError ? 'id' : undefined;
+  const usage = err instanceof UsageError || err instanceof NotFoundError || (err instanceof ConflictError && err.field !== undefined) || err instanceof ConfigError || err instanceof SecretKeyError;
+  return { code: usage ? 2 : 1, message, ...(field ? { field } : {}) };
+}
+
+/**
  * Run `fn` with a runtime; map errors to exit codes and messages (JSON with --json). `validate`
  * checks the input first, before Redis is asked for: invalid input is exit 2 whether or not
  * Redis answers.
@@ -34,14 +46,10 @@ export async function withRuntime(json: boolean | undefined, fn: (rt: Runtime) =
     runtime = await openRuntime(process.env, createLogger('cli', process.env.LOG_LEVEL ?? 'warn'));
     code = (await fn(runtime)) ?? 0;
   } catch (err) {
-    // An unknown operation id is the caller's mistake, like any other invalid input.
-    // So is an idempotency key that already names another operation (a ConflictError naming the key).
-    const field = err instanceof UsageError || err instanceof ConflictError ? err.field : err instanceof NotFoundError ? 'id' : undefined;
-    const usage = err instanceof UsageError || err instanceof NotFoundError || (err instanceof ConflictError && err.field !== undefined) || err instanceof ConfigError || err instanceof SecretKeyError;
-    const message = err instanceof Error ? err.message : String(err);
-    if (json) printJson({ error: message, ...(field ? { field } : {}) });
-    else console.error(`domainflow: ${message}`);
-    code = usage ? 2 : 1;
+    const failure = failureOf(err);
+    if (json) printJson({ error: failure.message, ...(failure.field ? { field: failure.field } : {}) });
+    else console.error(`domainflow: ${failure.message}`);
+    code = failure.code;
   } finally {
     await runtime?.close().catch(() => undefined);
   }

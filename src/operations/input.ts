@@ -4,6 +4,7 @@
 import { domainToASCII } from 'node:url';
 import { z } from 'zod';
 import type { OperationType } from '../../machines/contract.ts';
+import { idnLabelProblem, TOP_LEVEL_LABEL } from '../registrar/names.ts';
 
 export const OPERATION_TYPES: readonly OperationType[] = ['register', 'renew', 'transfer', 'delete'];
 export const MAX_NAMESERVERS = 13;
@@ -32,7 +33,6 @@ type Checked = { ok: true; value: string } | { ok: false; message: string };
 
 const IDNA_DOTS = /[.\u3002\uff0e\uff61]/;
 const LABEL = /^[a-z0-9-]+$/;
-const TLD = /^(?:[a-z]{2,63}|xn--[a-z0-9-]+)$/;
 
 /**
  * A domain or host name: IDN labels to punycode, lower case, one trailing dot
@@ -62,17 +62,14 @@ export function normalizeDomainName(raw: string): Checked {
     if (label.length > 63) return { ok: false, message: `label "${label.slice(0, 20)}..." is longer than 63 characters` };
     if (!LABEL.test(label)) return { ok: false, message: `label ${JSON.stringify(label)} may only contain a-z, 0-9 and "-"` };
     if (label.startsWith('-') || label.endsWith('-')) return { ok: false, message: `label "${label}" must not start or end with "-"` };
-    if (label.startsWith('xn--')) {
-      if (domainToASCII(label) !== label) return { ok: false, message: `label "${label}" is not valid punycode` };
-    } else if (label.slice(2, 4) === '--') {
-      return { ok: false, message: `label "${label}" has "--" in its third and fourth places, which only IDN labels (xn--) may` };
-    }
+    const idn = idnLabelProblem(label);
+    if (idn) return { ok: false, message: idn };
   }
   if (labels.length < 2) return { ok: false, message: `must have at least two labels (name.tld), got "${labels.join('.')}"` };
   const value = labels.join('.');
   if (value.length > 253) return { ok: false, message: `is longer than 253 characters (${value.length})` };
   const tld = labels[labels.length - 1] ?? '';
-  if (!TLD.test(tld)) return { ok: false, message: `top-level label "${tld}" must be two or more letters, or an IDN label (xn--)` };
+  if (!TOP_LEVEL_LABEL.test(tld)) return { ok: false, message: `top-level label "${tld}" must be two or more letters, or an IDN label (xn--)` };
   return { ok: true, value };
 }
 

@@ -1,9 +1,9 @@
 // Domain and host names as the registry sees them: lower-case ASCII (IDN
 // converted to punycode), labels of letters, digits and inner hyphens.
 import { domainToASCII } from 'node:url';
+import { idnLabelProblem, TOP_LEVEL_LABEL } from '../registrar/names.ts';
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-const TLD = /^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
 // eslint-disable-next-line no-control-regex
 const NON_ASCII = /[^\x00-\x7f]/;
 
@@ -20,10 +20,9 @@ export function normalizeName(raw: string): string | undefined {
   if (labels.length < 2) return undefined;
   for (const label of labels) {
     if (!LABEL.test(label)) return undefined;
-    // "--" in the third and fourth places is reserved for IDN labels, and those must decode.
-    if (label.startsWith('xn--') ? domainToASCII(label) !== label : label.slice(2, 4) === '--') return undefined;
+    if (idnLabelProblem(label) !== undefined) return undefined;
   }
-  if (!TLD.test(labels[labels.length - 1] ?? '')) return undefined;
+  if (!TOP_LEVEL_LABEL.test(labels[labels.length - 1] ?? '')) return undefined;
   return name;
 }
 

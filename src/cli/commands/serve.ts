@@ -1,10 +1,8 @@
 // `domainflow serve`: the HTTP API and dashboard until SIGINT or SIGTERM.
 import type { Command } from 'commander';
 import { InsecureHostError, startServer } from '../../api/server.ts';
-import { ConfigError } from '../../engine/config.ts';
-import { RedisUnavailableError } from '../../engine/redis-reach.ts';
 import { openRuntime } from '../../engine/runtime.ts';
-import { SecretKeyError } from '../../engine/secret-box.ts';
+import { failureOf } from '../cli-runtime.ts';
 import { createLogger } from '../../logger.ts';
 import { onStopSignal } from '../../stop-signals.ts';
 
@@ -26,9 +24,9 @@ export function registerServeCommand(program: Command): void {
       try {
         runtime = await openRuntime(process.env, logger);
       } catch (err) {
-        if (!(err instanceof ConfigError || err instanceof SecretKeyError || err instanceof RedisUnavailableError)) throw err;
-        console.error(`domainflow serve: ${err.message}`);
-        process.exitCode = err instanceof RedisUnavailableError ? 1 : 2;
+        const failure = failureOf(err);
+        console.error(`domainflow serve: ${failure.message}`);
+        process.exitCode = failure.code;
         return;
       }
       let server;

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { runWorker } from '../../../workers/operations-worker.ts';
-import { ConfigError } from '../../engine/config.ts';
-import { SecretKeyError } from '../../engine/secret-box.ts';
+import { failureOf } from '../cli-runtime.ts';
 
 export function registerWorkerCommand(program: Command): void {
   program
@@ -18,10 +17,9 @@ export function registerWorkerCommand(program: Command): void {
       try {
         await runWorker({ concurrency });
       } catch (err) {
-        // Bad configuration is invalid input (2), as for every other command; no Redis is an error (1).
-        const usage = err instanceof ConfigError || err instanceof SecretKeyError;
-        console.error(`domainflow worker: ${err instanceof Error ? err.message : String(err)}`);
-        process.exitCode = usage ? 2 : 1;
+        const failure = failureOf(err);
+        console.error(`domainflow worker: ${failure.message}`);
+        process.exitCode = failure.code;
       }
     });
 }
