@@ -44,5 +44,5 @@ export { FAILURES, failureInfo, type FailureInfo } from './failures.ts';
 export { nextAction, MachineContractError, type SnapshotLike } from './next-action.ts';
 export { toStepReply } from './step-reply.ts';
 export type { OperationMachine } from './operation.ts';
-export { MachinePlan, PlanSnapshot, type PersistedPlanSnapshot } from './plan.ts';
+export { MachinePlan, PlanSnapshot, type PersistedPlanSnapshot, type StoredPlanSnapshot } from './plan.ts';
 export type { OpContext } from './context.ts';

@@ -9,7 +9,7 @@
 // xstate's persisted shape, so either can restore the other's; the tests
 // (machines-plan.test.ts) hold the two to the same result on every machine.
 import type { OperationEvent, OperationInput, OperationOutput, OperationType } from './contract.ts';
-import type { OpContext } from './context.ts';
+import { restoredContext, storedContext, type OpContext } from './context.ts';
 import { MachineContractError } from './next-action.ts';
 import type { StateConfig, TransitionConfig } from './step.ts';
 
@@ -33,6 +33,18 @@ export interface PersistedPlanSnapshot {
   readonly output?: OperationOutput;
 }
 
+/**
+ * A snapshot as the engine stores it (JSON): xstate's persisted shape less what restore puts
+ * back: historyValue and children (a flat machine's are always empty), and the context's
+ * pending request and fields at their initial values (see storedContext).
+ */
+export interface StoredPlanSnapshot {
+  readonly status: 'active' | 'done';
+  readonly value: string;
+  readonly context: Partial<OpContext>;
+  readonly output?: OperationOutput;
+}
+
 /** A machine snapshot: what nextAction reads. */
 export class PlanSnapshot {
   constructor(
@@ -51,6 +63,8 @@ export class PlanSnapshot {
 interface CompiledState {
   readonly name: string;
   readonly tags: ReadonlySet<string>;
+  /** A step state: its entry makes the command it asks for (context.request). */
+  readonly step: boolean;
   readonly final: boolean;
   readonly entry: StateConfig['entry'];
   readonly on: ReadonlyMap<string, readonly TransitionConfig[]>;
@@ -72,6 +86,7 @@ export class MachinePlan {
       this.states.set(name, {
         name,
         tags: new Set(s.tags ?? []),
+        step: s.tags?.includes('step') === true,
         final: s.type === 'final',
         entry: s.entry,
         on: new Map(Object.entries(s.on ?? {})),
@@ -101,7 +116,11 @@ export class MachinePlan {
     return this.settle(state, next, event);
   }
 
-  /** A snapshot from its persisted form (this plan's or xstate's getPersistedSnapshot). */
+  /**
+   * A snapshot from its persisted form: this plan's or xstate's getPersistedSnapshot, or the
+   * stored form. A step state's request, when the form leaves it out, is made again by the
+   * state's entry: a function of the context alone, as the request was when it was made.
+   */
   restore(persisted: unknown): PlanSnapshot {
     const p = persisted as Partial<PersistedPlanSnapshot> | null;
     if (!p || typeof p !== 'object' || typeof p.value !== 'string' || !this.states.has(p.value)) {
@@ -110,7 +129,17 @@ export class MachinePlan {
     if (p.status !== 'active' && p.status !== 'done') throw new MachineContractError(`${this.type}: cannot restore a ${String(p.status)} snapshot`);
     if (!p.context || typeof p.context !== 'object') throw new MachineContractError(`${this.type}: snapshot without a context`);
     const state = this.state(p.value);
-    return new PlanSnapshot(state.tags, p.status, p.value, p.context, p.output);
+    const context = restoredContext(p.context);
+    if (state.step && context.request === null && state.entry) {
+      (context as { request: OpContext['request'] }).request = state.entry(context, NO_EVENT).request ?? null;
+    }
+    return new PlanSnapshot(state.tags, p.status, p.value, context, p.output);
+  }
+
+  /** The form the engine stores: see StoredPlanSnapshot. */
+  stored(snapshot: PlanSnapshot): StoredPlanSnapshot {
+    const base = { status: snapshot.status, value: snapshot.value, context: storedContext(snapshot.context) };
+    return snapshot.output === undefined ? base : { ...base, output: snapshot.output };
   }
 
   /** The persisted form: xstate's shape, ready for JSON. */

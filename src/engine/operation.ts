@@ -26,7 +26,7 @@ export interface OpData {
   key?: string;
   /** 1 while the operation owns its domain (claimed at submission or by begin-run) */
   o?: 1;
-  /** machine snapshot (xstate persisted snapshot), once the operation has started */
+  /** machine snapshot (MachinePlan.stored: xstate's persisted shape, pared down), once the operation has started */
   snap?: unknown;
   /** a state-changing command that was about to be sent when the snapshot was written */
   fl?: InFlight | undefined;

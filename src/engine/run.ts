@@ -244,7 +244,7 @@ export class Run {
    * `gate`, nothing is written when the account's gate is shut, and that is returned.
    */
   private async checkpoint(gate = false): Promise<{ status: number; ms: number } | undefined> {
-    this.data.snap = this.deps.policies.compact(this.plan.persist(this.snapshot));
+    this.data.snap = this.deps.policies.compact(this.plan.stored(this.snapshot));
     const data = JSON.stringify(this.data);
     const [status, ms, waiting] = await this.deps.checkpoints.write({
       id: this.id,

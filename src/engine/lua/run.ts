@@ -131,10 +131,12 @@ local function refuse(job, status, ms)
 end
 local function checkpoint(token, data, gated, id, domain, renew, first, n)
   local job = jobPrefix .. id
-  if redis.call('GET', job .. ':lock') ~= token then return refuse(job, -1, 0) end
   local owner = domainPrefix .. domain .. ':owner'
-  if redis.call('GET', owner) ~= id then return refuse(job, 6, 0) end
-  if redis.call('EXISTS', cancelPrefix .. id) == 1 then return refuse(job, 5, 0) end
+  -- The lock, the domain's owner and the cancel flag (a string when set), in one command.
+  local held = redis.call('MGET', job .. ':lock', owner, cancelPrefix .. id)
+  if held[1] ~= token then return refuse(job, -1, 0) end
+  if held[2] ~= id then return refuse(job, 6, 0) end
+  if held[3] then return refuse(job, 5, 0) end
   if gated == '1' then
     if not gateStatus then gateStatus, gateMs = gate(KEYS[1], KEYS[2]) end
     if gateStatus == 1 then return refuse(job, 3, gateMs) end
