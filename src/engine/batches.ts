@@ -89,11 +89,23 @@ export class Batches {
       if (view) byId.set(id, view);
     }
     let next = 0;
-    const operations = indices.flatMap((i) => {
+    const lines = indices.flatMap((i) => {
       const k = keys[i]!;
       const view = k.kind === 'replay' ? byId.get(k.id) : made[next++];
-      return view ? [view] : [];
+      return view ? [{ index: i, view }] : [];
     });
+    // A key that was new at the check may name another request's operation by now (a concurrent
+    // submission with it came first): its line is refused as a conflict at the check would be, and
+    // that operation is not this batch's.
+    const raced = await this.store.storedConflicts(lines.map((l) => ({ spec: all[l.index]!, id: l.view.id })));
+    const accepted = lines.filter((_, j) => raced[j] === undefined);
+    lines.forEach((l, j) => {
+      const race = raced[j];
+      if (race) rejected.push({ index: l.index, error: race.error, field: 'key' });
+    });
+    rejected.sort((a, b) => a.index - b.index);
+    if (accepted.length === 0) throw new ConflictError(rejected[0]!.error, 'key');
+    const operations = accepted.map((l) => l.view);
     const members = [...new Set(operations.map((op) => op.id))];
     await this.redis
       .multi()
@@ -101,7 +113,7 @@ export class Batches {
       .zadd(this.keys.batches, now, batch)
       .exec();
     if (members.length) await this.redis.rpush(this.keys.batchMembers(batch), ...members);
-    return { batch, operations, indices: indices.filter((i) => { const k = keys[i]!; return k.kind !== 'replay' || byId.has(k.id); }), rejected, checkCommands: Math.ceil(registerNames.length / 32) };
+    return { batch, operations, indices: accepted.map((l) => l.index), rejected, checkCommands: Math.ceil(registerNames.length / 32) };
   }
 
   /**

@@ -50,3 +50,32 @@ export async function keyChecks(redis: EngineRedis, keys: Keys, specs: readonly 
   });
   return out;
 }
+
+/**
+ * After adding: for each submission with a key, the request its id names when that is another
+ * one (the error, and that operation's domain), else undefined. A concurrent submission with the
+ * same key may have made it between the check and the add (BullMQ keeps the first job of an id and
+ * answers a second add as if it were stored). One round trip for all of them.
+ */
+export async function storedConflicts(redis: EngineRedis, keys: Keys, added: readonly { readonly spec: SubmitSpec; readonly id: string }[]): Promise<(KeyRace | undefined)[]> {
+  const keyed = added.flatMap((a, i) => (a.spec.key === undefined ? [] : [i]));
+  const out: (KeyRace | undefined)[] = added.map(() => undefined);
+  if (keyed.length === 0) return out;
+  const pipeline = redis.pipeline();
+  for (const i of keyed) pipeline.hget(keys.job(added[i]!.id), 'data');
+  const stored = (await pipeline.exec()) ?? [];
+  keyed.forEach((i, j) => {
+    const json = stored[j]?.[1];
+    const data = typeof json === 'string' ? parsed<OpData>(json) : undefined;
+    const error = data ? keyConflict(added[i]!.spec, added[i]!.id, data) : undefined;
+    if (data && error) out[i] = { error, domain: data.d };
+  });
+  return out;
+}
+
+/** A keyed submission that lost its key to another request (see storedConflicts). */
+export interface KeyRace {
+  readonly error: string;
+  /** the domain of the operation the key names */
+  readonly domain: string;
+}

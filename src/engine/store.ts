@@ -11,7 +11,7 @@ import { OperationsIndex } from './operations-index.ts';
 import { Redrives } from './redrive.ts';
 import type { Keys } from './keys.ts';
 import type { FailureView, HistoryEntry, OpData, OperationView, OpStatus } from './operation.ts';
-import { keyChecks, keyConflict, type KeyCheck } from './idempotency.ts';
+import { keyChecks, keyConflict, storedConflicts, type KeyCheck, type KeyRace } from './idempotency.ts';
 import { operationView, parsed, parseFailedReason, statusOf } from './operation-view.ts';
 import type { JobResult } from './runner.ts';
 import type { EngineRedis } from './scripts.ts';
@@ -98,20 +98,30 @@ export class OperationStore {
     const [owns] = await this.domains.claimForSubmission([{ domain: spec.domain, id }]);
     const added = await this.index.adding([id], async () => [await this.queue.add(spec.type, this.dataFor(spec, owns), { jobId: id })]);
     const job = added[0]!;
-    if (spec.key !== undefined) {
-      // Another submission with the same key may have made the job between the look above and
-      // the add (BullMQ then keeps the first and returns ours as if it were stored): check.
-      const json = await this.redis.hget(this.keys.job(id), 'data');
-      const stored = json === null ? undefined : parsed<OpData>(json);
-      const conflict = stored ? keyConflict(spec, id, stored) : undefined;
-      if (conflict) throw new ConflictError(conflict, 'key');
-    }
+    // Another submission with the same key may have made the job between the look above and the add.
+    const [race] = await this.storedConflicts([{ spec, id }]);
+    if (race) throw new ConflictError(race.error, 'key');
     return { operation: operationView(job, 'waiting'), created: true };
   }
 
   /** What each spec's idempotency key says (see keyChecks). */
   keyCheck(specs: readonly SubmitSpec[]): Promise<KeyCheck[]> {
     return keyChecks(this.redis, this.keys, specs, (key) => this.idFor(key));
+  }
+
+  /**
+   * After adding: which keyed submissions' ids name another request's operation (see
+   * storedConflicts). Such a submission claimed its own domain for that id as it was added: the
+   * claim is given up (unless it is that operation's domain too), or the domain would wait for an
+   * operation on another until it ends.
+   */
+  async storedConflicts(added: readonly { readonly spec: SubmitSpec; readonly id: string }[]): Promise<(KeyRace | undefined)[]> {
+    const races = await storedConflicts(this.redis, this.keys, added);
+    for (const [i, race] of races.entries()) {
+      const { spec, id } = added[i]!;
+      if (race && race.domain !== spec.domain) await this.domains.release(spec.domain, id);
+    }
+    return races;
   }
 
   /** Submit many at once (a batch): two round trips (claims, jobs) a 500. */

@@ -59,3 +59,37 @@ it('checks availability in CheckDomains of 32 and spends one command per availab
   expect((await sim.stats()).commands).toBe(2 + free.length + 5);
   await worker.close();
 }, 90_000);
+
+it('refuses a batch line whose key a concurrent submission of another request took during the check, and frees its domain', async () => {
+  const client = h.client(sim.url);
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let checking!: () => void;
+  const checkStarted = new Promise<void>((r) => (checking = r));
+  // the batch's CheckDomains waits until the other submission has taken the key
+  const slow = Object.assign(Object.create(client) as typeof client, {
+    checkDomains: async (names: readonly string[]) => {
+      checking();
+      await held;
+      return client.checkDomains(names);
+    },
+  });
+  const specs = [
+    { type: 'register' as const, domain: 'race-line-a.com', period: 1, key: 'race-key-1' },
+    { type: 'register' as const, domain: 'race-line-b.com', period: 1 },
+  ];
+  const batch = h.engine.batches.submit(specs, { registrar: slow });
+  await checkStarted;
+  const other = await h.engine.store.submit({ type: 'register', domain: 'race-line-other.com', period: 1, key: 'race-key-1' });
+  release();
+  const submitted = await batch;
+  expect(submitted.rejected).toEqual([{ index: 0, field: 'key', error: expect.stringMatching(/^key "race-key-1" already names op_\S+ \(register race-line-other\.com for 1 year\(s\)\), not register race-line-a\.com/) }]);
+  expect(submitted.indices).toEqual([1]);
+  expect(submitted.operations.map((o) => o.domain)).toEqual(['race-line-b.com']);
+  expect((await h.engine.batches.progress(submitted.batch))?.total).toBe(1);
+  // the key's operation is the other request's, and race-line-a.com is not held for it
+  expect((await h.engine.store.get(other.operation.id, false))?.domain).toBe('race-line-other.com');
+  expect(await h.engine.domains.owner('race-line-a.com')).toBeNull();
+  await h.engine.store.cancel(other.operation.id);
+  await h.engine.store.cancel(submitted.operations[0]!.id);
+});
