@@ -105,6 +105,14 @@ export class Batches {
     });
     rejected.sort((a, b) => a.index - b.index);
     if (accepted.length === 0) throw new ConflictError(rejected[0]!.error, 'key');
+    // The CheckDomains line of a checked keyed line goes into its operation's history now that the
+    // operation is known to be the one its line made (submitMany leaves keyed ones out).
+    const checkLines = new Map<string, HistoryEntry>();
+    toRun.forEach((spec, i) => {
+      if (spec.key !== undefined && spec.checkLine) checkLines.set(ran[i]!.id, spec.checkLine);
+    });
+    const madeHere = new Set(accepted.filter((l) => keys[l.index]!.kind === 'new').map((l) => l.view.id));
+    await this.store.prependChecks(new Map([...checkLines].filter(([id]) => madeHere.has(id))));
     const operations = accepted.map((l) => l.view);
     const members = [...new Set(operations.map((op) => op.id))];
     await this.redis

@@ -144,7 +144,7 @@ export class OperationStore {
   /**
    * The batch's CheckDomains line first in the history of each checked operation, written before
    * its job exists (so before any line of its own). Not for one with an idempotency key: its id
-   * may be an operation that exists already, whose history is its own.
+   * may be an operation that exists already, whose history is its own (see prependChecks).
    */
   private async recordChecks(specs: readonly SubmitSpec[], ids: readonly string[]): Promise<void> {
     const pipeline = this.redis.pipeline();
@@ -152,6 +152,17 @@ export class OperationStore {
       if (spec.checkLine && spec.key === undefined) pipeline.rpush(this.keys.history(ids[j]!), JSON.stringify(spec.checkLine));
     });
     if (pipeline.length > 0) await pipeline.exec();
+  }
+
+  /**
+   * The batch's CheckDomains line put first in the history of operations with an idempotency key,
+   * once their submission is known to have made them (storedConflicts): they may have run already.
+   */
+  async prependChecks(lines: ReadonlyMap<string, HistoryEntry>): Promise<void> {
+    if (lines.size === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const [id, line] of lines) pipeline.lpush(this.keys.history(id), JSON.stringify(line));
+    await pipeline.exec();
   }
 
   async get(id: string, withHistory = true): Promise<OperationView | undefined> {

@@ -93,3 +93,25 @@ it('refuses a batch line whose key a concurrent submission of another request to
   await h.engine.store.cancel(other.operation.id);
   await h.engine.store.cancel(submitted.operations[0]!.id);
 });
+
+it('puts the batch check first in the history of keyed lines too, once, however often the batch is replayed', async () => {
+  const worker = h.engine.startWorker({ registrar: h.client(sim.url), concurrency: 4 });
+  const specs = [
+    { type: 'register' as const, domain: 'keyed-free-1.com', period: 1, key: 'keyed-line-1' },
+    { type: 'register' as const, domain: taken[0]!, period: 1, key: 'keyed-line-2' },
+  ];
+  const first = await h.engine.batches.submit(specs, { registrar: h.client(sim.url) });
+  await h.waitAllFinal(
+    first.operations.map((o) => o.id),
+    20_000,
+  );
+  const again = await h.engine.batches.submit(specs, { registrar: h.client(sim.url) });
+  expect(again.operations.map((o) => o.id)).toEqual(first.operations.map((o) => o.id));
+  const [free, gone] = await Promise.all(first.operations.map((o) => h.engine.store.get(o.id)));
+  expect(free?.history?.map((e) => [e.command, e.code])).toEqual([
+    ['CheckDomains', 210],
+    ['AddDomain', 200],
+  ]);
+  expect(gone?.history?.map((e) => [e.command, e.code])).toEqual([['CheckDomains', 211]]);
+  await worker.close();
+});
