@@ -10,21 +10,20 @@
 // the operation does not own its domain yet or this process's gate view is not
 // known open; finish-run (history, hand the domain on) only when operations wait
 // for the domain; with a rate limit, a slot per command too.
-import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import type { NextAction, OperationEvent, OperationOutput, ParamValue, StepReply } from '../../machines/contract.ts';
+import { DelayedError, type Job } from 'bullmq';
+import type { NextAction, OperationEvent, OperationOutput, StepReply } from '../../machines/contract.ts';
 import { nextAction, planFor, type MachinePlan, type PlanSnapshot } from '../../machines/index.ts';
 import { toStepReply } from '../../machines/step-reply.ts';
 import { ABUSE_LOCK_CODE, ACCOUNT_LEVEL_CODES } from '../codes.ts';
 import { PARK_MS } from './domain-lock.ts';
 import { historyEntry } from './history.ts';
-import { OWNER_TTL_MS, PENDING_CLAIM_MS } from './lua/run.ts';
+import { ownerRenewalDue } from './lua/run.ts';
 import { machineInput } from './machine-input.ts';
 import type { HistoryEntry, OpData } from './operation.ts';
 import { waitForSlot } from './rate-slot.ts';
+import { openSecrets } from './secret-box.ts';
 import { LostJobError, parkDelay, type JobResult, type RunnerDeps } from './run-contract.ts';
-
-/** A checkpoint renews the domain owner's expiry once it may have been set this long ago. */
-const RENEW_OWNER_AFTER_MS = OWNER_TTL_MS / 7;
+import { asLines, handOnDomain, jobEnd } from './run-end.ts';
 
 const UNCERTAIN_WORKER_LOST: StepReply = {
   kind: 'uncertain',
@@ -32,11 +31,6 @@ const UNCERTAIN_WORKER_LOST: StepReply = {
   reason: 'worker_lost',
   description: 'Outcome unknown: the worker stopped after the command may have been sent',
 };
-
-/** History entries as the lines the history list holds (JSON). */
-function asLines(entries: readonly HistoryEntry[]): string[] {
-  return entries.map((e) => JSON.stringify(e));
-}
 
 /** Job data without the domain claim (`o`): the next run claims the domain through begin-run. */
 function withoutClaim(data: OpData): OpData {
@@ -198,7 +192,7 @@ export class Run {
         return this.refused(shut);
       }
     }
-    const params = action.secrets ? this.withSecrets(action.params, action.secrets) : action.params;
+    const params = action.secrets ? openSecrets(this.deps.secrets, action.params, action.secrets, this.data.s) : action.params;
     const outcome = await registrar.call(Object.assign({ COMMAND: action.command }, params));
     if (slot) await account.settle(slot);
     const reply = toStepReply(outcome);
@@ -220,27 +214,6 @@ export class Run {
     this.send({ type: 'REPLY', reply, now: Date.now(), random: Math.random() });
   }
 
-  /** The command's parameters with the operation's secrets opened into them. */
-  private withSecrets(params: Readonly<Record<string, ParamValue>>, secrets: Readonly<Record<string, string>>): Record<string, ParamValue> {
-    const out: Record<string, ParamValue> = { ...params };
-    for (const [param, name] of Object.entries(secrets)) {
-      const sealed = this.data.s?.[name];
-      if (sealed !== undefined) out[param] = this.deps.secrets.open(sealed);
-    }
-    return out;
-  }
-
-  /**
-   * Whether the domain owner's expiry may have been set a day or more ago. Every claim or renewal
-   * of this operation's ownership happened after its submission (a claim at most PENDING_CLAIM_MS
-   * before its job was added), always for OWNER_TTL_MS: an operation submitted less than a day ago
-   * holds its domain for six days more at least, and its checkpoint need not renew it (a command
-   * of Redis per operation saved; measured at about 6 µs of Redis time).
-   */
-  private ownerSetLongAgo(): boolean {
-    return Date.now() - this.job.timestamp + PENDING_CLAIM_MS >= RENEW_OWNER_AFTER_MS;
-  }
-
   /**
    * Write the snapshot, the in-flight marker and the new history lines in one step. With
    * `gate`, nothing is written when the account's gate is shut, and that is returned.
@@ -254,7 +227,7 @@ export class Run {
       token: this.token,
       data,
       gate,
-      renewOwner: this.ownerSetLongAgo(),
+      renewOwner: ownerRenewalDue(this.job.timestamp, Date.now()),
       entries: asLines(this.history),
     });
     if (status === 0 || status === -1) throw new LostJobError();
@@ -327,28 +300,10 @@ export class Run {
   private async finish(output: OperationOutput): Promise<JobResult> {
     let tail = this.history;
     if (this.waiters) {
-      const k = this.deps.keys;
-      const [status, wake] = await this.deps.redis.finishRun(
-        k.job(this.id),
-        k.jobLock(this.id),
-        k.history(this.id),
-        k.domainLock(this.data.d),
-        k.domainQueue(this.data.d),
-        this.token,
-        '',
-        this.deps.domains.jobPrefix,
-        this.id,
-        ...asLines(this.history),
-      );
-      if (status !== 1) throw new LostJobError();
-      await this.deps.domains.wake(wake);
+      await handOnDomain(this.deps, { id: this.id, domain: this.data.d, token: this.token }, tail);
       tail = [];
     }
     this.deps.onFinal?.(this.data, output);
-    if (output.status === 'succeeded') return tail.length > 0 ? { status: output.status, result: output.result, h: tail } : output;
-    const reason = tail.length > 0 ? { failure: output.failure, redrive: output.redrive, h: tail } : { failure: output.failure, redrive: output.redrive };
-    const error = new UnrecoverableError(JSON.stringify(reason));
-    error.stack = '';
-    throw error;
+    return jobEnd(output, tail);
   }
 }

@@ -66,3 +66,13 @@ export function loadSecretBox(envKey: string | undefined, dataDir: string, annou
   }
   return createSecretBox(parseKey(readFileSync(file, 'utf8')));
 }
+
+/** A command's parameters with an operation's secrets (sealed, by name) opened into them: param -> secret name. */
+export function openSecrets<V>(box: SecretBox, params: Readonly<Record<string, V>>, secrets: Readonly<Record<string, string>>, sealed: Readonly<Record<string, string>> | undefined): Record<string, V | string> {
+  const out: Record<string, V | string> = { ...params };
+  for (const [param, name] of Object.entries(secrets)) {
+    const value = sealed?.[name];
+    if (value !== undefined) out[param] = box.open(value);
+  }
+  return out;
+}

