@@ -104,15 +104,12 @@ export class Batches {
       if (race) rejected.push({ index: l.index, error: race.error, field: 'key' });
     });
     rejected.sort((a, b) => a.index - b.index);
-    if (accepted.length === 0) throw new ConflictError(rejected[0]!.error, 'key');
-    // The CheckDomains line of a checked keyed line goes into its operation's history now that the
-    // operation is known to be the one its line made (submitMany leaves keyed ones out).
-    const checkLines = new Map<string, HistoryEntry>();
-    toRun.forEach((spec, i) => {
-      if (spec.key !== undefined && spec.checkLine) checkLines.set(ran[i]!.id, spec.checkLine);
-    });
-    const madeHere = new Set(accepted.filter((l) => keys[l.index]!.kind === 'new').map((l) => l.view.id));
-    await this.store.prependChecks(new Map([...checkLines].filter(([id]) => madeHere.has(id))));
+    if (accepted.length === 0 && rejected.length > 0) throw new ConflictError(rejected[0]!.error, 'key');
+    // The CheckDomains line of a checked keyed line goes into its operation's history when this
+    // batch made that operation (submitMany leaves keyed ones out: the id may be another's).
+    const checked = toRun.flatMap((spec, i) => (spec.key !== undefined && spec.checkLine ? [{ spec, id: ran[i]!.id, line: spec.checkLine }] : []));
+    const ours = await this.store.madeHere(checked);
+    await this.store.prependChecks(new Map(checked.flatMap((c, i) => (ours[i] ? [[c.id, c.line] as const] : []))));
     const operations = accepted.map((l) => l.view);
     const members = [...new Set(operations.map((op) => op.id))];
     await this.redis

@@ -65,7 +65,8 @@ export async function storedConflicts(redis: EngineRedis, keys: Keys, added: rea
   for (const i of keyed) pipeline.hget(keys.job(added[i]!.id), 'data');
   const stored = (await pipeline.exec()) ?? [];
   keyed.forEach((i, j) => {
-    const json = stored[j]?.[1];
+    const [err, json] = stored[j] ?? [];
+    if (err) throw err;
     const data = typeof json === 'string' ? parsed<OpData>(json) : undefined;
     const error = data ? keyConflict(added[i]!.spec, added[i]!.id, data) : undefined;
     if (data && error) out[i] = { error, domain: data.d };

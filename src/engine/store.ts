@@ -155,8 +155,31 @@ export class OperationStore {
   }
 
   /**
-   * The batch's CheckDomains line put first in the history of operations with an idempotency key,
-   * once their submission is known to have made them (storedConflicts): they may have run already.
+   * After adding: whether each submission made the job under its id. One without an idempotency
+   * key always did (its id is new); a keyed one of a batch did when the stored job is that
+   * batch's: BullMQ keeps the first job of an id and answers a second add as if it were stored,
+   * so a concurrent submission with the key (another request, or the same one replayed) may have
+   * made it. A keyed one outside a batch cannot tell, and counts as not made.
+   */
+  async madeHere(added: readonly { readonly spec: SubmitSpec; readonly id: string }[]): Promise<boolean[]> {
+    const keyed = added.flatMap((a, i) => (a.spec.key === undefined ? [] : [i]));
+    const out = added.map((a) => a.spec.key === undefined);
+    if (keyed.length === 0) return out;
+    const pipeline = this.redis.pipeline();
+    for (const i of keyed) pipeline.hget(this.keys.job(added[i]!.id), 'data');
+    const stored = (await pipeline.exec()) ?? [];
+    keyed.forEach((i, j) => {
+      const [err, json] = stored[j] ?? [];
+      if (err) throw err;
+      const batch = added[i]!.spec.batch;
+      out[i] = batch !== undefined && typeof json === 'string' && parsed<OpData>(json)?.b === batch;
+    });
+    return out;
+  }
+
+  /**
+   * The batch's CheckDomains line put first in the history of operations with an idempotency key
+   * that the batch made (madeHere): they may have run already.
    */
   async prependChecks(lines: ReadonlyMap<string, HistoryEntry>): Promise<void> {
     if (lines.size === 0) return;
@@ -251,7 +274,9 @@ export class OperationStore {
     const jobs = await this.index.adding(ids, () => this.queue.addBulk(items.map(({ spec }, i) => ({ name: spec.type, data: this.dataFor(spec), opts: { jobId: ids[i]!, delay: 3_600_000 } }))));
     // The command that decided the failure (the batch's CheckDomains) is its history, kept with the failed reason.
     const reason = (i: number) => JSON.stringify({ failure: { ...items[i]!.failure, scope: 'operation' }, ...(items[i]!.history?.length ? { h: items[i]!.history } : {}) });
-    await Promise.all(jobs.map((job, i) => this.failQueued(job.id as string, reason(i))));
+    // Only a job this submission made: a keyed one may be another submission's, made meanwhile.
+    const mine = await this.madeHere(items.map(({ spec }, i) => ({ spec, id: ids[i]! })));
+    await Promise.all(jobs.map((job, i) => (mine[i] ? this.failQueued(job.id as string, reason(i)) : undefined)));
     return Promise.all(jobs.map(async (job) => (await this.get(job.id as string, false)) as OperationView));
   }
 

@@ -60,26 +60,34 @@ it('checks availability in CheckDomains of 32 and spends one command per availab
   await worker.close();
 }, 90_000);
 
-it('refuses a batch line whose key a concurrent submission of another request took during the check, and frees its domain', async () => {
+/** A client whose CheckDomains wait for `release()`; `started(n)` resolves once n of them are waiting. */
+function heldChecks() {
   const client = h.client(sim.url);
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
-  let checking!: () => void;
-  const checkStarted = new Promise<void>((r) => (checking = r));
-  // the batch's CheckDomains waits until the other submission has taken the key
+  let waiting = 0;
+  const watchers: { n: number; resolve: () => void }[] = [];
   const slow = Object.assign(Object.create(client) as typeof client, {
     checkDomains: async (names: readonly string[]) => {
-      checking();
+      waiting++;
+      for (const w of watchers) if (waiting >= w.n) w.resolve();
       await held;
       return client.checkDomains(names);
     },
   });
+  const started = (n = 1) => new Promise<void>((resolve) => (waiting >= n ? resolve() : watchers.push({ n, resolve })));
+  return { slow, release, started };
+}
+
+it('refuses a batch line whose key a concurrent submission of another request took during the check, and frees its domain', async () => {
+  // the batch's CheckDomains waits until the other submission has taken the key
+  const { slow, release, started } = heldChecks();
   const specs = [
     { type: 'register' as const, domain: 'race-line-a.com', period: 1, key: 'race-key-1' },
     { type: 'register' as const, domain: 'race-line-b.com', period: 1 },
   ];
   const batch = h.engine.batches.submit(specs, { registrar: slow });
-  await checkStarted;
+  await started();
   const other = await h.engine.store.submit({ type: 'register', domain: 'race-line-other.com', period: 1, key: 'race-key-1' });
   release();
   const submitted = await batch;
@@ -114,4 +122,47 @@ it('puts the batch check first in the history of keyed lines too, once, however 
   ]);
   expect(gone?.history?.map((e) => [e.command, e.code])).toEqual([['CheckDomains', 211]]);
   await worker.close();
+});
+
+it('does not fail another request\'s operation when a raced keyed line names a taken domain', async () => {
+  const { slow, release, started } = heldChecks();
+  const batch = h.engine.batches.submit(
+    [
+      { type: 'register' as const, domain: taken[1]!, period: 1, key: 'race-key-taken' },
+      { type: 'register' as const, domain: 'race-taken-free.com', period: 1 },
+    ],
+    { registrar: slow },
+  );
+  await started();
+  const other = await h.engine.store.submit({ type: 'register', domain: 'race-taken-other.com', period: 1, key: 'race-key-taken' });
+  release();
+  const submitted = await batch;
+  expect(submitted.rejected.map((r) => [r.index, r.field])).toEqual([[0, 'key']]);
+  // the key's operation is still queued, as its own submission left it
+  expect(await h.engine.store.get(other.operation.id, false)).toMatchObject({ domain: 'race-taken-other.com', status: 'queued' });
+  await h.engine.store.cancel(other.operation.id);
+  await h.engine.store.cancel(submitted.operations[0]!.id);
+});
+
+it('two identical keyed batches at once make one operation with one check line', async () => {
+  const { slow, release, started } = heldChecks();
+  const specs = [
+    { type: 'register' as const, domain: 'twin-free.com', period: 1, key: 'twin-key-free' },
+    { type: 'register' as const, domain: taken[2]!, period: 1, key: 'twin-key-taken' },
+  ];
+  const both = [h.engine.batches.submit(specs, { registrar: slow }), h.engine.batches.submit(specs, { registrar: slow })];
+  await started(2);
+  release();
+  const [a, b] = await Promise.all(both);
+  expect(b!.operations.map((o) => o.id)).toEqual(a!.operations.map((o) => o.id));
+  const worker = h.engine.startWorker({ registrar: h.client(sim.url), concurrency: 2 });
+  const [free, gone] = await h.waitAllFinal(
+    a!.operations.map((o) => o.id),
+    20_000,
+  );
+  await worker.close();
+  expect(free?.status).toBe('succeeded');
+  expect(gone?.failure?.type).toBe('domain_not_available');
+  const histories = await Promise.all(a!.operations.map((o) => h.engine.store.history(o.id)));
+  expect(histories.map((hs) => hs.map((e) => e.command))).toEqual([['CheckDomains', 'AddDomain'], ['CheckDomains']]);
 });
