@@ -33,13 +33,10 @@ export async function keyChecks(redis: EngineRedis, keys: Keys, specs: readonly 
   const out: KeyCheck[] = specs.map(() => NEW_KEY);
   const keyed = specs.flatMap((spec, i) => (spec.key === undefined ? [] : [{ spec, i, id: idFor(spec.key) }]));
   if (keyed.length === 0) return out;
-  const pipeline = redis.pipeline();
-  for (const { id } of keyed) pipeline.hget(keys.job(id), 'data');
-  const stored = (await pipeline.exec()) ?? [];
+  const stored = await storedData(redis, keys, keyed.map((k) => k.id));
   const first = new Map<string, Pick<OpData, 't' | 'd' | 'p'>>();
   keyed.forEach(({ spec, i, id }, j) => {
-    const json = stored[j]?.[1];
-    const existing = typeof json === 'string' ? parsed<OpData>(json) : undefined;
+    const existing = stored[j];
     const named = existing ?? first.get(id);
     if (!named) {
       first.set(id, { t: spec.type, d: spec.domain, ...(spec.period !== undefined ? { p: spec.period } : {}) });
@@ -51,27 +48,41 @@ export async function keyChecks(redis: EngineRedis, keys: Keys, specs: readonly 
   return out;
 }
 
+/** The job data stored under each id (undefined where there is no job), in one round trip. */
+async function storedData(redis: EngineRedis, keys: Keys, ids: readonly string[]): Promise<(OpData | undefined)[]> {
+  if (ids.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (const id of ids) pipeline.hget(keys.job(id), 'data');
+  const replies = (await pipeline.exec()) ?? [];
+  return ids.map((_, j) => {
+    const [err, json] = replies[j] ?? [];
+    if (err) throw err;
+    return typeof json === 'string' ? parsed<OpData>(json) : undefined;
+  });
+}
+
+/** What was just added under an id: a submission and the id its key (or none) gave it. */
+export interface Added {
+  readonly spec: SubmitSpec;
+  readonly id: string;
+}
+
 /**
  * After adding: for each submission with a key, the request its id names when that is another
  * one (the error, and that operation's domain), else undefined. A concurrent submission with the
  * same key may have made it between the check and the add (BullMQ keeps the first job of an id and
- * answers a second add as if it were stored). One round trip for all of them.
+ * answers a second add as if it were stored).
  */
-export async function storedConflicts(redis: EngineRedis, keys: Keys, added: readonly { readonly spec: SubmitSpec; readonly id: string }[]): Promise<(KeyRace | undefined)[]> {
-  const keyed = added.flatMap((a, i) => (a.spec.key === undefined ? [] : [i]));
-  const out: (KeyRace | undefined)[] = added.map(() => undefined);
-  if (keyed.length === 0) return out;
-  const pipeline = redis.pipeline();
-  for (const i of keyed) pipeline.hget(keys.job(added[i]!.id), 'data');
-  const stored = (await pipeline.exec()) ?? [];
-  keyed.forEach((i, j) => {
-    const [err, json] = stored[j] ?? [];
-    if (err) throw err;
-    const data = typeof json === 'string' ? parsed<OpData>(json) : undefined;
-    const error = data ? keyConflict(added[i]!.spec, added[i]!.id, data) : undefined;
-    if (data && error) out[i] = { error, domain: data.d };
+export async function storedConflicts(redis: EngineRedis, keys: Keys, added: readonly Added[]): Promise<(KeyRace | undefined)[]> {
+  const keyed = added.filter((a) => a.spec.key !== undefined);
+  const stored = await storedData(redis, keys, keyed.map((a) => a.id));
+  let j = 0;
+  return added.map(({ spec, id }) => {
+    if (spec.key === undefined) return undefined;
+    const data = stored[j++];
+    const error = data ? keyConflict(spec, id, data) : undefined;
+    return data && error ? { error, domain: data.d } : undefined;
   });
-  return out;
 }
 
 /** A keyed submission that lost its key to another request (see storedConflicts). */
@@ -79,4 +90,21 @@ export interface KeyRace {
   readonly error: string;
   /** the domain of the operation the key names */
   readonly domain: string;
+}
+
+/**
+ * After adding: whether each submission made the job under its id. One without an idempotency
+ * key always did (its id is new); a keyed one of a batch did when the stored job is that batch's,
+ * as the same key may have made it in a concurrent submission (of another request, or the same
+ * one replayed). A keyed one outside a batch cannot tell, and counts as not made.
+ */
+export async function madeHere(redis: EngineRedis, keys: Keys, added: readonly Added[]): Promise<boolean[]> {
+  const keyed = added.filter((a) => a.spec.key !== undefined);
+  const stored = await storedData(redis, keys, keyed.map((a) => a.id));
+  let j = 0;
+  return added.map(({ spec }) => {
+    if (spec.key === undefined) return true;
+    const data = stored[j++];
+    return spec.batch !== undefined && data?.b === spec.batch;
+  });
 }

@@ -11,7 +11,7 @@ import { OperationsIndex } from './operations-index.ts';
 import { Redrives } from './redrive.ts';
 import type { Keys } from './keys.ts';
 import type { FailureView, HistoryEntry, OpData, OperationView, OpStatus } from './operation.ts';
-import { keyChecks, keyConflict, storedConflicts, type KeyCheck, type KeyRace } from './idempotency.ts';
+import { keyChecks, keyConflict, madeHere, storedConflicts, type Added, type KeyCheck, type KeyRace } from './idempotency.ts';
 import { operationView, parsed, parseFailedReason, statusOf } from './operation-view.ts';
 import type { JobResult } from './runner.ts';
 import type { EngineRedis } from './scripts.ts';
@@ -115,7 +115,7 @@ export class OperationStore {
    * claim is given up (unless it is that operation's domain too), or the domain would wait for an
    * operation on another until it ends.
    */
-  async storedConflicts(added: readonly { readonly spec: SubmitSpec; readonly id: string }[]): Promise<(KeyRace | undefined)[]> {
+  async storedConflicts(added: readonly Added[]): Promise<(KeyRace | undefined)[]> {
     const races = await storedConflicts(this.redis, this.keys, added);
     for (const [i, race] of races.entries()) {
       const { spec, id } = added[i]!;
@@ -154,27 +154,9 @@ export class OperationStore {
     if (pipeline.length > 0) await pipeline.exec();
   }
 
-  /**
-   * After adding: whether each submission made the job under its id. One without an idempotency
-   * key always did (its id is new); a keyed one of a batch did when the stored job is that
-   * batch's: BullMQ keeps the first job of an id and answers a second add as if it were stored,
-   * so a concurrent submission with the key (another request, or the same one replayed) may have
-   * made it. A keyed one outside a batch cannot tell, and counts as not made.
-   */
-  async madeHere(added: readonly { readonly spec: SubmitSpec; readonly id: string }[]): Promise<boolean[]> {
-    const keyed = added.flatMap((a, i) => (a.spec.key === undefined ? [] : [i]));
-    const out = added.map((a) => a.spec.key === undefined);
-    if (keyed.length === 0) return out;
-    const pipeline = this.redis.pipeline();
-    for (const i of keyed) pipeline.hget(this.keys.job(added[i]!.id), 'data');
-    const stored = (await pipeline.exec()) ?? [];
-    keyed.forEach((i, j) => {
-      const [err, json] = stored[j] ?? [];
-      if (err) throw err;
-      const batch = added[i]!.spec.batch;
-      out[i] = batch !== undefined && typeof json === 'string' && parsed<OpData>(json)?.b === batch;
-    });
-    return out;
+  /** After adding: whether each submission made the job under its id (see madeHere). */
+  madeHere(added: readonly Added[]): Promise<boolean[]> {
+    return madeHere(this.redis, this.keys, added);
   }
 
   /**
