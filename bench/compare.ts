@@ -14,7 +14,8 @@ async function main(): Promise<void> {
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`ROUNDS must be a positive integer, not ${roundsArg}`);
   const theirs = (await import(pathToFileURL(resolve(other, 'bench/engine.ts')).href)) as Pick<typeof EngineBench, 'engineRun'>;
   const ours = (await import('./engine.ts')) as typeof EngineBench;
-  const ops = 10_000;
+  // BENCH_ENGINE_OPS as for `npm run bench`: longer runs (30,000) tell 1 to 3% steps apart better on a drifting machine.
+  const ops = Number(process.env.BENCH_ENGINE_OPS ?? 10_000);
   const concurrency = 32;
   await theirs.engineRun(ops, concurrency);
   await ours.engineRun(ops, concurrency);
