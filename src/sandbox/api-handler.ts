@@ -112,7 +112,6 @@ export class ApiHandler {
     this.finish(p.res, p.command, domain, p.account.login, p.start, reply, reply.code === 420);
   }
 
-  /** Count, log and send a command's reply. */
   /**
    * A request whose head is too large for the HTTP parser (a GET with a huge query): it never
    * reaches handle(), and Node would answer HTTP 431, which a client takes for a transport
@@ -127,6 +126,7 @@ export class ApiHandler {
     this.d.log.push({ seq: this.d.log.nextSeq(), command: '(invalid)', domain: undefined, code: reply.code, account: UNAUTHENTICATED, start, end: wallNow() });
   }
 
+  /** Count, log and send a command's reply. */
   private finish(res: ServerResponse, command: string, domain: string | undefined, account: string, start: number, reply: Answer, close: boolean): void {
     this.d.stats.count(command, reply.code, false);
     this.send(res, reply, start, close);
