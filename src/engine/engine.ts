@@ -195,27 +195,20 @@ export class Engine {
     await Promise.all([...this.leases].map((l) => l.close()));
     await this.gateView?.close();
     // A queue still setting its connection up when closed emits an error nobody can catch.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.queue.waitUntilReady().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, CLOSE_GRACE_MS)))]);
-    clearTimeout(timer);
+    await settlesWithin(this.queue.waitUntilReady(), CLOSE_GRACE_MS);
     await this.queue.close();
     await this.queueConnection.quit().catch(() => undefined);
     await this.redis.quit().catch(() => undefined);
   }
 
   /** Whether the engine's connection is (back) up within `ms`. */
-  private readyWithin(ms: number): Promise<boolean> {
-    if (this.reachable()) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = (ok: boolean) => {
-        clearTimeout(timer);
-        this.redis.off('ready', onReady);
-        resolve(ok);
-      };
-      const onReady = () => done(true);
-      const timer = setTimeout(() => done(false), ms);
-      this.redis.once('ready', onReady);
-    });
+  private async readyWithin(ms: number): Promise<boolean> {
+    if (this.reachable()) return true;
+    let onReady!: () => void;
+    const ready = new Promise<void>((resolve) => this.redis.once('ready', (onReady = resolve)));
+    const came = await settlesWithin(ready, ms);
+    this.redis.off('ready', onReady);
+    return came;
   }
 
   /** Drop every connection now, without waiting for anything (see close). */
@@ -230,5 +223,20 @@ export class Engine {
     // Their timers stop; what they would write to Redis fails at once on a dropped connection.
     for (const l of this.leases) void l.close().catch(() => undefined);
     void this.gateView?.close();
+  }
+}
+
+/** Whether `promise` settles (either way) within `ms`; it is not waited for any longer. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
