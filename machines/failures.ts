@@ -3,6 +3,9 @@
 // type a machine can produce is here.
 import { CODES } from '../src/codes.ts';
 
+/** How every failure type is written (the catalogue's and any a registrar code adds): what a filter by type may be. */
+export const FAILURE_TYPE = /^[a-z0-9_]{1,64}$/;
+
 export interface FailureInfo {
   readonly type: string;
   /** The return code it stands for, when it is one code's type. */

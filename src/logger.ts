@@ -29,14 +29,15 @@ export interface LoggerOptions {
 }
 
 function wantsPretty(): boolean {
-  const format = process.env.LOG_FORMAT?.toLowerCase();
+  const format = process.env.LOG_FORMAT?.trim().toLowerCase();
   if (format === 'json') return false;
   if (format === 'pretty') return true;
   return process.stderr.isTTY === true;
 }
 
-export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'info', options: LoggerOptions = {}): PinoLogger {
-  const opts = { name, level, redact: { paths: REDACT_PATHS, censor: '***' } };
+export function createLogger(name: string, level = process.env.LOG_LEVEL || 'info', options: LoggerOptions = {}): PinoLogger {
+  // LOG_LEVEL is checked at start-up (checkEnvironment), in any case; pino knows lower case only.
+  const opts = { name, level: level.trim().toLowerCase(), redact: { paths: REDACT_PATHS, censor: '***' } };
   if (options.pretty ?? (options.destination ? false : wantsPretty())) {
     const colorize = !options.destination && process.stderr.isTTY === true;
     return pino(opts, pretty({ destination: options.destination ?? 2, sync: true, colorize, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));

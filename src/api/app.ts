@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Runtime } from '../engine/runtime.ts';
 import type { Logger } from '../registrar/mask.ts';
 import { bearerAuth } from './bearer-auth.ts';
-import { installErrorHandling } from './error-handler.ts';
+import { frameworkErrorReply, installErrorHandling } from './error-handler.ts';
 import { installRequestLog } from './request-log.ts';
 import { validatorCompiler } from './request-schema.ts';
 import { SHARED_SCHEMAS } from './response-schemas.ts';
@@ -39,7 +39,7 @@ export interface RouteDeps {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { runtime, logger } = deps;
   const token = deps.token ?? runtime.config.apiToken;
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, frameworkErrors: (err, _request, reply) => frameworkErrorReply(err, reply) });
   deps.prepare?.(app);
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandling(app, logger);

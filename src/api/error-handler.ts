@@ -1,7 +1,7 @@
 // The one place where an error becomes a reply: JSON `{ "error", "field"? }`
 // with the right status. Messages never quote a request body: a JSON parser's
 // message can carry a piece of it (an auth code), so those are replaced.
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { AccountPausedError } from '../engine/availability.ts';
 import { ConflictError, NotFoundError } from '../engine/store.ts';
 import type { Logger } from '../registrar/mask.ts';
@@ -38,6 +38,19 @@ function statusAndBody(err: unknown, contentType: string): { status: number; bod
     return { status, body: known ? known(contentType) : { error: fe.code?.startsWith('FST_') && fe.message ? fe.message : 'bad request' } };
   }
   return { status: status >= 500 && status < 600 ? status : 500, body: { error: 'internal error (see the API log)' } };
+}
+
+/**
+ * For Fastify's `frameworkErrors`: errors it meets before routing (a URL it cannot decode), in the
+ * same shape as every other error.
+ */
+export function frameworkErrorReply(err: FastifyError, reply: FastifyReply): void {
+  if (err.code === 'FST_ERR_BAD_URL') {
+    void reply.code(400).type('application/json').send({ error: 'url: not a valid URL (a % not followed by two hex digits?)', field: 'url' });
+    return;
+  }
+  const { status, body } = statusAndBody(err, '');
+  void reply.code(status).type('application/json').send(body);
 }
 
 export function installErrorHandling(app: FastifyInstance, logger: Logger): void {

@@ -7,6 +7,7 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import { z } from 'zod';
 import { badRequest } from './api-error.ts';
+import { FAILURE_TYPE } from '../../machines/failures.ts';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -67,4 +68,4 @@ export function wholeNumber(min: number, max: number) {
 export const idSchema = (what: string) => z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, `must be ${what} id (1 to 64 of A-Z a-z 0-9 _ -)`);
 
 /** A failure type (domain_not_available, ...): the list's `reason`, POST /v1/retry's `reason`. */
-export const failureTypeSchema = z.string().regex(/^[a-z0-9_]{1,64}$/, 'must be a failure type such as domain_not_available (GET /v1/failures lists them)');
+export const failureTypeSchema = z.string().regex(FAILURE_TYPE, 'must be a failure type such as domain_not_available (GET /v1/failures lists them)');

@@ -43,7 +43,7 @@ export async function withRuntime(json: boolean | undefined, fn: (rt: Runtime) =
   let code = 0;
   try {
     validate?.();
-    runtime = await openRuntime(process.env, createLogger('cli', process.env.LOG_LEVEL ?? 'warn'));
+    runtime = await openRuntime(process.env, createLogger('cli', process.env.LOG_LEVEL || 'warn'));
     code = (await fn(runtime)) ?? 0;
   } catch (err) {
     const failure = failureOf(err);

@@ -9,6 +9,7 @@ import { registerManageCommands } from './commands/manage.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { registerSubmitCommands } from './commands/submit.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
+import { checkEnvironment, ConfigError } from '../engine/config.ts';
 import { packageVersion } from '../version.ts';
 
 /** Where `--json` is asked for, a usage error is a JSON line on stdout, without the help text. */
@@ -25,7 +26,11 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
     .exitOverride()
     .configureOutput(json ? { writeErr: () => undefined } : {})
     .showHelpAfterError()
-    .hook('preAction', (_program, command) => refuseFlagsAsValues(command));
+    .hook('preAction', (_program, command) => {
+      refuseFlagsAsValues(command);
+      // The environment is checked for every command, before it does anything.
+      checkEnvironment(process.env);
+    });
   registerCodesCommand(program);
   registerMachinesCommand(program);
   registerStartCommand(program);
@@ -72,6 +77,12 @@ buildProgram()
       // A usage error is invalid input: exit 2, as for every other (commander's own is 1).
       if (wantsJson(process.argv)) process.stdout.write(JSON.stringify({ error: err.message.split('\n')[0]!.replace(/^error: /, ''), field: usageField(err) }) + '\n');
       else if (err.code === 'commander.optionMissingArgument' && err.exitCode === 2) console.error(err.message);
+      process.exit(2);
+    }
+    // A bad environment variable is invalid input too (the message names it).
+    if (err instanceof ConfigError) {
+      if (wantsJson(process.argv)) process.stdout.write(JSON.stringify({ error: err.message }) + '\n');
+      else console.error(`domainflow: ${err.message}`);
       process.exit(2);
     }
     console.error(err instanceof Error ? err.message : err);

@@ -65,10 +65,58 @@ const prefix = z
     return p;
   });
 
-const list = z
+/** A host name as a name server is written: labels of letters, digits and hyphens, at least one dot. */
+const HOST_NAME = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.?$/i;
+
+/** Name servers, comma-separated: each a host name (else every registration would fail at the registrar). */
+const nameservers = z
   .string()
   .optional()
-  .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined));
+  .transform((v, ctx) => {
+    const hosts = v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [];
+    if (hosts.length === 0) return undefined;
+    const bad = hosts.find((h) => !HOST_NAME.test(h));
+    if (bad !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `DOMAINFLOW_DEFAULT_NS must be host names separated by commas (ns1.example.net,ns2.example.net), got ${JSON.stringify(bad.slice(0, 80))}` });
+      return z.NEVER;
+    }
+    return hosts;
+  });
+
+/** A contact handle as registrars write them (DEMO-OWNER, P-ABC123): no spaces, no punctuation but - _ . */
+const handle = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v.trim() === '') return undefined;
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(v)) {
+      ctx.addIssue({ code: 'custom', message: `DOMAINFLOW_DEFAULT_CONTACT must be one contact handle (letters, digits, - _ .; at most 64), got ${JSON.stringify(v.slice(0, 80))}` });
+      return z.NEVER;
+    }
+    return v;
+  });
+
+/** One of `choices` (any case), or undefined when unset. */
+const oneOf = (name: string, choices: readonly string[]) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      const c = v.trim().toLowerCase();
+      if (!choices.includes(c)) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(v.slice(0, 40))}` });
+        return z.NEVER;
+      }
+      return c;
+    });
+
+/** The log settings every command reads (see logger.ts). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const logSchema = z.object({
+  LOG_LEVEL: oneOf('LOG_LEVEL', LOG_LEVELS),
+  LOG_FORMAT: oneOf('LOG_FORMAT', ['json', 'pretty']),
+});
 
 const schema = z.object({
   REDIS_URL: url('REDIS_URL', ['redis', 'rediss']),
@@ -84,9 +132,9 @@ const schema = z.object({
   DOMAINFLOW_STALL_MS: intMs('DOMAINFLOW_STALL_MS', 30_000, 100),
   DOMAINFLOW_RATE_MARGIN_MS: intMs('DOMAINFLOW_RATE_MARGIN_MS', 10, 0),
   DOMAINFLOW_DATA_DIR: z.string().optional(),
-  DOMAINFLOW_DEFAULT_NS: list,
-  DOMAINFLOW_DEFAULT_CONTACT: z.string().optional(),
-});
+  DOMAINFLOW_DEFAULT_NS: nameservers,
+  DOMAINFLOW_DEFAULT_CONTACT: handle,
+}).extend(logSchema.shape);
 
 export interface EngineConfig {
   readonly redisUrl: string;
@@ -113,12 +161,26 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
+/** `schema` applied to `env`; a bad value is a ConfigError whose message names the variable. */
+function parseEnv<T>(schema: z.ZodType<T>, env: NodeJS.ProcessEnv): T {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => (i.message.includes(String(i.path[0] ?? '')) ? i.message : `${String(i.path[0])}: ${i.message}`)).join('; '));
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+/**
+ * Every variable any command reads, checked before the command runs (commands that need none of
+ * them too: a bad value is found at once, not by the first command that reads it). Throws ConfigError.
+ */
+export function checkEnvironment(env: NodeJS.ProcessEnv = process.env): void {
+  loadConfig(env);
+  loadPolicy(env);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
+  const e = parseEnv(schema, env);
   return {
     redisUrl: e.REDIS_URL ?? 'redis://127.0.0.1:6379',
     prefix: e.DOMAINFLOW_PREFIX,

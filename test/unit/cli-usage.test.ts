@@ -29,6 +29,10 @@ describe('usage errors: exit 2, and { error, field } with --json', () => {
     ['a transfer without its auth code', ['transfer', 'x.com'], 'auth'],
     ['a bad list limit', ['list', '--limit', '-5'], 'limit'],
     ['a redrive of nothing', ['retry'], 'id'],
+    ['a redrive by id and by type at once', ['retry', 'op_abc', '--reason', 'credit_limit_exceeded'], 'reason'],
+    ['a redrive by id and by batch at once', ['retry', 'op_abc', '--batch', 'b_abc'], 'batch'],
+    ['a redrive by a failure type that cannot be one', ['retry', '--reason', 'Not A Type'], 'reason'],
+    ['a list by a failure type that cannot be one', ['list', '--reason', 'credit limit'], 'reason'],
   ])('invalid input is exit 2 before Redis is asked for (none answers here): %s', async (_name, args, field) => {
     const run = await runCli([...args, '--json'], env);
     expect(run.code).toBe(2);
@@ -53,5 +57,28 @@ describe('usage errors: exit 2, and { error, field } with --json', () => {
   it('--help and --version still exit 0', async () => {
     expect((await runCli(['register', '--help'], env)).code).toBe(0);
     expect((await runCli(['--version'], env)).code).toBe(0);
+  });
+});
+
+describe('a bad environment variable: exit 2 for every command, with a message naming it', () => {
+  it.each([
+    ['codes', ['codes'], { DOMAINFLOW_RATE_LIMIT: 'abc' }, /^DOMAINFLOW_RATE_LIMIT must be a number >= 0/],
+    ['list', ['list'], { LOG_LEVEL: 'verbose' }, /^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"/],
+    ['bulk', ['bulk', 'no-such-file.csv'], { LOG_FORMAT: 'xml' }, /^LOG_FORMAT must be one of json, pretty, got "xml"/],
+    ['register', ['register', 'x.com'], { DOMAINFLOW_DEFAULT_NS: 'ns1.example.net,bad_host!' }, /^DOMAINFLOW_DEFAULT_NS must be host names .* got "bad_host!"/],
+    ['status', ['status', 'op_abc'], { DOMAINFLOW_DEFAULT_CONTACT: 'a b' }, /^DOMAINFLOW_DEFAULT_CONTACT must be one contact handle/],
+  ])('%s', async (_name, args, bad, message) => {
+    const run = await runCli([...args, '--json'], { ...env, LOG_LEVEL: 'error', ...bad });
+    expect(run.code).toBe(2);
+    expect(lastJson(run.stdout)).toEqual({ error: expect.stringMatching(message) });
+    const plain = await runCli(args, { ...env, LOG_LEVEL: 'error', ...bad });
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toMatch(/^domainflow: /);
+  });
+
+  it('a level in capitals is a level', async () => {
+    const run = await runCli(['codes', '--json'], { ...env, LOG_LEVEL: 'WARN', LOG_FORMAT: 'JSON' });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toContainEqual(expect.objectContaining({ code: 200 }));
   });
 });

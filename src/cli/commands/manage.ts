@@ -4,9 +4,12 @@ import { LIST_MAX } from '../../engine/listing.ts';
 import type { OperationView, OpStatus } from '../../engine/operation.ts';
 import type { OperationType } from '../../../machines/contract.ts';
 import { OPERATION_TYPES } from '../../operations/input.ts';
+import { FAILURE_TYPE } from '../../../machines/failures.ts';
 import { printJson, UsageError, withRuntime } from '../cli-runtime.ts';
 
 const STATUSES: readonly OpStatus[] = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'];
+
+const reasonMessage = (reason: string) => `--reason must be a failure type such as domain_not_available (the README lists them), got ${JSON.stringify(reason.slice(0, 64))}`;
 
 function line(op: OperationView): string {
   const outcome = op.failure ? `${op.failure.type} (${op.failure.code})` : op.result?.expirationDate ? `expires ${op.result.expirationDate}` : '';
@@ -46,6 +49,7 @@ export function registerManageCommands(program: Command): void {
       const validate = () => {
         if (flags.status && !STATUSES.includes(flags.status as OpStatus)) throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`, 'status');
         if (flags.type && !OPERATION_TYPES.includes(flags.type as OperationType)) throw new UsageError(`--type must be one of ${OPERATION_TYPES.join(', ')}`, 'type');
+        if (flags.reason !== undefined && !FAILURE_TYPE.test(flags.reason)) throw new UsageError(reasonMessage(flags.reason), 'reason');
         if (!Number.isInteger(limit) || limit < 1 || limit > LIST_MAX) throw new UsageError(`--limit must be a whole number from 1 to ${LIST_MAX}`, 'limit');
         if (!Number.isInteger(offset) || offset < 0) throw new UsageError('--offset must be a whole number >= 0', 'offset');
       };
@@ -78,6 +82,9 @@ export function registerManageCommands(program: Command): void {
         console.error(`${ops.length} operation(s) redriven`);
       }, () => {
         if (!id && !flags.reason && !flags.batch) throw new UsageError('give an operation id, --reason TYPE or --batch ID', 'id');
+        // An id redrives that operation alone: a filter beside it would be ignored, so it is refused.
+        if (id && (flags.reason || flags.batch)) throw new UsageError(`give an operation id or ${flags.reason ? '--reason' : '--batch'}, not both`, flags.reason ? 'reason' : 'batch');
+        if (flags.reason !== undefined && !FAILURE_TYPE.test(flags.reason)) throw new UsageError(reasonMessage(flags.reason), 'reason');
       }),
     );
 
