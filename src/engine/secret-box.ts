@@ -53,18 +53,30 @@ export function createSecretBox(key: Buffer): SecretBox {
 export function loadSecretBox(envKey: string | undefined, dataDir: string, announce: (msg: string) => void = () => undefined): SecretBox {
   if (envKey) return createSecretBox(parseKey(envKey));
   const file = join(dataDir, 'secret.key');
+  // A folder that cannot be made or read is a bad DOMAINFLOW_DATA_DIR: said so, with the system's reason.
+  const named = (err: unknown) => new SecretKeyError(`DOMAINFLOW_DATA_DIR: cannot keep the secret key in ${file}: ${(err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err))}`);
   if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true });
+    try {
+      mkdirSync(dataDir, { recursive: true });
+    } catch (err) {
+      throw named(err);
+    }
     try {
       writeFileSync(file, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
       chmodSync(file, 0o600);
       announce(`no DOMAINFLOW_SECRET_KEY set: created a key for secrets at rest in ${file} (keep it; set DOMAINFLOW_SECRET_KEY in production)`);
     } catch (err) {
       // another process of the same installation created it first: use theirs
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw named(err);
     }
   }
-  return createSecretBox(parseKey(readFileSync(file, 'utf8')));
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw named(err);
+  }
+  return createSecretBox(parseKey(text));
 }
 
 /** A command's parameters with an operation's secrets (sealed, by name) opened into them: param -> secret name. */
