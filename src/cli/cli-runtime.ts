@@ -33,6 +33,14 @@ export function failureOf(err: unknown): { code: 1 | 2; message: string; field?:
   return { code: usage ? 2 : 1, message, ...(field ? { field } : {}) };
 }
 
+/** Say what went wrong (a `{ error, field? }` line on stdout with --json, else on stderr); the exit code it means. */
+export function reportFailure(err: unknown, json: boolean | undefined): 1 | 2 {
+  const failure = failureOf(err);
+  if (json) printJson({ error: failure.message, ...(failure.field ? { field: failure.field } : {}) });
+  else console.error(`domainflow: ${failure.message}`);
+  return failure.code;
+}
+
 /**
  * Run `fn` with a runtime; map errors to exit codes and messages (JSON with --json). `validate`
  * checks the input first, before Redis is asked for: invalid input is exit 2 whether or not
@@ -46,10 +54,7 @@ export async function withRuntime(json: boolean | undefined, fn: (rt: Runtime) =
     runtime = await openRuntime(process.env, createLogger('cli', process.env.LOG_LEVEL || 'warn'));
     code = (await fn(runtime)) ?? 0;
   } catch (err) {
-    const failure = failureOf(err);
-    if (json) printJson({ error: failure.message, ...(failure.field ? { field: failure.field } : {}) });
-    else console.error(`domainflow: ${failure.message}`);
-    code = failure.code;
+    code = reportFailure(err, json);
   } finally {
     await runtime?.close().catch(() => undefined);
   }

@@ -10,6 +10,7 @@ import { registerStartCommand } from './commands/start.ts';
 import { registerSubmitCommands } from './commands/submit.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
 import { checkEnvironment, ConfigError } from '../engine/config.ts';
+import { reportFailure } from './cli-runtime.ts';
 import { packageVersion } from '../version.ts';
 
 /** Where `--json` is asked for, a usage error is a JSON line on stdout, without the help text. */
@@ -80,11 +81,7 @@ buildProgram()
       process.exit(2);
     }
     // A bad environment variable is invalid input too (the message names it).
-    if (err instanceof ConfigError) {
-      if (wantsJson(process.argv)) process.stdout.write(JSON.stringify({ error: err.message }) + '\n');
-      else console.error(`domainflow: ${err.message}`);
-      process.exit(2);
-    }
+    if (err instanceof ConfigError) process.exit(reportFailure(err, wantsJson(process.argv)));
     console.error(err instanceof Error ? err.message : err);
     process.exit(1);
   });

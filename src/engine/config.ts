@@ -3,113 +3,75 @@
 import { z } from 'zod';
 import { policyFromEnv, type BackoffPolicy } from '../../machines/backoff.ts';
 
-const intMs = (name: string, dflt: number, min = 1) =>
-  z
+/**
+ * One variable: unset or blank is `dflt`; otherwise `read` makes its value, or says what is wrong
+ * with it (a string: the issue's message, which names the variable).
+ */
+function variable<T, D>(dflt: D, read: (v: string) => { value: T } | string) {
+  return z
     .string()
     .optional()
-    .transform((v, ctx) => {
+    .transform((v, ctx): T | D => {
       if (v === undefined || v.trim() === '') return dflt;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be a whole number >= ${min}, got ${JSON.stringify(v)}` });
+      const r = read(v);
+      if (typeof r === 'string') {
+        ctx.addIssue({ code: 'custom', message: r });
         return z.NEVER;
       }
-      return n;
+      return r.value;
     });
+}
+
+const intMs = (name: string, dflt: number, min = 1) =>
+  variable(dflt, (v) => {
+    const n = Number(v);
+    return Number.isInteger(n) && n >= min ? { value: n } : `${name} must be a whole number >= ${min}, got ${JSON.stringify(v)}`;
+  });
 
 /** A rate: a number > 0, or 0 for no limit (an in-house registrar, a benchmark). */
 const rate = (name: string, dflt: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return dflt;
-      const n = Number(v);
-      if (!Number.isFinite(n) || n < 0) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be a number >= 0 (0 = no limit), got ${JSON.stringify(v)}` });
-        return z.NEVER;
-      }
-      return n;
-    });
+  variable(dflt, (v) => {
+    const n = Number(v);
+    return Number.isFinite(n) && n >= 0 ? { value: n } : `${name} must be a number >= 0 (0 = no limit), got ${JSON.stringify(v)}`;
+  });
 
 const url = (name: string, protocols: readonly string[]) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return undefined;
-      let u: URL;
-      try {
-        u = new URL(v);
-      } catch {
-        ctx.addIssue({ code: 'custom', message: `${name} is not a valid URL` });
-        return z.NEVER;
-      }
-      if (!protocols.includes(u.protocol.slice(0, -1))) {
-        // Not the value itself: a URL may carry a password.
-        ctx.addIssue({ code: 'custom', message: `${name} must be a ${protocols.map((p) => `${p}://`).join(' or ')} URL, got a ${u.protocol}// one` });
-        return z.NEVER;
-      }
-      return v;
-    });
-
-const prefix = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    const p = v === undefined || v === '' ? 'domainflow' : v;
-    if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(p)) {
-      ctx.addIssue({ code: 'custom', message: 'DOMAINFLOW_PREFIX must be 1-64 characters of A-Z a-z 0-9 _ . : -' });
-      return z.NEVER;
+  variable(undefined, (v) => {
+    let u: URL;
+    try {
+      u = new URL(v);
+    } catch {
+      return `${name} is not a valid URL`;
     }
-    return p;
+    // Not the value itself: a URL may carry a password.
+    if (!protocols.includes(u.protocol.slice(0, -1))) return `${name} must be a ${protocols.map((p) => `${p}://`).join(' or ')} URL, got a ${u.protocol}// one`;
+    return { value: v };
   });
+
+const prefix = variable('domainflow', (v) => (/^[A-Za-z0-9_.:-]{1,64}$/.test(v) ? { value: v } : 'DOMAINFLOW_PREFIX must be 1-64 characters of A-Z a-z 0-9 _ . : -'));
 
 /** A host name as a name server is written: labels of letters, digits and hyphens, at least one dot. */
 const HOST_NAME = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.?$/i;
 
 /** Name servers, comma-separated: each a host name (else every registration would fail at the registrar). */
-const nameservers = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    const hosts = v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [];
-    if (hosts.length === 0) return undefined;
-    const bad = hosts.find((h) => !HOST_NAME.test(h));
-    if (bad !== undefined) {
-      ctx.addIssue({ code: 'custom', message: `DOMAINFLOW_DEFAULT_NS must be host names separated by commas (ns1.example.net,ns2.example.net), got ${JSON.stringify(bad.slice(0, 80))}` });
-      return z.NEVER;
-    }
-    return hosts;
-  });
+const nameservers = variable(undefined, (v) => {
+  const hosts = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = hosts.find((h) => !HOST_NAME.test(h));
+  if (bad !== undefined) return `DOMAINFLOW_DEFAULT_NS must be host names separated by commas (ns1.example.net,ns2.example.net), got ${JSON.stringify(bad.slice(0, 80))}`;
+  return { value: hosts.length > 0 ? hosts : undefined };
+});
 
 /** A contact handle as registrars write them (DEMO-OWNER, P-ABC123): no spaces, no punctuation but - _ . */
-const handle = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    if (v === undefined || v.trim() === '') return undefined;
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(v)) {
-      ctx.addIssue({ code: 'custom', message: `DOMAINFLOW_DEFAULT_CONTACT must be one contact handle (letters, digits, - _ .; at most 64), got ${JSON.stringify(v.slice(0, 80))}` });
-      return z.NEVER;
-    }
-    return v;
-  });
+const handle = variable(undefined, (v) =>
+  /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(v) ? { value: v } : `DOMAINFLOW_DEFAULT_CONTACT must be one contact handle (letters, digits, - _ .; at most 64), got ${JSON.stringify(v.slice(0, 80))}`,
+);
 
 /** One of `choices` (any case), or undefined when unset. */
 const oneOf = (name: string, choices: readonly string[]) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return undefined;
-      const c = v.trim().toLowerCase();
-      if (!choices.includes(c)) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(v.slice(0, 40))}` });
-        return z.NEVER;
-      }
-      return c;
-    });
+  variable(undefined, (v) => {
+    const c = v.trim().toLowerCase();
+    return choices.includes(c) ? { value: c } : `${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(v.slice(0, 40))}`;
+  });
 
 /** The log settings every command reads (see logger.ts). */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
