@@ -94,7 +94,7 @@ const OPERATION_FAILURES: readonly FailureInfo[] = [
   },
   { type: 'protocol_error', source: 'operation', text: 'A reply lacked what the step needs (a code outside 2xx/4xx/5xx, no expiration date); check the domain at the registrar and report the reply.' },
   { type: 'invalid_redrive', source: 'operation', text: 'A redrive named a step this operation does not have; redrive from the failure\'s own step.' },
-  { type: 'cancelled', code: 0, source: 'engine', text: 'A user cancelled the operation while it was waiting; nothing more will be sent. Submit again to start over.' },
+  { type: 'cancelled', code: 0, source: 'engine', text: 'A user cancelled the operation; nothing more will be sent (a transfer the registrar had accepted was cancelled there first). Submit again, or retry, to start over.' },
   {
     type: 'engine_error',
     code: 0,

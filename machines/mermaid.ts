@@ -45,6 +45,8 @@ export function toMermaid(machine: AnyStateMachine): string {
   const merged = new Map<string, string[]>();
   for (const e of edgesOf(machine)) {
     if (e.source === 'start' && e.label === 'redrive') continue;
+    // A state that ignores CANCEL (cancelling already): the note says so, not a loop on each.
+    if (e.event === 'CANCEL' && e.source === e.target) continue;
     const key = `${e.source} --> ${e.target}`;
     const labels = merged.get(key) ?? [];
     if (!labels.includes(e.label)) labels.push(e.label);
@@ -53,7 +55,10 @@ export function toMermaid(machine: AnyStateMachine): string {
   for (const [key, labels] of merged) lines.push(`  ${key} : ${labels.map(clean).join(' | ')}`);
   for (const [name, node] of states) if (node.type === 'final') lines.push(`  ${name} --> [*]`);
   lines.push('  note right of start : a redrive starts at any step');
-  if (machine.root.transitions.has('CANCEL')) lines.push('  note left of failed : CANCEL from any state (cancelled)');
+  if (machine.root.transitions.has('CANCEL')) {
+    const own = edgesOf(machine).some((e) => e.event === 'CANCEL');
+    lines.push(own ? '  note left of failed : CANCEL from any other state (cancelled), ignored while cancelling' : '  note left of failed : CANCEL from any state (cancelled)');
+  }
   return lines.join('\n');
 }
 

@@ -16,6 +16,12 @@ export interface OperationSpec {
   readonly entries: ReadonlyArray<{ readonly step: string; readonly label: string; readonly when: (input: OperationInput) => boolean }>;
   /** A redrive to `step` that lacks the data it needs starts elsewhere (renew: without the old expiration). */
   readonly redriveTo?: (step: string, carried: Carried) => string;
+  /**
+   * Cancelling at the registrar (transfer): in the states `from` (an effect may be pending
+   * there), CANCEL leads to `step` instead of ending the operation; in the states `during`
+   * (cancelling already), CANCEL changes nothing. Elsewhere it ends the operation (`cancelled`).
+   */
+  readonly cancel?: { readonly step: string; readonly from: readonly string[]; readonly during: readonly string[] };
 }
 
 const base = setup({
@@ -72,6 +78,18 @@ function xstateState(state: StateConfig) {
   };
 }
 
+/** Give the states of OperationSpec.cancel their own CANCEL transitions (see there). */
+function cancelAtRegistrar(states: Record<string, StateConfig>, cancel: NonNullable<OperationSpec['cancel']>): void {
+  const own = (name: string, t: TransitionConfig) => {
+    const state = states[name];
+    if (!state) throw new Error(`cancel: no state ${name}`);
+    states[name] = { ...state, on: { ...state.on, CANCEL: [t] } };
+  };
+  for (const name of cancel.from) own(name, { target: cancel.step, description: 'cancel at the registrar' });
+  // A transition to the state itself: xstate neither leaves nor re-enters it (the pending command stays).
+  for (const name of cancel.during) own(name, { target: name, description: 'cancel: cancelling already' });
+}
+
 /**
  * One operation, defined once as a plan (states, guarded transitions, context updates) and
  * given two ways: the xstate machine (diagrams, tests, anything that wants an actor) and the
@@ -98,6 +116,7 @@ export function createOperation(spec: OperationSpec) {
   }
   states['succeeded'] = { type: 'final', tags: ['final'] };
   states['failed'] = { type: 'final', tags: ['final'] };
+  if (spec.cancel) cancelAtRegistrar(states, spec.cancel);
 
   for (const [name, state] of Object.entries(states)) {
     for (const t of [...(state.always ?? []), ...Object.values(state.on ?? {}).flat()]) {

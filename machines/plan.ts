@@ -77,6 +77,8 @@ const MAX_MICROSTEPS = 100;
 
 export class MachinePlan {
   readonly type: OperationType;
+  /** Some state takes CANCEL itself (takesCancel): a cancel may need commands, so the operation's domain. */
+  readonly cancelsAtRegistrar: boolean;
   private readonly states = new Map<string, CompiledState>();
   private readonly rootOn: ReadonlyMap<string, readonly TransitionConfig[]>;
 
@@ -94,6 +96,7 @@ export class MachinePlan {
       });
     }
     this.rootOn = new Map(Object.entries(definition.on));
+    this.cancelsAtRegistrar = [...this.states.values()].some((s) => s.on.has('CANCEL'));
     if (!this.states.has(definition.initial)) throw new Error(`${this.type}: no initial state ${definition.initial}`);
   }
 
@@ -134,6 +137,15 @@ export class MachinePlan {
       (context as { request: OpContext['request'] }).request = state.entry(context, NO_EVENT).request ?? null;
     }
     return new PlanSnapshot(state.tags, p.status, p.value, context, p.output);
+  }
+
+  /**
+   * Whether the state (by name) takes CANCEL itself: to a step that cancels at the registrar,
+   * or to nothing while it cancels already (see OperationSpec.cancel). False elsewhere, and for
+   * names that are not states: there CANCEL ends the operation at once.
+   */
+  takesCancel(state: unknown): boolean {
+    return typeof state === 'string' && this.states.get(state)?.on.has('CANCEL') === true;
   }
 
   /** The form the engine stores: see StoredPlanSnapshot. */

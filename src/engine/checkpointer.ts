@@ -15,6 +15,11 @@ export interface CheckpointRequest {
   readonly data: string;
   /** Pass the account's gate first: nothing is written while it is shut. */
   readonly gate: boolean;
+  /**
+   * The snapshot took the operation's cancel (it cancels at the registrar now): the cancel flag
+   * is deleted with the write instead of refusing it. Never with `gate`.
+   */
+  readonly takeCancel?: boolean;
   /** Renew the domain owner's expiry (OWNER_TTL_MS); not needed while it was set recently. */
   readonly renewOwner: boolean;
   readonly entries: readonly string[];
@@ -71,7 +76,7 @@ export class Checkpointer {
     try {
       const args: string[] = [];
       for (const { request: r } of batch) {
-        args.push(r.token, r.data, r.gate ? '1' : '0', r.id, r.domain, r.renewOwner ? '1' : '0', String(r.entries.length));
+        args.push(r.token, r.data, r.takeCancel === true ? '2' : r.gate ? '1' : '0', r.id, r.domain, r.renewOwner ? '1' : '0', String(r.entries.length));
         for (const e of r.entries) args.push(e);
       }
       const [breaker, lockPause, jobs, history, cancel, domains] = this.head as [string, string, string, string, string, string];

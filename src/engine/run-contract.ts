@@ -45,6 +45,14 @@ export interface RunnerDeps {
  */
 export type JobResult = Extract<OperationOutput, { status: 'succeeded' }> & { readonly h?: readonly HistoryEntry[] };
 
+/**
+ * Thrown when the run's machine took a cancel and goes on (a transfer cancelled at the
+ * registrar), its snapshot written: the runner carries on with Run.proceed.
+ */
+export class CancelTaken extends Error {
+  override name = 'CancelTaken';
+}
+
 /** Thrown to stop a run without writing anything: another worker holds the job now. */
 export class LostJobError extends Error {
   override name = 'LostJobError';

@@ -22,7 +22,7 @@ import { machineInput } from './machine-input.ts';
 import type { HistoryEntry, OpData } from './operation.ts';
 import { waitForSlot } from './rate-slot.ts';
 import { openSecrets } from './secret-box.ts';
-import { LostJobError, parkDelay, type JobResult, type RunnerDeps } from './run-contract.ts';
+import { CancelTaken, LostJobError, parkDelay, type JobResult, type RunnerDeps } from './run-contract.ts';
 import { asLines, handOnDomain, jobEnd } from './run-end.ts';
 
 const UNCERTAIN_WORKER_LOST: StepReply = {
@@ -77,6 +77,8 @@ export class Run {
       return this.proceed();
     }
     const k = this.deps.keys;
+    // A transfer under way cancels at the registrar, which needs its domain: it claims the domain before it hears of a cancel.
+    const claimFirst = this.data.snap !== undefined && this.plan.cancelsAtRegistrar ? '1' : '0';
     const begun = this.deps.redis.beginRun(
       k.domainLock(this.data.d),
       k.domainQueue(this.data.d),
@@ -88,6 +90,7 @@ export class Run {
       this.deps.domains.jobPrefix,
       this.job.timestamp,
       this.token,
+      claimFirst,
     );
     // Restoring the machine is CPU work: do it while Redis answers.
     let restored: Promise<void>;
@@ -110,22 +113,22 @@ export class Run {
       if (this.job.data.o === 1) await this.job.updateData(withoutClaim(this.job.data));
       return this.delay(Date.now() + parkDelay(Date.now() - this.job.timestamp));
     }
-    if (status === 5) return this.cancelled();
+    if (status === 5) {
+      if (claimFirst === '1') this.data.o = 1;
+      return this.cancelled();
+    }
     if (status === 2) return this.parkForBreaker();
     if (status === 1) return this.handBack(Date.now() + ms);
     this.data.o = 1;
     return this.proceed();
   }
 
-  /** The run proper: the run owns the domain and the gate was open. */
-  private async proceed(): Promise<JobResult> {
-    if (this.data.fl) {
-      // The last run checkpointed before a state-changing command and never recorded its reply.
-      this.synthesized = historyEntry(this.data.fl.command, this.data.fl.step, UNCERTAIN_WORKER_LOST, 0, {}, this.attempt(this.data.fl.step));
-      this.history.push(this.synthesized);
-      this.data.fl = undefined;
-      this.send({ type: 'REPLY', reply: UNCERTAIN_WORKER_LOST, now: Date.now(), random: Math.random() });
-    }
+  /**
+   * The run proper: the run owns the domain and the gate was open. The runner calls it again
+   * when the machine took a cancel and goes on (CancelTaken).
+   */
+  async proceed(): Promise<JobResult> {
+    this.inFlightLost();
     let action = nextAction(this.snapshot);
     if (action.kind === 'wait') {
       if (this.data.w && this.data.w > Date.now() + 50) return this.handBack(this.data.w);
@@ -137,6 +140,15 @@ export class Run {
       await this.command(action);
       action = nextAction(this.snapshot);
     }
+  }
+
+  /** The last run checkpointed before a state-changing command and never recorded its reply: its outcome is unknown. */
+  private inFlightLost(): void {
+    if (!this.data.fl) return;
+    this.synthesized = historyEntry(this.data.fl.command, this.data.fl.step, UNCERTAIN_WORKER_LOST, 0, {}, this.attempt(this.data.fl.step));
+    this.history.push(this.synthesized);
+    this.data.fl = undefined;
+    this.send({ type: 'REPLY', reply: UNCERTAIN_WORKER_LOST, now: Date.now(), random: Math.random() });
   }
 
   /** The machine where the last checkpoint left it (it carries its context), or at its start. */
@@ -218,7 +230,7 @@ export class Run {
    * Write the snapshot, the in-flight marker and the new history lines in one step. With
    * `gate`, nothing is written when the account's gate is shut, and that is returned.
    */
-  private async checkpoint(gate = false): Promise<{ status: number; ms: number } | undefined> {
+  private async checkpoint(gate = false, takeCancel = false): Promise<{ status: number; ms: number } | undefined> {
     this.data.snap = this.deps.policies.compact(this.plan.stored(this.snapshot));
     const data = JSON.stringify(this.data);
     const [status, ms, waiting] = await this.deps.checkpoints.write({
@@ -227,6 +239,7 @@ export class Run {
       token: this.token,
       data,
       gate,
+      takeCancel,
       renewOwner: ownerRenewalDue(this.job.timestamp, Date.now()),
       entries: asLines(this.history),
     });
@@ -283,12 +296,23 @@ export class Run {
     return this.handBack(Date.now() + PARK_MS);
   }
 
-  /** A cancelled operation ends as failed (`cancelled`): finish throws, this never returns. */
+  /**
+   * The operation was cancelled. Mostly it ends here as failed (`cancelled`): finish throws. A
+   * machine that cancels at the registrar (a transfer pending there) takes the cancel and goes
+   * on instead: its snapshot, written with the cancel flag deleted in the same step, carries
+   * the cancel from now on, and the runner continues the run (CancelTaken). Never returns.
+   */
   private async cancelled(): Promise<never> {
+    // A command in flight when a worker died: the machine must know its outcome is unknown first.
+    this.inFlightLost();
     const action = this.send({ type: 'CANCEL', reason: 'cancelled by a user' });
-    if (action.kind !== 'final') throw new Error(`machine did not end on CANCEL (${action.kind})`);
-    await this.finish(action.output);
-    throw new Error('a cancelled operation cannot succeed');
+    if (action.kind === 'final') {
+      await this.finish(action.output);
+      throw new Error('a cancelled operation cannot succeed');
+    }
+    const shut = await this.checkpoint(false, true);
+    if (shut) return this.refused(shut);
+    throw new CancelTaken();
   }
 
   /**

@@ -3,7 +3,7 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { OpData } from './operation.ts';
 import { Run } from './run.ts';
-import { LostJobError, type JobResult, type RunnerDeps } from './run-contract.ts';
+import { CancelTaken, LostJobError, type JobResult, type RunnerDeps } from './run-contract.ts';
 
 export { parkDelay, type JobResult, type RunnerDeps } from './run-contract.ts';
 
@@ -13,16 +13,25 @@ export class OperationRunner {
   /** The BullMQ processor. */
   async process(job: Job<OpData, JobResult>, token: string | undefined): Promise<JobResult> {
     if (!token) throw new Error('a job without a lock token cannot be run safely');
-    try {
-      return await new Run(this.deps, job, token).execute();
-    } catch (err) {
-      if (err instanceof DelayedError || err instanceof UnrecoverableError) throw err;
-      if (err instanceof LostJobError) throw new DelayedError('job lost to another worker');
-      // An unexpected error (Redis blip, bug): hand the job back for later with its in-flight
-      // marker intact, so the next run reconciles instead of repeating a command.
-      this.deps.logger.error({ op: job.id, err: err instanceof Error ? err.message : String(err) }, 'operation run failed; retrying later');
-      await job.moveToDelayed(Date.now() + 5_000, token).catch(() => undefined);
-      throw new DelayedError('handed back after an error');
+    const run = new Run(this.deps, job, token);
+    let running = run.execute();
+    for (;;) {
+      try {
+        return await running;
+      } catch (err) {
+        // The machine took a cancel and goes on (as often as a cancel comes).
+        if (err instanceof CancelTaken) {
+          running = run.proceed();
+          continue;
+        }
+        if (err instanceof DelayedError || err instanceof UnrecoverableError) throw err;
+        if (err instanceof LostJobError) throw new DelayedError('job lost to another worker');
+        // An unexpected error (Redis blip, bug): hand the job back for later with its in-flight
+        // marker intact, so the next run reconciles instead of repeating a command.
+        this.deps.logger.error({ op: job.id, err: err instanceof Error ? err.message : String(err) }, 'operation run failed; retrying later');
+        await job.moveToDelayed(Date.now() + 5_000, token).catch(() => undefined);
+        throw new DelayedError('handed back after an error');
+      }
     }
   }
 }

@@ -30,7 +30,19 @@ export interface EngineRedis extends Redis {
   settleCommandSlot(settled: string, inflight: string, member: string, windowMs: number): Promise<number>;
   acquireLease(leases: string, max: number, ttlMs: number, permit: string): Promise<number>;
   renewLease(leases: string, ttlMs: number, permit: string): Promise<number>;
-  beginRun(owner: string, waiting: string, lock: string, cancel: string, breaker: string, pause: string, id: string, jobPrefix: string, submittedAt: number, token: string): Promise<[number, number, string, number]>;
+  beginRun(
+    owner: string,
+    waiting: string,
+    lock: string,
+    cancel: string,
+    breaker: string,
+    pause: string,
+    id: string,
+    jobPrefix: string,
+    submittedAt: number,
+    token: string,
+    claimFirst: '0' | '1',
+  ): Promise<[number, number, string, number]>;
   /** See CHECKPOINT: the operations' arguments, one after another, after the key prefixes. */
   checkpoint(breaker: string, lockPause: string, jobs: string, history: string, cancel: string, domains: string, ...ops: string[]): Promise<number[]>;
   finishRun(job: string, lock: string, history: string, owner: string, waiting: string, token: string, data: string, jobPrefix: string, id: string, ...entries: string[]): Promise<[number, string]>;

@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Job, type Queue } from 'bullmq';
 import type { Contacts, OperationType } from '../../machines/contract.ts';
+import { planFor } from '../../machines/index.ts';
 import type { DomainLocks } from './domain-lock.ts';
 import { Listing, type ListFilter } from './listing.ts';
 import { NotFoundError, ConflictError } from './errors.ts';
@@ -21,6 +22,12 @@ export { parseFailedReason } from './operation-view.ts';
 export { ConflictError, NotFoundError } from './errors.ts';
 export { RedriveInterruptedError } from './redrive.ts';
 export type { ListFilter } from './listing.ts';
+
+/**
+ * How long a cancel that goes to the registrar waits for a run to take it (the run deletes the
+ * flag as it does; a transfer's run comes within hours even between polls).
+ */
+const REGISTRAR_CANCEL_TTL_S = 30 * 86_400;
 
 /** A validated submission (src/operations/input.ts) plus what a batch knows. */
 export interface SubmitSpec {
@@ -262,15 +269,29 @@ export class OperationStore {
     return Promise.all(jobs.map(async (job) => (await this.get(job.id as string, false)) as OperationView));
   }
 
-  /** Cancel an operation that has not ended. A running one stops before its next command. */
+  /**
+   * Cancel an operation that has not ended. A queued or waiting one ends at once; a running one
+   * stops before its next command. A transfer that may be pending at the registrar is cancelled
+   * there first (TransferDomain ACTION=CANCEL): its next run does it, now rather than at its
+   * next poll, and it ends `cancelled`, or as the transfer did if that was over already.
+   */
   async cancel(id: string): Promise<OperationView> {
     const job = await Job.fromId<OpData, JobResult>(this.queue, id);
     if (!job) throw new NotFoundError(`no operation ${id}`);
     const state = await job.getState();
     if (state === 'completed' || state === 'failed') throw new ConflictError(`operation ${id} has already ended (${statusOf(state, parseFailedReason(job.failedReason)?.failure)})`);
-    const step = (job.data.snap as { context?: { step?: string } } | undefined)?.context?.step ?? 'queued';
-    const reason = JSON.stringify({ failure: { type: 'cancelled', code: 0, description: 'Cancelled by a user', step, scope: 'operation' } });
+    const snap = job.data.snap as { value?: unknown; context?: { step?: string } } | undefined;
     const k = this.keys;
+    const plan = planFor(job.data.t);
+    // A state-changing command in flight when a worker died may have been the transfer's request.
+    if (plan.takesCancel(snap?.value) || (job.data.fl !== undefined && plan.cancelsAtRegistrar)) {
+      await this.redis.set(k.cancel(id), '1', 'EX', REGISTRAR_CANCEL_TTL_S);
+      // Not delayed any more (it ran meanwhile): its run finds the flag all the same.
+      if (state === 'delayed') await job.promote().catch(() => undefined);
+      return (await this.get(id, false)) as OperationView;
+    }
+    const step = snap?.context?.step ?? 'queued';
+    const reason = JSON.stringify({ failure: { type: 'cancelled', code: 0, description: 'Cancelled by a user', step, scope: 'operation' } });
     const moved = await this.failQueued(id, reason);
     if (moved) {
       await this.domains.release(job.data.d, id);

@@ -254,6 +254,43 @@ it('checkpoints asked for at the same moment go to Redis together, each written 
   expect((await Promise.all(reqs2.map((r) => checkpoints.write(r)))).map((r) => r[0])).toEqual([0, 0, 0, 0, 0]);
   expect(await redis.exists(...gone.flatMap((id) => [k.job(id), k.history(id)]))).toBe(0);
   await redis.del(k.lockPause);
+  // a snapshot that took the cancel is written in spite of the flag, which goes with the write; the lock and the domain still count
+  const taking = await Promise.all(['gc-r', 'gc-s', 'gc-t'].map((id) => request(id, 'tok', false)));
+  await redis.set(k.cancel('gc-r'), '1');
+  await redis.set(k.cancel('gc-t'), '1');
+  await redis.set(k.domainLock('gc-t.com'), 'someone-else');
+  expect((await Promise.all(taking.map((r) => checkpoints.write({ ...r, takeCancel: true })))).map((r) => r[0])).toEqual([1, 1, 6]);
+  expect(JSON.parse((await redis.hget(k.job('gc-r'), 'data')) as string)).toMatchObject({ n: 'gc-r' });
+  expect(await redis.exists(k.cancel('gc-r'))).toBe(0);
+  expect(await redis.exists(k.cancel('gc-t'))).toBe(1);
+});
+
+it('begin-run tells a run of its cancel at once, or, when the cancel needs commands, once the run owns its domain', async () => {
+  const k = h.engine.keys;
+  const begin = async (id: string, claimFirst: '0' | '1') => {
+    const domain = `${id}.com`;
+    return h.engine.redis.beginRun(k.domainLock(domain), k.domainQueue(domain), k.jobLock(id), k.cancel(id), k.breaker, k.lockPause, id, k.jobPrefix, Date.now(), 'tok', claimFirst);
+  };
+  for (const id of ['br-a', 'br-b']) {
+    await redis.hset(k.job(id), 'data', '{}');
+    await redis.set(k.jobLock(id), 'tok');
+    await redis.set(k.cancel(id), '1');
+    // another live operation holds the domain
+    await redis.hset(k.job(`${id}-owner`), 'data', '{}');
+    await redis.set(k.domainLock(`${id}.com`), `${id}-owner`, 'PX', 60_000);
+  }
+  expect((await begin('br-a', '0'))[0]).toBe(5);
+  expect((await begin('br-b', '1'))[0]).toBe(6);
+  expect(await redis.zrange(k.domainQueue('br-b.com'), 0, -1)).toEqual(['br-b']);
+  // the owner ended: the run owns the domain now, and hears of the cancel
+  await redis.hset(k.job('br-b-owner'), 'finishedOn', Date.now());
+  expect((await begin('br-b', '1'))[0]).toBe(5);
+  expect(await redis.get(k.domainLock('br-b.com'))).toBe('br-b');
+  // the breaker does not hide a cancel: it is the operation's own
+  await redis.set(k.breaker, JSON.stringify({ reason: 'test' }));
+  expect((await begin('br-b', '1'))[0]).toBe(5);
+  await redis.del(k.breaker, k.cancel('br-b'));
+  expect((await begin('br-b', '1'))[0]).toBe(0);
 });
 
 it('checkpoints carry any text: non-ASCII, long data, many history lines or none; a malformed one is refused alone', async () => {
@@ -285,7 +322,7 @@ it('checkpoints carry any text: non-ASCII, long data, many history lines or none
   expect(await redis.hget(k.job('mp-d'), 'data')).toBe('{}');
 });
 
-it('a cancel that comes while a run is under way ends the operation at its next wait, even when that run sends no effect', async () => {
+it('a cancel that comes while a transfer polls is taken at its next checkpoint, and cancels the transfer at the registrar', async () => {
   const worker = h.engine.startWorker({ registrar: h.client(sim.url), concurrency: 2 });
   const xfer = await h.engine.store.submit({ type: 'transfer', domain: 'fast-xfer.com', auth: SIM_DEFAULTS.foreignAuthCode });
   const id = xfer.operation.id;
@@ -297,7 +334,11 @@ it('a cancel that comes while a run is under way ends the operation at its next 
   const [ended] = await h.waitAllFinal([id], 10_000);
   expect(ended).toMatchObject({ status: 'cancelled', failure: { type: 'cancelled' } });
   const sent = (await sim.log('?domain=fast-xfer.com')).map((e) => e.command);
-  expect(sent.filter((c) => c === 'TransferDomain')).toHaveLength(1);
+  // the request, then the cancel: the snapshot took the flag (gone), and nothing was polled after the cancel
+  expect(sent.filter((c) => c === 'TransferDomain')).toHaveLength(2);
+  expect(sent.at(-1)).toBe('TransferDomain');
+  expect((await h.engine.store.history(id)).at(-1)).toMatchObject({ step: 'cancelTransfer', code: 200, params: { ACTION: 'CANCEL' } });
+  expect(await redis.exists(h.engine.keys.cancel(id))).toBe(0);
   await worker.close();
 });
 

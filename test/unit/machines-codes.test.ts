@@ -7,13 +7,16 @@ import { replyOf, uncertainReply } from '../../machines/drive.ts';
 import { failureInfo, type OperationType } from '../../machines/index.ts';
 import { failureOf, inputAt, nextAction, POLICY, RECONCILE, reply, resume, start, STATE_CHANGING, STEPS, successProps, TYPES } from './machines-fixtures.ts';
 
-type Expect = { failed: string; code?: number } | { command: string; step: string } | { succeeded: true };
+type Expect = { failed: string; code?: number; step?: string } | { command: string; step: string } | { succeeded: true };
 
 /** 2xx codes a step treats as a refusal. */
 const SUCCESS_REFUSALS: Record<string, Record<number, string>> = {
   checkDomain: { 211: 'domain_not_available' },
   checkTransfer: { 219: 'transfer_not_available' },
 };
+
+/** Steps whose 2xx (other than "approved already") ends the operation cancelled: a redrive starts over. */
+const SUCCESS_CANCELS: ReadonlySet<string> = new Set(['cancelTransfer']);
 
 /** 5xx codes a step branches on instead of failing with the code's own type. */
 const PERMANENT_BRANCHES: Record<string, Record<number, Expect>> = {
@@ -26,7 +29,15 @@ const PERMANENT_BRANCHES: Record<string, Record<number, Expect>> = {
   reconcileTransfer: { 545: { command: 'TransferDomain', step: 'transferDomain' } },
   pollTransfer: { 545: { command: 'StatusDomain', step: 'statusAfterNoTransfer' } },
   statusAfterNoTransfer: { 545: { failed: 'transfer_rejected' } },
+  cancelTransfer: { 534: { command: 'StatusDomainTransfer', step: 'statusAfterCancel' }, 545: { command: 'StatusDomainTransfer', step: 'statusAfterCancel' } },
+  statusAfterCancel: { 545: { command: 'StatusDomain', step: 'domainAfterCancel' } },
+  domainAfterCancel: { 545: { failed: 'cancelled', code: 0, step: 'checkTransfer' } },
   reconcileDelete: { 545: { succeeded: true } },
+};
+
+/** Where a step's other 5xx lead instead of failing: a refused cancel goes back to polling the transfer. */
+const PERMANENT_DEFAULT: Record<string, Expect> = {
+  cancelTransfer: { command: 'StatusDomainTransfer', step: 'pollTransfer' },
 };
 
 /** 5xx codes the policy retries: the command was not executed. */
@@ -50,6 +61,10 @@ describe.each(cases)('$type / $step ($command)', ({ type, step, command }) => {
     if (failure) expect(failureInfo(failure.type), `${failure.type} is in the catalogue`).toBeDefined();
 
     if (cls === 'success') {
+      if (SUCCESS_CANCELS.has(step)) {
+        expect(failure).toMatchObject({ type: 'cancelled', code: 0, step: 'checkTransfer' });
+        return;
+      }
       const refusal = SUCCESS_REFUSALS[step]?.[code];
       if (refusal) {
         expect(failure).toMatchObject({ type: refusal, code, step });
@@ -74,9 +89,9 @@ describe.each(cases)('$type / $step ($command)', ({ type, step, command }) => {
       return;
     }
 
-    const branch = PERMANENT_BRANCHES[step]?.[code];
+    const branch = PERMANENT_BRANCHES[step]?.[code] ?? PERMANENT_DEFAULT[step];
     if (branch && 'failed' in branch) {
-      expect(failure).toMatchObject({ type: branch.failed, code: branch.code ?? code, step });
+      expect(failure).toMatchObject({ type: branch.failed, code: branch.code ?? code, step: branch.step ?? step });
     } else if (branch && 'command' in branch) {
       expect(action).toMatchObject({ kind: 'command', command: branch.command, step: branch.step });
     } else if (branch) {

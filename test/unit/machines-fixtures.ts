@@ -26,6 +26,9 @@ export const STEPS: Readonly<Record<OperationType, Readonly<Record<string, strin
     reconcileTransfer: 'StatusDomainTransfer',
     pollTransfer: 'StatusDomainTransfer',
     statusAfterNoTransfer: 'StatusDomain',
+    cancelTransfer: 'TransferDomain',
+    statusAfterCancel: 'StatusDomainTransfer',
+    domainAfterCancel: 'StatusDomain',
   },
   delete: { deleteDomain: 'DeleteDomain', reconcileDelete: 'StatusDomain' },
 };
@@ -35,6 +38,7 @@ export const RECONCILE: Readonly<Record<string, string>> = {
   addDomain: 'reconcileAdd',
   renewDomain: 'reconcileRenew',
   transferDomain: 'reconcileTransfer',
+  cancelTransfer: 'statusAfterCancel',
   deleteDomain: 'reconcileDelete',
 };
 

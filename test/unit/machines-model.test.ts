@@ -106,6 +106,26 @@ const SPECIFIC: Record<string, Case[]> = {
     c('545', replyOf(545), 'statusAfterNoTransfer'),
   ],
   statusAfterNoTransfer: [c('200', replyOf(200, active), 'succeeded'), c('545', replyOf(545), 'failed', 'transfer_rejected')],
+  cancelTransfer: [
+    c('200 cancelled', replyOf(200, { TRANSFERSTATUS: ['clientCancelled'] }), 'failed', 'cancelled'),
+    c('200 no status', replyOf(200, {}), 'failed', 'cancelled'),
+    c('200 approved', replyOf(200, { TRANSFERSTATUS: ['serverApproved'] }), 'succeeded'),
+    c('534', replyOf(534), 'statusAfterCancel'),
+    c('545', replyOf(545), 'statusAfterCancel'),
+    // A refused cancel: the transfer goes on (these replace the generic cases of the same label).
+    c('504', replyOf(504), 'pollTransfer'),
+    c('546', replyOf(546), 'pollTransfer'),
+    c('552', replyOf(552), 'pollTransfer'),
+  ],
+  statusAfterCancel: [
+    c('200 approved', replyOf(200, { TRANSFERSTATUS: ['clientApproved'] }), 'succeeded'),
+    c('200 cancelled', replyOf(200, { TRANSFERSTATUS: ['clientCancelled'] }), 'failed', 'cancelled'),
+    c('200 rejected', replyOf(200, { TRANSFERSTATUS: ['clientRejected'] }), 'failed', 'transfer_rejected'),
+    c('200 pending', replyOf(200, { TRANSFERSTATUS: ['pending'] }), 'cancelTransferWait'),
+    c('200 pending late', replyOf(200, { TRANSFERSTATUS: ['pending'] }), 'failed', 'transfer_timed_out', true),
+    c('545', replyOf(545), 'domainAfterCancel'),
+  ],
+  domainAfterCancel: [c('200', replyOf(200, active), 'succeeded'), c('545', replyOf(545), 'failed', 'cancelled')],
   deleteDomain: [c('200', replyOf(200, {}), 'succeeded'), c('552', replyOf(552), 'failed', 'domain_status_forbids'), c('553', replyOf(553), 'failed', 'domain_pending_transfer')],
   reconcileDelete: [
     c('545 gone', replyOf(545), 'succeeded'),
@@ -117,6 +137,30 @@ const SPECIFIC: Record<string, Case[]> = {
 
 type Labelled = OperationEvent & { readonly label: string; readonly to: string; readonly failure?: string };
 
+/**
+ * Where CANCEL leads (the specification): a transfer whose request may be at the registrar
+ * cancels it there (cancelTransfer); once cancelling, CANCEL changes nothing; anywhere else the
+ * operation ends `cancelled`.
+ */
+const CANCEL_AT_REGISTRAR: ReadonlySet<string> = new Set([
+  'transferDomainUnknown',
+  'reconcileTransfer',
+  'reconcileTransferWait',
+  'pollTransfer',
+  'pollTransferWait',
+  'transferPending',
+  'statusAfterNoTransfer',
+  'statusAfterNoTransferWait',
+]);
+const CANCELLING: ReadonlySet<string> = new Set(['cancelTransfer', 'statusAfterCancel', 'domainAfterCancel'].flatMap((s) => [s, `${s}Wait`, `${s}Unknown`]));
+
+function cancelEvent(state: string): Labelled {
+  const base = { type: 'CANCEL' as const, reason: 'by a test', label: `${state} cancel` };
+  if (CANCEL_AT_REGISTRAR.has(state)) return { ...base, to: 'cancelTransfer' };
+  if (CANCELLING.has(state)) return { ...base, to: state };
+  return { ...base, to: 'failed', failure: 'cancelled' };
+}
+
 function eventsFor(type: OperationType) {
   const steps = STEPS[type];
   const cache = new Map<string, Labelled[]>();
@@ -127,7 +171,9 @@ function eventsFor(type: OperationType) {
     let events: Labelled[] = [];
     const command = steps[state];
     if (command !== undefined) {
-      events = [...generic(state, command), ...(SPECIFIC[state] ?? [])].map((k) => ({
+      const specific = SPECIFIC[state] ?? [];
+      const own = new Set(specific.map((k) => k.label));
+      events = [...generic(state, command).filter((k) => !own.has(k.label)), ...specific].map((k) => ({
         type: 'REPLY' as const,
         reply: k.reply,
         now: k.late ? LATE : EARLY,
@@ -140,6 +186,7 @@ function eventsFor(type: OperationType) {
       const to = POLLS[state] ?? (state.endsWith('Unknown') ? RECONCILE[state.slice(0, -'Unknown'.length)] : state.slice(0, -'Wait'.length));
       events = [{ type: 'RESUME', now: EARLY, label: `${state} resume`, to: to ?? '?' }];
     }
+    if (snapshot.status === 'active' && state !== 'start') events.push(cancelEvent(state));
     cache.set(state, events);
     return events;
   };

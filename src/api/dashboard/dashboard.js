@@ -229,7 +229,9 @@
     };
     const cancel = async () => {
       const after = await api(`/v1/operations/${encodeURIComponent(op.id)}/cancel`, { method: 'POST' });
-      return after.status === 'cancelled' ? `Cancelled ${op.domain}` : `${op.domain} is running: it stops before its next command`;
+      return after.status === 'cancelled'
+        ? `Cancelled ${op.domain}`
+        : `${op.domain} is ${after.status}: it stops before its next command (a transfer the registrar accepted is cancelled there first)`;
     };
     fill(
       $('detail-actions'),

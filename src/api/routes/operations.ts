@@ -166,7 +166,8 @@ export const operationRoutes: FastifyPluginAsync<RouteDeps> = async (app, { runt
       schema: {
         tags: ['operations'],
         summary: 'Cancel an operation that has not ended',
-        description: 'A queued or waiting one ends as cancelled at once; a running one stops before its next command (its status still says running). 409 when it has already ended.',
+        description:
+          'A queued or waiting one ends as cancelled at once; a running one stops before its next command (its status still says running). A transfer the registrar has accepted is cancelled there first (TransferDomain ACTION=CANCEL): it ends cancelled, or as the transfer did when that was over already. 409 when it has already ended.',
         params: idParams,
         response: { 200: ref('Operation'), ...errors },
       },

@@ -8,6 +8,8 @@ import { FAILURE_TYPE } from '../../../machines/failures.ts';
 import { printJson, UsageError, withRuntime } from '../cli-runtime.ts';
 
 const STATUSES: readonly OpStatus[] = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'];
+/** What `cancel` says of an operation it could not end at once. */
+const CANCEL_UNDER_WAY = 'it stops before its next command (a transfer the registrar accepted is cancelled there first)';
 
 const reasonMessage = (reason: string) => `--reason must be a failure type such as domain_not_available (the README lists them), got ${JSON.stringify(reason.slice(0, 64))}`;
 
@@ -90,13 +92,13 @@ export function registerManageCommands(program: Command): void {
 
   program
     .command('cancel <id>')
-    .description('cancel an operation that is queued or waiting (a running one stops before its next command)')
+    .description('cancel an operation that has not ended (a running one stops before its next command; a transfer the registrar accepted is cancelled there first)')
     .option('--json', 'print the operation as JSON')
     .action((id: string, flags: { json?: boolean }) =>
       withRuntime(flags.json, async (rt) => {
         const op = await rt.engine.store.cancel(id);
         if (flags.json) return printJson(op);
-        console.log(op.status === 'cancelled' ? `cancelled ${op.id}` : `${op.id} is running: it stops before its next command`);
+        console.log(op.status === 'cancelled' ? `cancelled ${op.id}` : `${op.id} is ${op.status}: ${CANCEL_UNDER_WAY}`);
       }),
     );
 

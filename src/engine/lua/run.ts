@@ -96,19 +96,23 @@ end`;
 export const BEGIN_RUN = `--[[ begin-run: a worker starts a run of an operation
 KEYS[1] the domain's owner, KEYS[2] the domain's waiting operations (sorted set)
 KEYS[3] the job's lock (BullMQ), KEYS[4] the cancel flag, KEYS[5] the breaker, KEYS[6] the 422 cool-down
-ARGV[1] operation id, ARGV[2] job hash key prefix, ARGV[3] submission time (ms), ARGV[4] the worker's lock token
+ARGV[1] operation id, ARGV[2] job hash key prefix, ARGV[3] submission time (ms), ARGV[4] the worker's lock token,
+ARGV[5] '1' when a cancel may need commands (a transfer pending at the registrar): the operation
+  claims its domain first, and is told it was cancelled only once it owns the domain ('0': at once)
 Returns {status, ms, wake, waiting}:
   status 0 go on; 1 the account cools down for ms; 2 the breaker is open; 4 the worker lost the job;
-  5 cancelled; 6 another operation owns the domain (wait for it);
+  5 cancelled (with ARGV[5] '1': and it owns the domain); 6 another operation owns the domain (wait for it);
   wake: an operation that was just given the domain and must be woken ('' for none);
   waiting: how many operations wait for the domain (the run hands it on at its end when > 0).
 ]]
 ${DOMAIN_FUNCTIONS}
 ${GATE}
 if redis.call('GET', KEYS[3]) ~= ARGV[4] then return {4, 0, '', 0} end
-if redis.call('EXISTS', KEYS[4]) == 1 then return {5, 0, '', 0} end
+local cancelled = redis.call('EXISTS', KEYS[4]) == 1
+if cancelled and ARGV[5] ~= '1' then return {5, 0, '', 0} end
 local owns, wake = claim(KEYS[1], KEYS[2], ARGV[2], ARGV[1], ARGV[3])
 if owns == 0 then return {6, 0, wake, 0} end
+if cancelled then return {5, 0, wake, redis.call('ZCARD', KEYS[2])} end
 local status, ms = gate(KEYS[5], KEYS[6])
 return {status, ms, wake, redis.call('ZCARD', KEYS[2])}`;
 
@@ -120,13 +124,14 @@ ARGV[1..4] the key prefixes of job hashes, history lists, cancel flags and domai
   keys are built from its id and domain, as BullMQ's scripts build a job's: all of them share the
   hash tag of KEYS[1])
 ARGV[5..] the operations, one after another, each as: lock token, job data (JSON), '1' to pass
-  the gate first (else '0'), operation id, domain, '1' to renew the domain owner's expiry (else
+  the gate first, '2' to take the cancel flag (the snapshot written took the cancel: the flag is
+  deleted with the write instead of refusing it), else '0', operation id, domain, '1' to renew the domain owner's expiry (else
   '0': it was set less than a day ago, and a week is left), the number n of history entries,
   then the n history entries (JSON) to append in order. (Plain arguments: reading them costs Redis less than
   unpacking one MessagePack string, measured at about 5 µs an operation.)
 Returns {status_1, ms_1, waiting_1, status_2, ...}, for each operation:
   status 1 written; 0 the job is gone; -1 the worker lost the job;
-  6 the operation does not own its domain, 5 it was cancelled (nothing written, with or without the gate);
+  6 the operation does not own its domain, 5 it was cancelled (nothing written, unless taking the cancel);
   with the gate, nothing is written when it is shut: 2 breaker, 3 cool-down (ms);
   waiting: how many operations wait for the domain.
 ]]
@@ -144,10 +149,11 @@ local function checkpoint(token, data, gated, id, domain, renew, first, n)
   local job = jobPrefix .. id
   local owner = domainPrefix .. domain .. ':owner'
   -- The lock, the domain's owner and the cancel flag (a string when set), in one command.
-  local held = redis.call('MGET', job .. ':lock', owner, cancelPrefix .. id)
+  local cancel = cancelPrefix .. id
+  local held = redis.call('MGET', job .. ':lock', owner, cancel)
   if held[1] ~= token then return refuse(job, -1, 0) end
   if held[2] ~= id then return refuse(job, 6, 0) end
-  if held[3] then return refuse(job, 5, 0) end
+  if held[3] and gated ~= '2' then return refuse(job, 5, 0) end
   if gated == '1' then
     if not gateStatus then gateStatus, gateMs = gate(KEYS[1], KEYS[2]) end
     if gateStatus == 1 then return refuse(job, 3, gateMs) end
@@ -159,6 +165,7 @@ local function checkpoint(token, data, gated, id, domain, renew, first, n)
     redis.call('DEL', job)
     return 0, 0, 0
   end
+  if held[3] then redis.call('DEL', cancel) end
   if renew == '1' then redis.call('PEXPIRE', owner, ${OWNER_TTL_MS}) end
   if n > 0 then redis.call('RPUSH', historyPrefix .. id, unpack(ARGV, first, first + n - 1)) end
   return 1, 0, redis.call('ZCARD', domainPrefix .. domain .. ':waiting')

@@ -1,0 +1,180 @@
+// Cancelling a transfer that is pending at the registrar cancels it there
+// (TransferDomain ACTION=CANCEL) before the operation ends, against the
+// simulated registrar in its own process: the sim's own transfer record and
+// command log are the judges. A transfer that ended before the cancel reached
+// the registrar ends as the transfer did; one cancelled before its request
+// sends nothing.
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { Engine } from '../../src/engine/engine.ts';
+import type { Registrar } from '../../src/registrar/client.ts';
+import { SIM_DEFAULTS } from '../../src/sandbox/defaults.ts';
+import { createHarness, type Harness } from '../helpers/engine-harness.ts';
+import { startSimProcess, type SimProcess } from '../helpers/sim-process.ts';
+
+let sim: SimProcess;
+let h: Harness;
+/** Workers a test started: closed after it, whatever its outcome (one left running would serve the next test). */
+const workers: { close(): Promise<void> }[] = [];
+const startWorker = () => {
+  const w = h.engine.startWorker({ registrar: h.client(sim.url), concurrency: 4 });
+  workers.push(w);
+  return w;
+};
+
+const AUTH = SIM_DEFAULTS.foreignAuthCode;
+const NAMES = ['cancel-pending.com', 'cancel-late.com', 'cancel-early.com', 'cancel-again.com', 'cancel-dies.com'];
+
+interface DomainView {
+  owner: string;
+  transfers: { status: string; gaining: string }[];
+}
+
+async function domain(name: string): Promise<DomainView> {
+  const res = await fetch(`${sim.admin}/domains/${name}`);
+  expect(res.status).toBe(200);
+  return (await res.json()) as DomainView;
+}
+
+/** Until the operation waits between status polls of its transfer (the request is at the registrar). */
+async function pendingAtRegistrar(id: string): Promise<void> {
+  const until = Date.now() + 10_000;
+  for (;;) {
+    const view = await h.engine.store.get(id, true);
+    const polled = view?.history?.some((e) => e.command === 'StatusDomainTransfer' && e.code === 200) ?? false;
+    if (polled && view?.status === 'waiting') return;
+    if (Date.now() > until) throw new Error(`operation ${id} did not reach a pending transfer: ${JSON.stringify(view)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const transferCommands = async (name: string) => (await sim.log(`?domain=${name}`)).filter((e) => e.command === 'TransferDomain');
+
+beforeAll(async () => {
+  // Transfers stay pending for an hour of sim time unless someone moves the clock.
+  sim = await startSimProcess(['--rate', '5000', '--transfer-seconds', '3600', '--taken', NAMES.join(',')]);
+  // A dead worker's job is taken over after about 1.5 s.
+  h = createHarness('xfer-cancel', { stallMs: 1_500 });
+});
+
+afterEach(async () => {
+  await Promise.all(workers.splice(0).map((w) => w.close()));
+});
+
+afterAll(async () => {
+  await h?.close();
+  await sim?.stop();
+});
+
+it('cancels a transfer pending at the registrar there, then ends the operation cancelled', async () => {
+  const worker = startWorker();
+  const { operation } = await h.engine.store.submit({ type: 'transfer', domain: 'cancel-pending.com', period: 1, auth: AUTH });
+  await pendingAtRegistrar(operation.id);
+  expect((await domain('cancel-pending.com')).transfers.at(-1)?.status).toBe('pending');
+
+  // The cancel is under way, not done: the registrar must hear of it first.
+  const answered = await h.engine.store.cancel(operation.id);
+  expect(['queued', 'waiting', 'running']).toContain(answered.status);
+  const [view] = await h.waitAllFinal([operation.id], 10_000);
+  await worker.close();
+
+  expect(view).toMatchObject({ status: 'cancelled', failure: { type: 'cancelled', code: 0, step: 'checkTransfer' } });
+  expect(view!.failure!.description).toMatch(/cancelled at the registrar \(transfer status clientCancelled\)/);
+  // The registrar's side: the transfer is cancelled, the domain stays with its owner, nothing was transferred.
+  const after = await domain('cancel-pending.com');
+  expect(after.transfers.map((t) => t.status)).toEqual(['clientCancelled']);
+  expect(after.owner).not.toBe(SIM_DEFAULTS.login);
+  await sim.post('/clock', { advanceMs: 2 * 3600_000 });
+  expect((await domain('cancel-pending.com')).owner).not.toBe(SIM_DEFAULTS.login);
+  expect((await sim.effects())['cancel-pending.com']?.transferred ?? 0).toBe(0);
+  // Two TransferDomain commands: the request and the cancel, which the history shows as its own step.
+  expect((await transferCommands('cancel-pending.com')).map((e) => e.code)).toEqual([200, 200]);
+  const history = await h.engine.store.history(operation.id);
+  expect(history.filter((e) => e.command === 'TransferDomain').map((e) => [e.step, e.params?.ACTION])).toEqual([
+    ['transferDomain', 'REQUEST'],
+    ['cancelTransfer', 'CANCEL'],
+  ]);
+  // No cancel flag is left behind: the snapshot took it.
+  expect(await h.engine.redis.exists(h.engine.keys.cancel(operation.id))).toBe(0);
+});
+
+it('ends as the transfer did when it was approved before the cancel reached the registrar', async () => {
+  const first = startWorker();
+  const { operation } = await h.engine.store.submit({ type: 'transfer', domain: 'cancel-late.com', period: 1, auth: AUTH });
+  await pendingAtRegistrar(operation.id);
+  await first.close();
+  // The losing side's silence approves it while no worker runs; then a user cancels.
+  await sim.post('/clock', { advanceMs: 2 * 3600_000 });
+  expect((await domain('cancel-late.com')).owner).toBe(SIM_DEFAULTS.login);
+  await h.engine.store.cancel(operation.id);
+
+  const second = startWorker();
+  const [view] = await h.waitAllFinal([operation.id], 10_000);
+  await second.close();
+  expect(view).toMatchObject({ status: 'succeeded', result: { transferStatus: 'serverApproved' } });
+  // The cancel was sent and refused (534: nothing pending), and the status said how the transfer ended.
+  const history = await h.engine.store.history(operation.id);
+  const cancel = history.find((e) => e.step === 'cancelTransfer');
+  expect(cancel).toMatchObject({ command: 'TransferDomain', code: 534 });
+  expect(history.at(-1)).toMatchObject({ step: 'statusAfterCancel', command: 'StatusDomainTransfer', code: 200 });
+  expect((await sim.effects())['cancel-late.com']?.transferred).toBe(1);
+});
+
+it('ends a transfer cancelled before its request at once, and sends nothing', async () => {
+  const { operation } = await h.engine.store.submit({ type: 'transfer', domain: 'cancel-early.com', period: 1, auth: AUTH });
+  const view = await h.engine.store.cancel(operation.id);
+  expect(view).toMatchObject({ status: 'cancelled', failure: { type: 'cancelled', step: 'queued' } });
+  const worker = startWorker();
+  await new Promise((r) => setTimeout(r, 300));
+  await worker.close();
+  expect(await sim.log('?domain=cancel-early.com')).toEqual([]);
+  expect((await domain('cancel-early.com')).transfers).toEqual([]);
+});
+
+it('takes a second cancel while cancelling as the same one, and a redrive requests the transfer again', async () => {
+  const worker = startWorker();
+  const { operation } = await h.engine.store.submit({ type: 'transfer', domain: 'cancel-again.com', period: 1, auth: AUTH });
+  await pendingAtRegistrar(operation.id);
+  await Promise.all([h.engine.store.cancel(operation.id), h.engine.store.cancel(operation.id)]);
+  const [cancelled] = await h.waitAllFinal([operation.id], 10_000);
+  expect(cancelled).toMatchObject({ status: 'cancelled' });
+  expect((await transferCommands('cancel-again.com')).length).toBe(2);
+
+  // Redriven, it starts over: a new request, pending again.
+  await h.engine.store.retry(operation.id);
+  await pendingAtRegistrar(operation.id);
+  await worker.close();
+  expect((await domain('cancel-again.com')).transfers.map((t) => t.status)).toEqual(['clientCancelled', 'pending']);
+});
+
+it('a worker that dies after sending the cancel leaves it to the next one, which reads the outcome back instead of sending it again', async () => {
+  // A second process on the same prefix whose worker dies the moment its cancel reached the registrar.
+  const dying = new Engine({ ...h.engine.options });
+  const real = h.client(sim.url);
+  let cancelSent!: () => void;
+  const sent = new Promise<void>((resolve) => (cancelSent = resolve));
+  const hanging: Registrar = {
+    async call(command) {
+      const outcome = await real.call(command);
+      if (command.ACTION !== 'CANCEL') return outcome;
+      cancelSent();
+      return new Promise(() => undefined);
+    },
+    close: () => real.close(),
+  };
+  dying.startWorker({ registrar: hanging, concurrency: 2 });
+  const { operation } = await h.engine.store.submit({ type: 'transfer', domain: 'cancel-dies.com', period: 1, auth: AUTH });
+  await pendingAtRegistrar(operation.id);
+  await h.engine.store.cancel(operation.id);
+  await sent;
+  dying.disconnect();
+
+  // Its lock runs out; a live worker takes the job over, finds the cancel in flight and asks the registrar.
+  startWorker();
+  const [view] = await h.waitAllFinal([operation.id], 20_000);
+  expect(view).toMatchObject({ status: 'cancelled', failure: { type: 'cancelled', step: 'checkTransfer' } });
+  expect((await transferCommands('cancel-dies.com')).map((e) => e.code)).toEqual([200, 200]);
+  const history = await h.engine.store.history(operation.id);
+  const tail = history.slice(history.findIndex((e) => e.step === 'cancelTransfer'));
+  expect(tail.map((e) => [e.step, e.command, e.code])).toEqual([['cancelTransfer', 'TransferDomain', 421], ['statusAfterCancel', 'StatusDomainTransfer', 200]]);
+  expect((await domain('cancel-dies.com')).transfers.map((t) => t.status)).toEqual(['clientCancelled']);
+});
