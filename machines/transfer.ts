@@ -12,10 +12,9 @@
 // polling, so the operation ends as the transfer does. A redrive of a
 // cancelled transfer starts over at checkTransfer.
 import type { DefiniteReply } from './contract.ts';
-import type { OpContext } from './context.ts';
+import { fail, type OpContext } from './context.ts';
 import { createOperation } from './operation.ts';
 import { code, failAs, finish, pollAgain, resend } from './branches.ts';
-import { fail } from './context.ts';
 import { unknownState, waitState, type Branch, type StepSpec } from './step.ts';
 import { expirationDate, transferState } from './step-reply.ts';
 
@@ -23,30 +22,30 @@ const PENDING = 'transferPending';
 
 const stateIs = (s: 'approved' | 'rejected' | 'pending') => (r: DefiniteReply) => transferState(r).state === s;
 
+/** 200 with an approved transfer: the domain came in. */
+const approved = (label: string) => finish(label, stateIs('approved'), (_: OpContext, r) => ({ transferStatus: transferState(r).status }));
+
+const rejected = (label: string, when: Branch['when']) =>
+  failAs(label, when, 'transfer_rejected', (r) => ({ code: r.code, description: `${r.description}; transfer status ${transferState(r).status}` }));
+
+/** StatusDomain 200 after the transfer vanished from the registrar's view: the domain is ours. */
+const oursNow = (label: string) =>
+  finish(label, undefined, (_, r) => {
+    const date = expirationDate(r);
+    return { transferStatus: 'completed', reconciled: true, ...(date !== undefined ? { expirationDate: date } : {}) };
+  });
+
 /** A StatusDomainTransfer (or TransferDomain) 200: decide by TRANSFERSTATUS. */
-const byTransferStatus: Branch[] = [
-  finish('200 approved', stateIs('approved'), (_: OpContext, r) => ({ transferStatus: transferState(r).status })),
-  failAs('200 rejected/cancelled', stateIs('rejected'), 'transfer_rejected', (r) => ({
-    code: r.code,
-    description: `${r.description}; transfer status ${transferState(r).status}`,
-  })),
-  ...pollAgain('200 pending', PENDING, 'poll', 'transfer_timed_out', undefined),
-];
+const byTransferStatus: Branch[] = [approved('200 approved'), rejected('200 rejected/cancelled', stateIs('rejected')), ...pollAgain('200 pending', PENDING, 'poll', 'transfer_timed_out', undefined)];
 
 const domainOnly = (ctx: OpContext) => ({ DOMAIN: ctx.domain });
 
-/** The failure of a transfer cancelled by a user: a redrive requests it again from the start. */
-const cancelledAs = (ctx: OpContext, description: string) => fail(ctx, 'cancelled', 0, `cancelled: ${description}`, 'checkTransfer');
-
-/** A 200 after the cancel: approved already, else cancelled (whatever status the registrar names). */
-const afterCancel = (label: string): Branch[] => [
-  finish(`${label}, approved already`, stateIs('approved'), (_: OpContext, r) => ({ transferStatus: transferState(r).status })),
-  {
-    label: `${label}: cancelled`,
-    target: 'failed',
-    update: (ctx, _ev, r) => cancelledAs(ctx, `the transfer was cancelled at the registrar (transfer status ${transferState(r).status || 'not given'})`),
-  },
-];
+/** Ends a transfer cancelled by a user (`cancelled`): a redrive requests it again from the start. */
+const cancelled = (label: string, when: Branch['when'], why: (r: DefiniteReply) => string): Branch => {
+  const b: Branch = { label, target: 'failed', update: (ctx, _ev, r) => fail(ctx, 'cancelled', 0, `cancelled: ${why(r)}`, 'checkTransfer') };
+  return when === undefined ? b : { ...b, when };
+};
+const cancelledThere = (r: DefiniteReply) => `the transfer was cancelled at the registrar (transfer status ${transferState(r).status || 'not given'})`;
 
 export const transferSteps: readonly StepSpec[] = [
   {
@@ -88,22 +87,17 @@ export const transferSteps: readonly StepSpec[] = [
     command: 'StatusDomain',
     changesState: false,
     params: domainOnly,
-    success: [
-      finish('200 ours', undefined, (_, r) => {
-        const date = expirationDate(r);
-        return { transferStatus: 'completed', reconciled: true, ...(date !== undefined ? { expirationDate: date } : {}) };
-      }),
-    ],
+    success: [oursNow('200 ours')],
     permanent: [failAs('545', code(545), 'transfer_rejected', (r) => ({ code: r.code, description: `${r.description}; no transfer in progress and the domain is not in this account` }))],
   },
-
   {
     name: 'cancelTransfer',
     command: 'TransferDomain',
     changesState: true,
     reconcile: 'statusAfterCancel',
     params: (ctx) => ({ DOMAIN: ctx.domain, ACTION: 'CANCEL' }),
-    success: afterCancel('200'),
+    // Whatever status the registrar names, unless approved: the cancel took.
+    success: [approved('200, approved already'), cancelled('200: cancelled', undefined, cancelledThere)],
     permanent: [
       { label: '534/545 nothing pending', when: code(534, 545), target: 'statusAfterCancel', update: () => ({}) },
       // Refused (too late, not allowed): the transfer goes on, and the operation ends as it does.
@@ -116,17 +110,10 @@ export const transferSteps: readonly StepSpec[] = [
     changesState: false,
     params: domainOnly,
     success: [
-      finish('200 approved already', stateIs('approved'), (_: OpContext, r) => ({ transferStatus: transferState(r).status })),
-      failAs('200 rejected', (r) => stateIs('rejected')(r) && !/cancel/i.test(transferState(r).status), 'transfer_rejected', (r) => ({
-        code: r.code,
-        description: `${r.description}; transfer status ${transferState(r).status}`,
-      })),
-      {
-        label: '200 cancelled',
-        when: stateIs('rejected'),
-        target: 'failed',
-        update: (ctx, _ev, r) => cancelledAs(ctx, `the transfer was cancelled at the registrar (transfer status ${transferState(r).status})`),
-      },
+      approved('200 approved already'),
+      // Rejected by the losing side before the cancel came: that is how the transfer ended.
+      rejected('200 rejected', (r) => stateIs('rejected')(r) && !/cancel/i.test(transferState(r).status)),
+      cancelled('200 cancelled', stateIs('rejected'), cancelledThere),
       // Pending still, though the cancel found nothing pending: cancel again after a while.
       ...pollAgain('200 pending: cancel again', waitState('cancelTransfer'), 'poll', 'transfer_timed_out', undefined),
     ],
@@ -137,20 +124,8 @@ export const transferSteps: readonly StepSpec[] = [
     command: 'StatusDomain',
     changesState: false,
     params: domainOnly,
-    success: [
-      finish('200 ours already', undefined, (_, r) => {
-        const date = expirationDate(r);
-        return { transferStatus: 'completed', reconciled: true, ...(date !== undefined ? { expirationDate: date } : {}) };
-      }),
-    ],
-    permanent: [
-      {
-        label: '545 not ours: cancelled',
-        when: code(545),
-        target: 'failed',
-        update: (ctx) => cancelledAs(ctx, 'no transfer in progress at the registrar and the domain is not in this account'),
-      },
-    ],
+    success: [oursNow('200 ours already')],
+    permanent: [cancelled('545 not ours: cancelled', code(545), () => 'no transfer in progress at the registrar and the domain is not in this account')],
   },
 ];
 

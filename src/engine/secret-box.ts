@@ -2,8 +2,9 @@
 // DOMAINFLOW_SECRET_KEY, or, for the embedded default, a key created once under
 // the data folder. A sealed value is `v1.<iv>.<tag>.<ciphertext>` in base64url.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeDir } from '../make-dir.ts';
 
 export class SecretKeyError extends Error {
   override name = 'SecretKeyError';
@@ -57,7 +58,7 @@ export function loadSecretBox(envKey: string | undefined, dataDir: string, annou
   const named = (err: unknown) => new SecretKeyError(`DOMAINFLOW_DATA_DIR: cannot keep the secret key in ${file}: ${(err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err))}`);
   if (!existsSync(file)) {
     try {
-      mkdirSync(dataDir, { recursive: true });
+      makeDir(dataDir);
     } catch (err) {
       throw named(err);
     }

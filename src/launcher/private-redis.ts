@@ -2,11 +2,12 @@
 // (redis://127.0.0.1:6379) when it answers; otherwise, when redis-server is on
 // PATH, a private one with AOF on under <data dir>/redis/, stopped on exit.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { redact, redisAnswers, RedisUnavailableError } from '../engine/redis-reach.ts';
 import { freePort } from './free-port.ts';
+import { makeDir } from '../make-dir.ts';
 
 export { redact, redisAnswers, RedisUnavailableError };
 
@@ -59,7 +60,7 @@ async function waitUntilAnswers(url: string, child: ChildProcess, output: () => 
 /** Start redis-server on a free loopback port with AOF on, its files in `dir`. */
 export async function startPrivateRedis(binary: string, dir: string, timeoutMs = 10_000): Promise<PrivateRedis> {
   const absDir = resolve(dir);
-  mkdirSync(absDir, { recursive: true });
+  makeDir(absDir);
   const port = await freePort();
   // fsync on every write: a checkpoint written before a registrar command must outlive a Redis crash,
   // or a renewal whose checkpoint was lost could be sent again. (The registrar's rate makes it cheap.)

@@ -3,8 +3,9 @@
 // and API), so that `npx domainflow register ...` finds the same system
 // without any environment. Written when start is up, removed when it stops;
 // a file whose process is gone is ignored.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeDir } from '../make-dir.ts';
 
 export interface RuntimeFile {
   readonly version: 1;
@@ -61,7 +62,7 @@ export function readRunningSystem(dataDir: string): RuntimeFile | undefined {
 }
 
 export function writeRuntimeFile(dataDir: string, file: RuntimeFile): string {
-  mkdirSync(dataDir, { recursive: true });
+  makeDir(dataDir);
   const path = runtimeFilePath(dataDir);
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });
