@@ -6,10 +6,19 @@ import type { DefiniteReply, OperationResult } from './contract.ts';
 import { exhausted, exhaustedFailure, fail, succeed, waitFor, type OpContext } from './context.ts';
 import type { Branch } from './step.ts';
 
-/** Branches for "the command did not happen": send it again, or give up when its tries ran out. */
+/**
+ * Branches for "the command did not happen": send it again, or give up when its tries ran out,
+ * or end `cancelled` when a user cancelled meanwhile (the command is not sent again).
+ */
 export function resend(label: string, step: string, when?: Branch['when']): Branch[] {
   const again: Branch = { label, target: step, update: () => ({}) };
   return [
+    {
+      label: `${label}, cancelled`,
+      when: (r, ctx, ev) => ctx.cancelRequested && (when === undefined || when(r, ctx, ev)),
+      target: 'failed',
+      update: (ctx) => fail(ctx, 'cancelled', 0, `cancelled: by a user, before the registrar carried out ${step}`, step),
+    },
     {
       label: `${label}, tries exhausted`,
       when: (r, ctx, ev) => (when === undefined || when(r, ctx, ev)) && exhausted(ctx, step, ev.now),

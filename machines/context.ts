@@ -33,6 +33,11 @@ export interface OpContext {
   readonly carried: Carried;
   readonly result: OperationResult | null;
   readonly failure: Failure | null;
+  /**
+   * A user cancelled while the registrar may have acted (OperationSpec.cancel): the operation
+   * ends as the registrar says, and never sends a command again that it did not carry out.
+   */
+  readonly cancelRequested: boolean;
 }
 
 export type Patch = Partial<OpContext>;
@@ -66,6 +71,7 @@ export function initialContext(input: OperationInput, entry: string): OpContext 
     carried,
     result: null,
     failure: null,
+    cancelRequested: false,
   };
 }
 
@@ -99,6 +105,7 @@ export function storedContext(ctx: OpContext): Partial<OpContext> {
   if (hasKeys(ctx.carried)) out.carried = ctx.carried;
   if (ctx.result !== null) out.result = ctx.result;
   if (ctx.failure !== null) out.failure = ctx.failure;
+  if (ctx.cancelRequested) out.cancelRequested = true;
   return out;
 }
 
@@ -127,6 +134,7 @@ export function restoredContext(stored: Partial<OpContext>): OpContext {
     carried: stored.carried ?? {},
     result: stored.result ?? null,
     failure: stored.failure ?? null,
+    cancelRequested: stored.cancelRequested ?? false,
   };
 }
 

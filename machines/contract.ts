@@ -24,11 +24,14 @@
 //   2. `{ type: 'CANCEL' }` ends any operation that is not final with the
 //      failure `cancelled`. Send it only while the operation waits or before a
 //      command was sent: the machine cannot know whether a sent command took
-//      effect. Exception: a transfer that may be pending at the registrar
-//      takes CANCEL to a step (TransferDomain ACTION=CANCEL) and goes on; it
-//      ends `cancelled`, or as the transfer did when it was over already.
-//      Once cancelling, it ignores CANCEL. MachinePlan.takesCancel tells
-//      which states do either.
+//      effect. So where the registrar may have acted (a state-changing
+//      command's outcome unknown, a registration pending), the machine notes
+//      CANCEL (context.cancelRequested) and goes on: it ends as the registrar
+//      says, and `cancelled` instead of sending a command again that did not
+//      take effect. A transfer that may be pending at the registrar takes
+//      CANCEL to a step (TransferDomain ACTION=CANCEL) and ends `cancelled`, or
+//      as the transfer did when it was over already. MachinePlan.takesCancel
+//      tells the states that take CANCEL themselves.
 //
 // Redrive: a failed output carries `redrive: { step, carried }`. Start a new
 // actor with the same input plus that `redrive`, a fresh `startedAt` and the

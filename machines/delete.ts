@@ -4,7 +4,7 @@ import type { OpContext } from './context.ts';
 import type { DefiniteReply } from './contract.ts';
 import { createOperation } from './operation.ts';
 import { code, finish, resend } from './branches.ts';
-import type { StepSpec } from './step.ts';
+import { unknownState, type StepSpec } from './step.ts';
 import { isPendingDelete, statusFlags } from './step-reply.ts';
 
 const deleted = (reconciled: boolean) => (_: OpContext, r: DefiniteReply) => {
@@ -35,4 +35,6 @@ export const { machine: deleteMachine, plan: deletePlan } = createOperation({
   type: 'delete',
   steps: deleteSteps,
   entries: [{ step: 'deleteDomain', label: 'start', when: () => true }],
+  // From the moment DeleteDomain may have reached the registrar: ends as it says (cancelled if it did not delete).
+  cancel: { noted: [unknownState('deleteDomain'), 'reconcileDelete'] },
 });

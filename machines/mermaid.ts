@@ -45,7 +45,7 @@ export function toMermaid(machine: AnyStateMachine): string {
   const merged = new Map<string, string[]>();
   for (const e of edgesOf(machine)) {
     if (e.source === 'start' && e.label === 'redrive') continue;
-    // A state that ignores CANCEL (cancelling already): the note says so, not a loop on each.
+    // A state that notes a CANCEL (the registrar may have acted): the note says so, not a loop on each.
     if (e.event === 'CANCEL' && e.source === e.target) continue;
     const key = `${e.source} --> ${e.target}`;
     const labels = merged.get(key) ?? [];
@@ -57,7 +57,7 @@ export function toMermaid(machine: AnyStateMachine): string {
   lines.push('  note right of start : a redrive starts at any step');
   if (machine.root.transitions.has('CANCEL')) {
     const own = edgesOf(machine).some((e) => e.event === 'CANCEL');
-    lines.push(own ? '  note left of failed : CANCEL from any other state (cancelled), ignored while cancelling' : '  note left of failed : CANCEL from any state (cancelled)');
+    lines.push(own ? '  note left of failed : CANCEL from any other state (cancelled), noted where the registrar may have acted' : '  note left of failed : CANCEL from any state (cancelled)');
   }
   return lines.join('\n');
 }

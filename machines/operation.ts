@@ -17,11 +17,14 @@ export interface OperationSpec {
   /** A redrive to `step` that lacks the data it needs starts elsewhere (renew: without the old expiration). */
   readonly redriveTo?: (step: string, carried: Carried) => string;
   /**
-   * Cancelling at the registrar (transfer): in the states `from` (an effect may be pending
-   * there), CANCEL leads to `step` instead of ending the operation; in the states `during`
-   * (cancelling already), CANCEL changes nothing. Elsewhere it ends the operation (`cancelled`).
+   * Where CANCEL does not end the operation at once (elsewhere it does: `cancelled`). In the
+   * states `noted`, the registrar may have acted (a state-changing command's outcome is
+   * unknown, or it is pending there): the cancel is noted (context.cancelRequested) and the
+   * operation ends as the registrar says; a command it did not carry out is not sent again
+   * (resend). `registrar`: in its states `from`, CANCEL leads to `step`, which cancels at the
+   * registrar (transfer). A step's name stands for all its states (the step, its waits).
    */
-  readonly cancel?: { readonly step: string; readonly from: readonly string[]; readonly during: readonly string[] };
+  readonly cancel?: { readonly noted: readonly string[]; readonly registrar?: { readonly step: string; readonly from: readonly string[] } };
 }
 
 const base = setup({
@@ -79,15 +82,21 @@ function xstateState(state: StateConfig) {
 }
 
 /** Give the states of OperationSpec.cancel their own CANCEL transitions (see there). */
-function cancelAtRegistrar(states: Record<string, StateConfig>, cancel: NonNullable<OperationSpec['cancel']>): void {
-  const own = (name: string, t: TransitionConfig) => {
-    const state = states[name];
-    if (!state) throw new Error(`cancel: no state ${name}`);
-    states[name] = { ...state, on: { ...state.on, CANCEL: [t] } };
+function cancelTransitions(states: Record<string, StateConfig>, steps: readonly StepSpec[], cancel: NonNullable<OperationSpec['cancel']>): void {
+  const own = (listed: string, t: (name: string) => TransitionConfig) => {
+    const step = steps.find((s) => s.name === listed);
+    for (const name of step ? Object.keys(buildStep(step)) : [listed]) {
+      const state = states[name];
+      if (!state) throw new Error(`cancel: no state ${name}`);
+      if (state.on?.['CANCEL']) throw new Error(`cancel: state ${name} is listed twice`);
+      states[name] = { ...state, on: { ...state.on, CANCEL: [t(name)] } };
+    }
   };
-  for (const name of cancel.from) own(name, { target: cancel.step, description: 'cancel at the registrar' });
-  // A transition to the state itself: xstate neither leaves nor re-enters it (the pending command stays).
-  for (const name of cancel.during) own(name, { target: name, description: 'cancel: cancelling already' });
+  const note = () => ({ cancelRequested: true });
+  // A transition to the state itself: xstate neither leaves nor re-enters it (a pending command stays).
+  for (const listed of cancel.noted) own(listed, (name) => ({ target: name, patch: note, description: 'cancel: noted, ends as the registrar says' }));
+  const registrar = cancel.registrar;
+  if (registrar) for (const listed of registrar.from) own(listed, () => ({ target: registrar.step, patch: note, description: 'cancel at the registrar' }));
 }
 
 /**
@@ -116,7 +125,7 @@ export function createOperation(spec: OperationSpec) {
   }
   states['succeeded'] = { type: 'final', tags: ['final'] };
   states['failed'] = { type: 'final', tags: ['final'] };
-  if (spec.cancel) cancelAtRegistrar(states, spec.cancel);
+  if (spec.cancel) cancelTransitions(states, spec.steps, spec.cancel);
 
   for (const [name, state] of Object.entries(states)) {
     for (const t of [...(state.always ?? []), ...Object.values(state.on ?? {}).flat()]) {

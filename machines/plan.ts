@@ -77,8 +77,6 @@ const MAX_MICROSTEPS = 100;
 
 export class MachinePlan {
   readonly type: OperationType;
-  /** Some state takes CANCEL itself (takesCancel): a cancel may need commands, so the operation's domain. */
-  readonly cancelsAtRegistrar: boolean;
   private readonly states = new Map<string, CompiledState>();
   private readonly rootOn: ReadonlyMap<string, readonly TransitionConfig[]>;
 
@@ -96,7 +94,6 @@ export class MachinePlan {
       });
     }
     this.rootOn = new Map(Object.entries(definition.on));
-    this.cancelsAtRegistrar = [...this.states.values()].some((s) => s.on.has('CANCEL'));
     if (!this.states.has(definition.initial)) throw new Error(`${this.type}: no initial state ${definition.initial}`);
   }
 
@@ -141,8 +138,8 @@ export class MachinePlan {
 
   /**
    * Whether the state (by name) takes CANCEL itself: to a step that cancels at the registrar,
-   * or to nothing while it cancels already (see OperationSpec.cancel). False elsewhere, and for
-   * names that are not states: there CANCEL ends the operation at once.
+   * or noted while the registrar may have acted (see OperationSpec.cancel). False elsewhere,
+   * and for names that are not states: there CANCEL ends the operation at once.
    */
   takesCancel(state: unknown): boolean {
     return typeof state === 'string' && this.states.get(state)?.on.has('CANCEL') === true;

@@ -7,7 +7,7 @@ import { codeInfo } from '../src/codes.ts';
 import type { OpContext } from './context.ts';
 import { createOperation } from './operation.ts';
 import { code, failAs, finish, pollAgain, resend } from './branches.ts';
-import type { Branch, StepSpec } from './step.ts';
+import { unknownState, type Branch, type StepSpec } from './step.ts';
 import { expirationDate, isPendingCreate } from './step-reply.ts';
 
 const PENDING = 'registrationPending';
@@ -95,6 +95,8 @@ export const { machine: registerMachine, plan: registerPlan } = createOperation(
   type: 'register',
   steps: registerSteps,
   polls: { [PENDING]: 'pollRegistration' },
+  // From the moment AddDomain may have reached the registrar: ends as it says (cancelled if it did not register).
+  cancel: { noted: [unknownState('addDomain'), 'reconcileAdd', 'statusAfterTaken', PENDING, 'pollRegistration'] },
   entries: [
     { step: 'addDomain', label: 'input.checked', when: (input) => input.type === 'register' && input.checked === true },
     { step: 'checkDomain', label: 'start', when: () => true },

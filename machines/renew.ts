@@ -7,7 +7,7 @@ import type { Carried, DefiniteReply, OperationResult } from './contract.ts';
 import { fail, type OpContext } from './context.ts';
 import { createOperation } from './operation.ts';
 import { code, finish, resend } from './branches.ts';
-import type { Branch, StepSpec } from './step.ts';
+import { unknownState, type Branch, type StepSpec } from './step.ts';
 import { expirationDate, yearOf } from './step-reply.ts';
 
 const RENEWED = codeInfo(555)?.description ?? 'Domain already renewed';
@@ -103,4 +103,6 @@ export const { machine: renewMachine, plan: renewPlan } = createOperation({
     { step: 'readExpiration', label: 'start', when: () => true },
   ],
   redriveTo: (step: string, carried: Carried) => (NEEDS_EXPIRATION.has(step) && yearOf(carried.expiration) === undefined ? 'readExpiration' : step),
+  // From the moment RenewDomain may have reached the registrar: ends as it says (cancelled if it did not renew).
+  cancel: { noted: [unknownState('renewDomain'), 'reconcileRenew', 'statusAfterRenewed'] },
 });

@@ -129,18 +129,18 @@ export const transferSteps: readonly StepSpec[] = [
   },
 ];
 
-/** The step's states: the step, its retry wait and, when it changes state, its uncertain wait. */
-const statesOf = (step: string) => [step, waitState(step), ...(transferSteps.find((s) => s.name === step)?.changesState ? [unknownState(step)] : [])];
-
 export const { machine: transferMachine, plan: transferPlan } = createOperation({
   type: 'transfer',
   steps: transferSteps,
   polls: { [PENDING]: 'pollTransfer' },
   entries: [{ step: 'checkTransfer', label: 'start', when: () => true }],
   cancel: {
-    step: 'cancelTransfer',
-    // From the moment the request may have reached the registrar (an uncertain reply to it) on.
-    from: [unknownState('transferDomain'), ...statesOf('reconcileTransfer'), ...statesOf('pollTransfer'), PENDING, ...statesOf('statusAfterNoTransfer')],
-    during: ['cancelTransfer', 'statusAfterCancel', 'domainAfterCancel'].flatMap(statesOf),
+    // Cancelling already: a second cancel changes nothing.
+    noted: ['cancelTransfer', 'statusAfterCancel', 'domainAfterCancel'],
+    registrar: {
+      step: 'cancelTransfer',
+      // From the moment the request may have reached the registrar (an uncertain reply to it) on.
+      from: [unknownState('transferDomain'), 'reconcileTransfer', 'pollTransfer', PENDING, 'statusAfterNoTransfer'],
+    },
   },
 });

@@ -3,6 +3,7 @@
 // operation waiting for its domain sleeps.
 import type { BackoffPolicy } from '../../machines/backoff.ts';
 import type { OperationOutput } from '../../machines/contract.ts';
+import type { MachinePlan } from '../../machines/plan.ts';
 import type { Registrar } from '../registrar/client.ts';
 import type { Logger } from '../registrar/mask.ts';
 import type { Outcome } from '../registrar/outcome.ts';
@@ -44,6 +45,16 @@ export interface RunnerDeps {
  * written with BullMQ's completion, in the same step: the run saves a round trip).
  */
 export type JobResult = Extract<OperationOutput, { status: 'succeeded' }> & { readonly h?: readonly HistoryEntry[] };
+
+/**
+ * Whether a cancel must go through a run of the operation rather than end it at once: its
+ * machine takes CANCEL where it stands (MachinePlan.takesCancel: the registrar may have acted,
+ * or the cancel goes to the registrar), or a state-changing command was in flight when a worker
+ * died. Such a run may send commands, so it claims the operation's domain first.
+ */
+export function cancelNeedsRun(plan: MachinePlan, data: OpData): boolean {
+  return data.fl !== undefined || plan.takesCancel((data.snap as { value?: unknown } | undefined)?.value);
+}
 
 /**
  * Thrown when the run's machine took a cancel and goes on (a transfer cancelled at the

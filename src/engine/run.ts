@@ -22,7 +22,7 @@ import { machineInput } from './machine-input.ts';
 import type { HistoryEntry, OpData } from './operation.ts';
 import { waitForSlot } from './rate-slot.ts';
 import { openSecrets } from './secret-box.ts';
-import { CancelTaken, LostJobError, parkDelay, type JobResult, type RunnerDeps } from './run-contract.ts';
+import { CancelTaken, cancelNeedsRun, LostJobError, parkDelay, type JobResult, type RunnerDeps } from './run-contract.ts';
 import { asLines, handOnDomain, jobEnd } from './run-end.ts';
 
 const UNCERTAIN_WORKER_LOST: StepReply = {
@@ -77,8 +77,8 @@ export class Run {
       return this.proceed();
     }
     const k = this.deps.keys;
-    // A transfer under way cancels at the registrar, which needs its domain: it claims the domain before it hears of a cancel.
-    const claimFirst = this.data.snap !== undefined && this.plan.cancelsAtRegistrar ? '1' : '0';
+    // A cancel that goes through the run may send commands, which needs the domain: claimed before it hears of a cancel.
+    const claimFirst = cancelNeedsRun(this.plan, this.data) ? '1' : '0';
     const begun = this.deps.redis.beginRun(
       k.domainLock(this.data.d),
       k.domainQueue(this.data.d),
@@ -297,10 +297,11 @@ export class Run {
   }
 
   /**
-   * The operation was cancelled. Mostly it ends here as failed (`cancelled`): finish throws. A
-   * machine that cancels at the registrar (a transfer pending there) takes the cancel and goes
-   * on instead: its snapshot, written with the cancel flag deleted in the same step, carries
-   * the cancel from now on, and the runner continues the run (CancelTaken). Never returns.
+   * The operation was cancelled. Mostly it ends here as failed (`cancelled`): finish throws.
+   * Where the registrar may have acted, or the cancel goes to the registrar (a transfer pending
+   * there), the machine takes the cancel and goes on instead: its snapshot, written with the
+   * cancel flag deleted in the same step, carries the cancel from now on, and the runner
+   * continues the run (CancelTaken). Never returns.
    */
   private async cancelled(): Promise<never> {
     // A command in flight when a worker died: the machine must know its outcome is unknown first.

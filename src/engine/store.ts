@@ -15,6 +15,7 @@ import type { FailureView, HistoryEntry, OpData, OperationView, OpStatus } from 
 import { keyChecks, keyConflict, madeHere, storedConflicts, type Added, type KeyCheck, type KeyRace } from './idempotency.ts';
 import { operationView, parsed, parseFailedReason, statusOf } from './operation-view.ts';
 import type { JobResult } from './runner.ts';
+import { cancelNeedsRun } from './run-contract.ts';
 import type { EngineRedis } from './scripts.ts';
 import type { SecretBox } from './secret-box.ts';
 
@@ -271,9 +272,11 @@ export class OperationStore {
 
   /**
    * Cancel an operation that has not ended. A queued or waiting one ends at once; a running one
-   * stops before its next command. A transfer that may be pending at the registrar is cancelled
-   * there first (TransferDomain ACTION=CANCEL): its next run does it, now rather than at its
-   * next poll, and it ends `cancelled`, or as the transfer did if that was over already.
+   * stops before its next command. Where the registrar may have acted (a command's outcome
+   * unknown, a registration pending), its next run takes the cancel: it ends as the registrar
+   * says, `cancelled` when nothing happened. A transfer that may be pending at the registrar
+   * is cancelled there first (TransferDomain ACTION=CANCEL), and ends `cancelled`, or as the
+   * transfer did if that was over already. Such a job runs now rather than when it was due.
    */
   async cancel(id: string): Promise<OperationView> {
     const job = await Job.fromId<OpData, JobResult>(this.queue, id);
@@ -282,9 +285,7 @@ export class OperationStore {
     if (state === 'completed' || state === 'failed') throw new ConflictError(`operation ${id} has already ended (${statusOf(state, parseFailedReason(job.failedReason)?.failure)})`);
     const snap = job.data.snap as { value?: unknown; context?: { step?: string } } | undefined;
     const k = this.keys;
-    const plan = planFor(job.data.t);
-    // A state-changing command in flight when a worker died may have been the transfer's request.
-    if (plan.takesCancel(snap?.value) || (job.data.fl !== undefined && plan.cancelsAtRegistrar)) {
+    if (cancelNeedsRun(planFor(job.data.t), job.data)) {
       await this.redis.set(k.cancel(id), '1', 'EX', REGISTRAR_CANCEL_TTL_S);
       // Not delayed any more (it ran meanwhile): its run finds the flag all the same.
       if (state === 'delayed') await job.promote().catch(() => undefined);

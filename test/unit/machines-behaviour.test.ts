@@ -1,9 +1,9 @@
 // Happy paths (the commands each operation costs), redrive, persistence and cancel.
-import { createActor } from 'xstate';
+import { createActor, transition } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { drive, replyOf, script, uncertainReply } from '../../machines/drive.ts';
 import { MACHINES, MachineContractError, nextAction, type OperationInput, type StepReply } from '../../machines/index.ts';
-import { baseInput, EARLY, NEW, OLD, POLICY, reply, start, T0 } from './machines-fixtures.ts';
+import { baseInput, EARLY, NEW, OLD, POLICY, reply, resume, start, T0 } from './machines-fixtures.ts';
 
 const active = (date = NEW) => replyOf(200, { STATUS: ['ACTIVE'], REGISTRATIONEXPIRATIONDATE: [date] });
 const pending = replyOf(200, { TRANSFERSTATUS: ['pending'] });
@@ -146,6 +146,56 @@ describe('persistence and cancel', () => {
       kind: 'final',
       output: { status: 'failed', failure: { type: 'cancelled', code: 0, step: 'deleteDomain', description: 'cancelled: by a user' } },
     });
+  });
+
+  const cancel = (snap: ReturnType<typeof start>) => transition(MACHINES[snap.context.type], snap, { type: 'CANCEL', reason: 'by a user' })[0];
+
+  // Each state-changing command with no reply, then a cancel: the reconcile step's answer when it happened, and when it did not.
+  const inDoubt = [
+    { type: 'register', input: baseInput('register', { checked: true }), happened: active(), notHappened: replyOf(545), step: 'addDomain' },
+    { type: 'renew', input: baseInput('renew', { expiration: OLD }), happened: active(NEW), notHappened: active(OLD), step: 'renewDomain' },
+    { type: 'delete', input: baseInput('delete'), happened: replyOf(545), notHappened: active(), step: 'deleteDomain' },
+  ] as const;
+
+  it.each(inDoubt)('$type: a cancel while the outcome is unknown is noted; it ends as the registrar says, and never sends the command again', ({ input, happened, notHappened, step }) => {
+    const unknown = reply(start(input), uncertainReply());
+    expect(nextAction(unknown)).toMatchObject({ kind: 'wait', reason: 'uncertain' });
+    const noted = cancel(unknown);
+    expect(noted.value).toBe(unknown.value);
+    expect(noted.context.cancelRequested).toBe(true);
+    expect(cancel(noted).context).toEqual(noted.context);
+    const reconcile = resume(noted);
+    expect(nextAction(reconcile)).toMatchObject({ kind: 'command', command: 'StatusDomain' });
+    // it happened: the operation succeeded, cancel or not
+    expect(nextAction(reply(reconcile, happened))).toMatchObject({ kind: 'final', output: { status: 'succeeded' } });
+    // it did not: cancelled, where without the cancel the command would go again
+    expect(nextAction(reply(resume(unknown), notHappened))).toMatchObject({ kind: 'command', step });
+    expect(nextAction(reply(reconcile, notHappened))).toEqual({
+      kind: 'final',
+      output: {
+        status: 'failed',
+        failure: { type: 'cancelled', code: 0, step, scope: 'operation', description: `cancelled: by a user, before the registrar carried out ${step}` },
+        redrive: expect.objectContaining({ step }) as unknown,
+      },
+    });
+  });
+
+  it('register: a cancel while the registration is pending at the registry is noted; the registration ends as the registry decides', () => {
+    const waiting = reply(start(baseInput('register', { checked: true })), replyOf(200, { STATUS: ['REQUESTED'] }));
+    expect(waiting.value).toBe('registrationPending');
+    const noted = cancel(waiting);
+    expect(noted.value).toBe('registrationPending');
+    expect(nextAction(reply(resume(noted), active()))).toMatchObject({ kind: 'final', output: { status: 'succeeded' } });
+  });
+
+  it('transfer: a cancel once the request may be at the registrar sends TransferDomain ACTION=CANCEL', () => {
+    const polling = reply(start(baseInput('transfer', { redrive: { step: 'transferDomain', carried: {} } })), pending);
+    expect(polling.value).toBe('transferPending');
+    expect(nextAction(cancel(polling))).toMatchObject({ kind: 'command', step: 'cancelTransfer', command: 'TransferDomain', params: { DOMAIN: 'example.com', ACTION: 'CANCEL' }, changesState: true });
+    const done = reply(cancel(polling), replyOf(200, { TRANSFERSTATUS: ['clientCancelled'] }));
+    expect(nextAction(done)).toMatchObject({ kind: 'final', output: { status: 'failed', failure: { type: 'cancelled', step: 'checkTransfer' } } });
+    // before the request was sent, a cancel ends it at once
+    expect(nextAction(cancel(start(baseInput('transfer'))))).toMatchObject({ kind: 'final', output: { status: 'failed', failure: { type: 'cancelled' } } });
   });
 
   it('nextAction refuses a snapshot that asks for nothing', () => {

@@ -139,8 +139,9 @@ type Labelled = OperationEvent & { readonly label: string; readonly to: string; 
 
 /**
  * Where CANCEL leads (the specification): a transfer whose request may be at the registrar
- * cancels it there (cancelTransfer); once cancelling, CANCEL changes nothing; anywhere else the
- * operation ends `cancelled`.
+ * cancels it there (cancelTransfer); where the registrar may have acted (a state-changing
+ * command's outcome unknown, a registration pending) or while cancelling, it is noted in place;
+ * anywhere else the operation ends `cancelled`.
  */
 const CANCEL_AT_REGISTRAR: ReadonlySet<string> = new Set([
   'transferDomainUnknown',
@@ -152,12 +153,19 @@ const CANCEL_AT_REGISTRAR: ReadonlySet<string> = new Set([
   'statusAfterNoTransfer',
   'statusAfterNoTransferWait',
 ]);
-const CANCELLING: ReadonlySet<string> = new Set(['cancelTransfer', 'statusAfterCancel', 'domainAfterCancel'].flatMap((s) => [s, `${s}Wait`, `${s}Unknown`]));
+const NOTED: ReadonlySet<string> = new Set([
+  ...['cancelTransfer', 'statusAfterCancel', 'domainAfterCancel'].flatMap((s) => [s, `${s}Wait`, `${s}Unknown`]),
+  ...['reconcileAdd', 'statusAfterTaken', 'pollRegistration', 'reconcileRenew', 'statusAfterRenewed', 'reconcileDelete'].flatMap((s) => [s, `${s}Wait`]),
+  'addDomainUnknown',
+  'registrationPending',
+  'renewDomainUnknown',
+  'deleteDomainUnknown',
+]);
 
 function cancelEvent(state: string): Labelled {
   const base = { type: 'CANCEL' as const, reason: 'by a test', label: `${state} cancel` };
   if (CANCEL_AT_REGISTRAR.has(state)) return { ...base, to: 'cancelTransfer' };
-  if (CANCELLING.has(state)) return { ...base, to: state };
+  if (NOTED.has(state)) return { ...base, to: state };
   return { ...base, to: 'failed', failure: 'cancelled' };
 }
 

@@ -231,7 +231,7 @@
       const after = await api(`/v1/operations/${encodeURIComponent(op.id)}/cancel`, { method: 'POST' });
       return after.status === 'cancelled'
         ? `Cancelled ${op.domain}`
-        : `${op.domain} is ${after.status}: it stops before its next command (a transfer the registrar accepted is cancelled there first)`;
+        : `${op.domain} is ${after.status}: the cancel is under way (where the registrar may have acted, it ends as the registrar says)`;
     };
     fill(
       $('detail-actions'),

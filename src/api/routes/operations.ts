@@ -167,7 +167,7 @@ export const operationRoutes: FastifyPluginAsync<RouteDeps> = async (app, { runt
         tags: ['operations'],
         summary: 'Cancel an operation that has not ended',
         description:
-          'A queued or waiting one ends as cancelled at once; a running one stops before its next command (its status still says running). A transfer the registrar has accepted is cancelled there first (TransferDomain ACTION=CANCEL): it ends cancelled, or as the transfer did when that was over already. 409 when it has already ended.',
+          'A queued or waiting one ends as cancelled at once; a running one stops before its next command (its status still says running). Where the registrar may have acted (a command without a reply, a registration pending), it ends as the registrar says: cancelled when nothing happened. A transfer pending at the registrar is cancelled there first (TransferDomain ACTION=CANCEL). 409 when it has already ended.',
         params: idParams,
         response: { 200: ref('Operation'), ...errors },
       },

@@ -9,7 +9,8 @@ import { printJson, UsageError, withRuntime } from '../cli-runtime.ts';
 
 const STATUSES: readonly OpStatus[] = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'];
 /** What `cancel` says of an operation it could not end at once. */
-const CANCEL_UNDER_WAY = 'it stops before its next command (a transfer the registrar accepted is cancelled there first)';
+const CANCEL_UNDER_WAY =
+  'it stops before its next command; where the registrar may have acted already, it ends as the registrar says (a transfer pending there is cancelled there first)';
 
 const reasonMessage = (reason: string) => `--reason must be a failure type such as domain_not_available (the README lists them), got ${JSON.stringify(reason.slice(0, 64))}`;
 
@@ -92,7 +93,7 @@ export function registerManageCommands(program: Command): void {
 
   program
     .command('cancel <id>')
-    .description('cancel an operation that has not ended (a running one stops before its next command; a transfer the registrar accepted is cancelled there first)')
+    .description('cancel an operation that has not ended (a running one stops before its next command; one the registrar may have acted on ends as it says)')
     .option('--json', 'print the operation as JSON')
     .action((id: string, flags: { json?: boolean }) =>
       withRuntime(flags.json, async (rt) => {

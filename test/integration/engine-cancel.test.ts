@@ -1,14 +1,17 @@
-// Cancelling a transfer that is pending at the registrar cancels it there
-// (TransferDomain ACTION=CANCEL) before the operation ends, against the
-// simulated registrar in its own process: the sim's own transfer record and
-// command log are the judges. A transfer that ended before the cancel reached
-// the registrar ends as the transfer did; one cancelled before its request
-// sends nothing.
+// Cancels the registrar may already have acted on, against the simulated
+// registrar in its own process: the sim's own records and command log are the
+// judges. A transfer pending at the registrar is cancelled there
+// (TransferDomain ACTION=CANCEL) before the operation ends; one that ended
+// before the cancel reached the registrar ends as the transfer did; one
+// cancelled before its request sends nothing. A registration whose AddDomain
+// got no reply ends as StatusDomain says, and is never sent again once
+// cancelled.
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.ts';
 import type { Registrar } from '../../src/registrar/client.ts';
+import { uncertainOutcome } from '../../src/registrar/outcome.ts';
 import { SIM_DEFAULTS } from '../../src/sandbox/defaults.ts';
-import { createHarness, type Harness } from '../helpers/engine-harness.ts';
+import { createHarness, fastPolicy, type Harness } from '../helpers/engine-harness.ts';
 import { startSimProcess, type SimProcess } from '../helpers/sim-process.ts';
 
 let sim: SimProcess;
@@ -23,6 +26,7 @@ const startWorker = () => {
 
 const AUTH = SIM_DEFAULTS.foreignAuthCode;
 const NAMES = ['cancel-pending.com', 'cancel-late.com', 'cancel-early.com', 'cancel-again.com', 'cancel-dies.com'];
+let doubt: Harness;
 
 interface DomainView {
   owner: string;
@@ -54,6 +58,8 @@ beforeAll(async () => {
   sim = await startSimProcess(['--rate', '5000', '--transfer-seconds', '3600', '--taken', NAMES.join(',')]);
   // A dead worker's job is taken over after about 1.5 s.
   h = createHarness('xfer-cancel', { stallMs: 1_500 });
+  // An unknown outcome waits 1.5 s exactly (no jitter below the base) before it is reconciled: time for a cancel to come.
+  doubt = createHarness('doubt-cancel', { policy: fastPolicy({ uncertain: { baseMs: 1_500, capMs: 1_500 }, floorRatio: 1 }) });
 });
 
 afterEach(async () => {
@@ -62,6 +68,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await h?.close();
+  await doubt?.close();
   await sim?.stop();
 });
 
@@ -177,4 +184,51 @@ it('a worker that dies after sending the cancel leaves it to the next one, which
   const tail = history.slice(history.findIndex((e) => e.step === 'cancelTransfer'));
   expect(tail.map((e) => [e.step, e.command, e.code])).toEqual([['cancelTransfer', 'TransferDomain', 421], ['statusAfterCancel', 'StatusDomainTransfer', 200]]);
   expect((await domain('cancel-dies.com')).transfers.map((t) => t.status)).toEqual(['clientCancelled']);
+});
+
+/** The sim's client, except that AddDomain's reply is lost: after the registrar ran it (`applied`) or before it reached it. */
+function losingAddDomain(applied: boolean): Registrar {
+  const real = doubt.client(sim.url);
+  return {
+    async call(command) {
+      if (command.COMMAND !== 'AddDomain') return real.call(command);
+      if (applied) await real.call(command);
+      return uncertainOutcome('timeout', 'reply lost (test)', 1);
+    },
+    close: () => real.close(),
+  };
+}
+
+async function cancelWhileInDoubt(domain: string, applied: boolean) {
+  const worker = doubt.engine.startWorker({ registrar: losingAddDomain(applied), concurrency: 2 });
+  workers.push(worker);
+  const { operation } = await doubt.engine.store.submit({ type: 'register', domain, period: 1 });
+  const until = Date.now() + 10_000;
+  while (!(await doubt.engine.store.history(operation.id)).some((e) => e.command === 'AddDomain')) {
+    if (Date.now() > until) throw new Error('AddDomain was not sent');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const answered = await doubt.engine.store.cancel(operation.id);
+  expect(answered.status).not.toBe('cancelled');
+  const [view] = await doubt.waitAllFinal([operation.id], 15_000);
+  const sent = (await sim.log(`?domain=${domain}`)).map((e) => e.command);
+  expect(await doubt.engine.redis.exists(doubt.engine.keys.cancel(operation.id))).toBe(0);
+  return { view: view!, sent, history: await doubt.engine.store.history(operation.id) };
+}
+
+it('a registration cancelled while its AddDomain has no reply ends as the registrar says: registered, it succeeded', async () => {
+  const { view, sent, history } = await cancelWhileInDoubt('doubt-applied.com', true);
+  expect(view).toMatchObject({ status: 'succeeded', result: { reconciled: true } });
+  expect(sent).toEqual(['CheckDomain', 'AddDomain', 'StatusDomain']);
+  expect(history.map((e) => e.step)).toEqual(['checkDomain', 'addDomain', 'reconcileAdd']);
+  expect((await sim.effects())['doubt-applied.com']?.registered).toBe(1);
+});
+
+it('a registration cancelled while its AddDomain has no reply, which the registrar never ran, ends cancelled without sending it again', async () => {
+  const { view, sent } = await cancelWhileInDoubt('doubt-lost.com', false);
+  expect(view).toMatchObject({ status: 'cancelled', failure: { type: 'cancelled', step: 'addDomain' } });
+  expect(view.failure!.description).toBe('cancelled: by a user, before the registrar carried out addDomain');
+  // the registrar saw the check and the status read, never an AddDomain
+  expect(sent).toEqual(['CheckDomain', 'StatusDomain']);
+  expect((await sim.effects())['doubt-lost.com']).toBeUndefined();
 });
