@@ -11,6 +11,7 @@
 // pending any more) asks how the transfer ended; another refusal goes back to
 // polling, so the operation ends as the transfer does. A redrive of a
 // cancelled transfer starts over at checkTransfer.
+import { ACCOUNT_LEVEL_CODES } from '../src/codes.ts';
 import type { DefiniteReply } from './contract.ts';
 import { fail, type OpContext } from './context.ts';
 import { createOperation } from './operation.ts';
@@ -101,7 +102,8 @@ export const transferSteps: readonly StepSpec[] = [
     permanent: [
       { label: '534/545 nothing pending', when: code(534, 545), target: 'statusAfterCancel', update: () => ({}) },
       // Refused (too late, not allowed): the transfer goes on, and the operation ends as it does.
-      { label: 'refused: poll on', target: 'pollTransfer', update: () => ({}) },
+      // Not an account-level code: that fails the operation as any step (redriven, the cancel goes again).
+      { label: 'refused: poll on', when: (r) => !ACCOUNT_LEVEL_CODES.has(r.code), target: 'pollTransfer', update: () => ({}) },
     ],
   },
   {

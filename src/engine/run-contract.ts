@@ -53,12 +53,16 @@ export type JobResult = Extract<OperationOutput, { status: 'succeeded' }> & { re
  * died. Such a run may send commands, so it claims the operation's domain first.
  */
 export function cancelNeedsRun(plan: MachinePlan, data: OpData): boolean {
-  return data.fl !== undefined || plan.takesCancel((data.snap as { value?: unknown } | undefined)?.value);
+  if (data.fl !== undefined) return true;
+  const snap = data.snap as { value?: unknown } | undefined;
+  // Not run since a redrive: it starts at the redriven step (a poll of a transfer still pending, a reconcile ...).
+  return plan.takesCancel(snap ? snap.value : data.rd?.step);
 }
 
 /**
- * Thrown when the run's machine took a cancel and goes on (a transfer cancelled at the
- * registrar), its snapshot written: the runner carries on with Run.proceed.
+ * Thrown when the run's machine took a cancel and goes on (noted where the registrar may have
+ * acted, or a transfer to cancel at the registrar), its snapshot written: the runner runs it
+ * again from there (Run.execute), through the account's gate like any run.
  */
 export class CancelTaken extends Error {
   override name = 'CancelTaken';

@@ -32,6 +32,11 @@ const UNCERTAIN_WORKER_LOST: StepReply = {
   description: 'Outcome unknown: the worker stopped after the command may have been sent',
 };
 
+/** 530/531 to a transfer's request: a wrong auth code (that operation fails), not the account's credentials. */
+function wrongAuthCode(action: Extract<NextAction, { kind: 'command' }>, code: number): boolean {
+  return action.command === 'TransferDomain' && action.params['ACTION'] === 'REQUEST' && (code === 530 || code === 531);
+}
+
 /** Job data without the domain claim (`o`): the next run claims the domain through begin-run. */
 function withoutClaim(data: OpData): OpData {
   const copy = { ...data };
@@ -67,6 +72,10 @@ export class Run {
     return this.job.id as string;
   }
 
+  /**
+   * A run, from where the job's data (or, after the run took a cancel, its last checkpoint: see
+   * CancelTaken) leaves the operation.
+   */
   async execute(): Promise<JobResult> {
     // An operation that owns its domain (claimed at submission) starts at once while this
     // process knows the account's gate to be open: the checkpoint before any effect checks
@@ -110,7 +119,8 @@ export class Run {
     // Another operation owns the domain: wait to be handed it, or look again (see parkDelay).
     if (status === 6) {
       // It believed it owned the domain (claimed at submission) and does not: it no longer does.
-      if (this.job.data.o === 1) await this.job.updateData(withoutClaim(this.job.data));
+      const stored = this.stored();
+      if (stored.o === 1) await this.job.updateData(withoutClaim(stored));
       return this.delay(Date.now() + parkDelay(Date.now() - this.job.timestamp));
     }
     if (status === 5) {
@@ -123,11 +133,8 @@ export class Run {
     return this.proceed();
   }
 
-  /**
-   * The run proper: the run owns the domain and the gate was open. The runner calls it again
-   * when the machine took a cancel and goes on (CancelTaken).
-   */
-  async proceed(): Promise<JobResult> {
+  /** The run proper: the run owns the domain and the gate was open. */
+  private async proceed(): Promise<JobResult> {
     this.inFlightLost();
     let action = nextAction(this.snapshot);
     if (action.kind === 'wait') {
@@ -212,7 +219,7 @@ export class Run {
     this.history.push(entry);
     this.deps.onCommand?.(entry, outcome);
 
-    if (outcome.kind === 'reply' && ACCOUNT_LEVEL_CODES.has(outcome.code) && !(action.command === 'TransferDomain' && (outcome.code === 530 || outcome.code === 531))) {
+    if (outcome.kind === 'reply' && ACCOUNT_LEVEL_CODES.has(outcome.code) && !wrongAuthCode(action, outcome.code)) {
       const opened = await account.openBreaker({ reason: outcome.type, code: outcome.code, operation: this.id });
       if (!opened) {
         // Another operation already stopped the account for the same cause: this one had no effect
@@ -259,13 +266,17 @@ export class Run {
    */
   private async domainLost(): Promise<never> {
     const k = this.deps.keys;
-    // What Redis holds: the job's data as this run found it, or as its last checkpoint wrote it.
-    const stored = this.written ? (JSON.parse(this.written) as OpData) : this.job.data;
+    const stored = this.stored();
     // A worker_lost line the run made up is made up again next run while the marker stands.
     const lines = stored.fl ? this.history.filter((e) => e !== this.synthesized) : this.history;
     if (lines.length > 0) await this.deps.redis.rpush(k.history(this.id), ...asLines(lines));
     await this.job.updateData(withoutClaim(stored));
     return this.delay(Date.now() + parkDelay(Date.now() - this.job.timestamp));
+  }
+
+  /** What Redis holds: the job's data as this run found it, or as its last checkpoint wrote it. */
+  private stored(): OpData {
+    return this.written ? (JSON.parse(this.written) as OpData) : this.job.data;
   }
 
   /** Checkpoint and delay the job until `at`; the run ends here. */

@@ -19,9 +19,9 @@ export class OperationRunner {
       try {
         return await running;
       } catch (err) {
-        // The machine took a cancel and goes on (as often as a cancel comes).
+        // The machine took a cancel and goes on (as often as a cancel comes), through the gate again.
         if (err instanceof CancelTaken) {
-          running = run.proceed();
+          running = run.execute();
           continue;
         }
         if (err instanceof DelayedError || err instanceof UnrecoverableError) throw err;

@@ -59,7 +59,7 @@ export interface EngineRedis extends Redis {
   indexOps(index: string, jobPrefix: string, at: number, ...ids: string[]): Promise<number[]>;
   pruneIndex(index: string, jobPrefix: string, ...how: ['ids', ...string[]] | ['range', number, number]): Promise<number>;
   keepBatchCounts(batch: string, redrives: string, counts: string): Promise<number>;
-  failQueued(job: string, wait: string, paused: string, delayed: string, prioritized: string, failed: string, events: string, id: string, reason: string): Promise<number>;
+  failQueued(job: string, wait: string, paused: string, delayed: string, prioritized: string, failed: string, events: string, id: string, reason: string, expectedData: string): Promise<number>;
 }
 
 /** keys: how many KEYS the script takes; -1 when the caller passes the count first. */

@@ -25,10 +25,12 @@ export { RedriveInterruptedError } from './redrive.ts';
 export type { ListFilter } from './listing.ts';
 
 /**
- * How long a cancel that goes to the registrar waits for a run to take it (the run deletes the
- * flag as it does; a transfer's run comes within hours even between polls).
+ * How long a cancel left to the operation's run waits for it (the run deletes the flag as it
+ * takes it; a live operation runs within hours, even between polls).
  */
-const REGISTRAR_CANCEL_TTL_S = 30 * 86_400;
+const CANCEL_BY_RUN_TTL_S = 30 * 86_400;
+/** How often cancel decides again when a run moved the operation on while it looked. */
+const CANCEL_TRIES = 5;
 
 /** A validated submission (src/operations/input.ts) plus what a batch knows. */
 export interface SubmitSpec {
@@ -248,10 +250,13 @@ export class OperationStore {
     return this.listing.failureCounts();
   }
 
-  /** Move a job that no worker holds to failed with this reason; false when a worker holds it (or it ended). */
-  private async failQueued(id: string, reason: string): Promise<boolean> {
+  /**
+   * Move a job that no worker holds to failed with this reason: 1 done, 0 a worker holds it (or
+   * it ended), -1 its data is not `expected` any more ('' for any: nothing is compared).
+   */
+  private async failQueued(id: string, reason: string, expected = ''): Promise<number> {
     const k = this.keys;
-    return (await this.redis.failQueued(k.job(id), k.bull('wait'), k.bull('paused'), k.bull('delayed'), k.bull('prioritized'), k.bull('failed'), k.bull('events'), id, reason)) === 1;
+    return this.redis.failQueued(k.job(id), k.bull('wait'), k.bull('paused'), k.bull('delayed'), k.bull('prioritized'), k.bull('failed'), k.bull('events'), id, reason, expected);
   }
 
   /**
@@ -279,27 +284,32 @@ export class OperationStore {
    * transfer did if that was over already. Such a job runs now rather than when it was due.
    */
   async cancel(id: string): Promise<OperationView> {
-    const job = await Job.fromId<OpData, JobResult>(this.queue, id);
-    if (!job) throw new NotFoundError(`no operation ${id}`);
-    const state = await job.getState();
-    if (state === 'completed' || state === 'failed') throw new ConflictError(`operation ${id} has already ended (${statusOf(state, parseFailedReason(job.failedReason)?.failure)})`);
-    const snap = job.data.snap as { value?: unknown; context?: { step?: string } } | undefined;
     const k = this.keys;
-    if (cancelNeedsRun(planFor(job.data.t), job.data)) {
-      await this.redis.set(k.cancel(id), '1', 'EX', REGISTRAR_CANCEL_TTL_S);
-      // Not delayed any more (it ran meanwhile): its run finds the flag all the same.
-      if (state === 'delayed') await job.promote().catch(() => undefined);
+    for (let tries = 1; ; tries++) {
+      const job = await Job.fromId<OpData, JobResult>(this.queue, id);
+      if (!job) throw new NotFoundError(`no operation ${id}`);
+      const state = await job.getState();
+      if (state === 'completed' || state === 'failed') throw new ConflictError(`operation ${id} has already ended (${statusOf(state, parseFailedReason(job.failedReason)?.failure)})`);
+      // The data the decision rests on, as stored: ended at once only while it is still that.
+      const raw = await this.redis.hget(k.job(id), 'data');
+      if (raw === null) throw new NotFoundError(`no operation ${id}`);
+      const data = JSON.parse(raw) as OpData;
+      // After a few runs in between, leave it to the run: the flag is right whatever it finds.
+      if (tries > CANCEL_TRIES || cancelNeedsRun(planFor(data.t), data)) {
+        await this.redis.set(k.cancel(id), '1', 'EX', CANCEL_BY_RUN_TTL_S);
+        // Not delayed any more (it ran meanwhile): its run finds the flag all the same.
+        if (state === 'delayed') await job.promote().catch(() => undefined);
+        return (await this.get(id, false)) as OperationView;
+      }
+      const step = (data.snap as { context?: { step?: string } } | undefined)?.context?.step ?? 'queued';
+      const reason = JSON.stringify({ failure: { type: 'cancelled', code: 0, description: 'Cancelled by a user', step, scope: 'operation' } });
+      const moved = await this.failQueued(id, reason, raw);
+      // -1: a run moved it on meanwhile (to where the registrar may have acted, perhaps): decide again.
+      if (moved === -1) continue;
+      if (moved === 1) await this.domains.release(data.d, id);
+      else await this.redis.set(k.cancel(id), '1', 'EX', 86_400);
       return (await this.get(id, false)) as OperationView;
     }
-    const step = snap?.context?.step ?? 'queued';
-    const reason = JSON.stringify({ failure: { type: 'cancelled', code: 0, description: 'Cancelled by a user', step, scope: 'operation' } });
-    const moved = await this.failQueued(id, reason);
-    if (moved) {
-      await this.domains.release(job.data.d, id);
-    } else {
-      await this.redis.set(k.cancel(id), '1', 'EX', 86_400);
-    }
-    return (await this.get(id, false)) as OperationView;
   }
 
   /** Redrive a failed (or cancelled) operation from the step that failed (see Redrives.one). */

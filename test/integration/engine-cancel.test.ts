@@ -25,7 +25,7 @@ const startWorker = () => {
 };
 
 const AUTH = SIM_DEFAULTS.foreignAuthCode;
-const NAMES = ['cancel-pending.com', 'cancel-late.com', 'cancel-early.com', 'cancel-again.com', 'cancel-dies.com'];
+const NAMES = ['cancel-pending.com', 'cancel-late.com', 'cancel-early.com', 'cancel-again.com', 'cancel-dies.com', 'cancel-redriven.com'];
 let doubt: Harness;
 
 interface DomainView {
@@ -59,7 +59,8 @@ beforeAll(async () => {
   // A dead worker's job is taken over after about 1.5 s.
   h = createHarness('xfer-cancel', { stallMs: 1_500 });
   // An unknown outcome waits 1.5 s exactly (no jitter below the base) before it is reconciled: time for a cancel to come.
-  doubt = createHarness('doubt-cancel', { policy: fastPolicy({ uncertain: { baseMs: 1_500, capMs: 1_500 }, floorRatio: 1 }) });
+  // A transfer times out after 800 ms of polls (it stays pending at the registrar).
+  doubt = createHarness('doubt-cancel', { policy: fastPolicy({ uncertain: { baseMs: 1_500, capMs: 1_500 }, floorRatio: 1, transferDeadlineMs: 800 }) });
 });
 
 afterEach(async () => {
@@ -199,9 +200,14 @@ function losingAddDomain(applied: boolean): Registrar {
   };
 }
 
-async function cancelWhileInDoubt(domain: string, applied: boolean) {
-  const worker = doubt.engine.startWorker({ registrar: losingAddDomain(applied), concurrency: 2 });
+function startDoubtWorker(registrar: Registrar = doubt.client(sim.url)) {
+  const worker = doubt.engine.startWorker({ registrar, concurrency: 2 });
   workers.push(worker);
+  return worker;
+}
+
+async function cancelWhileInDoubt(domain: string, applied: boolean) {
+  startDoubtWorker(losingAddDomain(applied));
   const { operation } = await doubt.engine.store.submit({ type: 'register', domain, period: 1 });
   const until = Date.now() + 10_000;
   while (!(await doubt.engine.store.history(operation.id)).some((e) => e.command === 'AddDomain')) {
@@ -231,4 +237,34 @@ it('a registration cancelled while its AddDomain has no reply, which the registr
   // the registrar saw the check and the status read, never an AddDomain
   expect(sent).toEqual(['CheckDomain', 'StatusDomain']);
   expect((await sim.effects())['doubt-lost.com']).toBeUndefined();
+});
+
+it('a redriven transfer that is queued again, its transfer still pending at the registrar, is cancelled there too', async () => {
+  const first = doubt.engine.startWorker({ registrar: doubt.client(sim.url), concurrency: 2 });
+  workers.push(first);
+  const { operation } = await doubt.engine.store.submit({ type: 'transfer', domain: 'cancel-redriven.com', period: 1, auth: AUTH });
+  const [timedOut] = await doubt.waitAllFinal([operation.id], 10_000);
+  expect(timedOut).toMatchObject({ status: 'failed', failure: { type: 'transfer_timed_out', step: 'pollTransfer' } });
+  await first.close();
+  // Redriven with no worker running: queued, to start at pollTransfer; the transfer is still pending there.
+  await doubt.engine.store.retry(operation.id);
+  const answered = await doubt.engine.store.cancel(operation.id);
+  expect(answered.status).toBe('queued');
+  startDoubtWorker();
+  const [view] = await doubt.waitAllFinal([operation.id], 10_000);
+  expect(view).toMatchObject({ status: 'cancelled', failure: { type: 'cancelled', step: 'checkTransfer' } });
+  expect((await transferCommands('cancel-redriven.com')).map((e) => e.code)).toEqual([200, 200]);
+  expect((await domain('cancel-redriven.com')).transfers.map((t) => t.status)).toEqual(['clientCancelled']);
+});
+
+it('fail-queued ends a queued operation only while its data is what the cancel decided on', async () => {
+  const k = doubt.engine.keys;
+  const { operation } = await doubt.engine.store.submit({ type: 'register', domain: 'cas-cancel.com', period: 1 });
+  const raw = (await doubt.engine.redis.hget(k.job(operation.id), 'data'))!;
+  const fail = (expected: string) =>
+    doubt.engine.redis.failQueued(k.job(operation.id), k.bull('wait'), k.bull('paused'), k.bull('delayed'), k.bull('prioritized'), k.bull('failed'), k.bull('events'), operation.id, '{"failure":{"type":"cancelled"}}', expected);
+  expect(await fail(`${raw} `)).toBe(-1);
+  expect((await doubt.engine.store.get(operation.id, false))?.status).toBe('queued');
+  expect(await fail(raw)).toBe(1);
+  expect((await doubt.engine.store.get(operation.id, false))?.status).toBe('cancelled');
 });

@@ -112,9 +112,8 @@ const SPECIFIC: Record<string, Case[]> = {
     c('200 approved', replyOf(200, { TRANSFERSTATUS: ['serverApproved'] }), 'succeeded'),
     c('534', replyOf(534), 'statusAfterCancel'),
     c('545', replyOf(545), 'statusAfterCancel'),
-    // A refused cancel: the transfer goes on (these replace the generic cases of the same label).
+    // A refused cancel: the transfer goes on (these replace the generic cases of the same label); an account-level code fails it (546, generic).
     c('504', replyOf(504), 'pollTransfer'),
-    c('546', replyOf(546), 'pollTransfer'),
     c('552', replyOf(552), 'pollTransfer'),
   ],
   statusAfterCancel: [

@@ -9,9 +9,13 @@ KEYS[6] failed set
 KEYS[7] events stream
 ARGV[1] job id
 ARGV[2] failedReason (the failure as JSON)
-Returns 1 when the job was moved to failed; 0 when it was in none of those states.
+ARGV[3] the job data the caller decided on ('' for any): when the data is not that any more (a run
+  moved the operation on meanwhile), nothing is done
+Returns 1 when the job was moved to failed; 0 when it was in none of those states; -1 when its data
+changed.
 ]]
 ${NOW}
+if ARGV[3] ~= '' and redis.call('HGET', KEYS[1], 'data') ~= ARGV[3] then return -1 end
 local removed = redis.call('LREM', KEYS[2], 0, ARGV[1]) + redis.call('LREM', KEYS[3], 0, ARGV[1])
   + redis.call('ZREM', KEYS[4], ARGV[1]) + redis.call('ZREM', KEYS[5], ARGV[1])
 if removed == 0 then return 0 end
