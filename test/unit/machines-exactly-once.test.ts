@@ -1,11 +1,13 @@
 // Exactly-once against a model registrar with faults, including "commit then
 // drop" (the command takes effect but the reply is lost): whatever the faults,
 // no domain is registered, renewed, transferred or deleted twice, and an
-// operation that succeeded really took effect.
+// operation that succeeded really took effect. And a cancel at any moment the
+// engine could deliver one: an operation that ends `cancelled` had no effect
+// (a transfer's request, if made, was cancelled at the registrar).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { drive, replyOf, uncertainReply } from '../../machines/drive.ts';
-import { MACHINES, type OperationInput, type OperationOutput, type StepReply } from '../../machines/index.ts';
+import { MACHINES, nextAction, PLANS, type OperationInput, type OperationOutput, type StepReply } from '../../machines/index.ts';
 import type { CommandAction } from '../../machines/drive.ts';
 import { baseInput, OLD } from './machines-fixtures.ts';
 
@@ -16,7 +18,7 @@ interface World {
   takenByOther: boolean;
   status: 'ACTIVE' | 'REQUESTED';
   year: number;
-  transfer: 'none' | 'pending' | 'approved';
+  transfer: 'none' | 'pending' | 'approved' | 'cancelled';
   polls: number;
   effects: { registered: number; renewed: number; transferred: number; deleted: number };
 }
@@ -49,8 +51,13 @@ function execute(w: World, c: CommandAction, pendingRegistrations: boolean): Ste
     case 'CheckDomainTransfer':
       return replyOf(218);
     case 'TransferDomain':
+      if (p['ACTION'] === 'CANCEL') {
+        if (w.transfer !== 'pending') return replyOf(534);
+        w.transfer = 'cancelled';
+        return replyOf(200, { TRANSFERSTATUS: ['clientCancelled'] });
+      }
       if (c.secrets?.['AUTH'] !== 'auth') return replyOf(504);
-      if (w.transfer !== 'none') return replyOf(536);
+      if (w.transfer === 'pending' || w.transfer === 'approved') return replyOf(536);
       w.transfer = 'pending';
       w.effects.transferred++;
       return replyOf(200, { TRANSFERSTATUS: ['pending'] });
@@ -60,7 +67,7 @@ function execute(w: World, c: CommandAction, pendingRegistrations: boolean): Ste
         w.transfer = 'approved';
         w.ours = true;
       }
-      return replyOf(200, { TRANSFERSTATUS: [w.transfer === 'approved' ? 'serverApproved' : 'pending'] });
+      return replyOf(200, { TRANSFERSTATUS: [{ approved: 'serverApproved', cancelled: 'clientCancelled', pending: 'pending' }[w.transfer]] });
     case 'DeleteDomain':
       if (!w.ours) return replyOf(545);
       w.ours = false;
@@ -123,6 +130,46 @@ describe('exactly once, against a model registrar with faults', () => {
         }
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+/** The machine run as the engine runs it, with CANCEL delivered before action `cancelAt` (a command not sent yet, or a wait). */
+function runWithCancel(input: OperationInput, w: World, faults: readonly Fault[], cancelAt: number): OperationOutput {
+  const plan = PLANS[input.type];
+  let snap = plan.start(input);
+  let now = input.startedAt;
+  let commands = 0;
+  for (let i = 0; i < 1_000; i++) {
+    if (i === cancelAt) snap = plan.send(snap, { type: 'CANCEL', reason: 'by a test' });
+    const action = nextAction(snap);
+    if (action.kind === 'final') return action.output;
+    if (action.kind === 'wait') {
+      now += action.delayMs;
+      snap = plan.send(snap, { type: 'RESUME', now });
+      continue;
+    }
+    const reply = respond(w, action, faults[commands++] ?? 'ok', false);
+    now += 200;
+    snap = plan.send(snap, { type: 'REPLY', reply, now, random: 0.5 });
+  }
+  throw new Error('no end in 1,000 actions');
+}
+
+describe('a cancel at any moment, against the same model registrar', () => {
+  it('never twice; cancelled means nothing happened (or the transfer was cancelled there); succeeded means it happened', () => {
+    fc.assert(
+      fc.property(inputArb, fc.array(faultArb, { maxLength: 30 }), fc.nat({ max: 12 }), (input, faults, cancelAt) => {
+        const w = world(input);
+        const output = runWithCancel(input, w, faults, cancelAt);
+        expect(effectOf(w, input)).toBeLessThanOrEqual(1);
+        if (output.status === 'failed' && output.failure.type === 'cancelled') {
+          if (input.type === 'transfer') expect(['none', 'cancelled']).toContain(w.transfer);
+          else expect(effectOf(w, input)).toBe(0);
+        }
+        if (output.status === 'succeeded') expect(input.type === 'transfer' ? w.transfer : effectOf(w, input)).toBe(input.type === 'transfer' ? 'approved' : 1);
+      }),
+      { numRuns: 1_000 },
     );
   });
 });
