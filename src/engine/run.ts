@@ -311,8 +311,8 @@ export class Run {
    * The operation was cancelled. Mostly it ends here as failed (`cancelled`): finish throws.
    * Where the registrar may have acted, or the cancel goes to the registrar (a transfer pending
    * there), the machine takes the cancel and goes on instead: its snapshot, written with the
-   * cancel flag deleted in the same step, carries the cancel from now on, and the runner
-   * continues the run (CancelTaken). Never returns.
+   * cancel flag deleted in the same step, carries the cancel from now on, and the runner runs
+   * the job again from there (CancelTaken). Never returns.
    */
   private async cancelled(): Promise<never> {
     // A command in flight when a worker died: the machine must know its outcome is unknown first.

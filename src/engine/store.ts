@@ -25,10 +25,10 @@ export { RedriveInterruptedError } from './redrive.ts';
 export type { ListFilter } from './listing.ts';
 
 /**
- * How long a cancel left to the operation's run waits for it (the run deletes the flag as it
- * takes it; a live operation runs within hours, even between polls).
+ * How long a cancel left to the operation's run waits for it (the run deletes the flag when it
+ * takes it; a live operation runs within hours, even between polls; a redrive clears it).
  */
-const CANCEL_BY_RUN_TTL_S = 30 * 86_400;
+const CANCEL_FLAG_TTL_S = 30 * 86_400;
 /** How often cancel decides again when a run moved the operation on while it looked. */
 const CANCEL_TRIES = 5;
 
@@ -295,19 +295,21 @@ export class OperationStore {
       if (raw === null) throw new NotFoundError(`no operation ${id}`);
       const data = JSON.parse(raw) as OpData;
       // After a few runs in between, leave it to the run: the flag is right whatever it finds.
-      if (tries > CANCEL_TRIES || cancelNeedsRun(planFor(data.t), data)) {
-        await this.redis.set(k.cancel(id), '1', 'EX', CANCEL_BY_RUN_TTL_S);
-        // Not delayed any more (it ran meanwhile): its run finds the flag all the same.
-        if (state === 'delayed') await job.promote().catch(() => undefined);
-        return (await this.get(id, false)) as OperationView;
+      let moved = 0;
+      if (tries <= CANCEL_TRIES && !cancelNeedsRun(planFor(data.t), data)) {
+        const step = (data.snap as { context?: { step?: string } } | undefined)?.context?.step ?? 'queued';
+        const reason = JSON.stringify({ failure: { type: 'cancelled', code: 0, description: 'Cancelled by a user', step, scope: 'operation' } });
+        moved = await this.failQueued(id, reason, raw);
+        // -1: a run moved it on meanwhile (to where the registrar may have acted, perhaps): decide again.
+        if (moved === -1) continue;
       }
-      const step = (data.snap as { context?: { step?: string } } | undefined)?.context?.step ?? 'queued';
-      const reason = JSON.stringify({ failure: { type: 'cancelled', code: 0, description: 'Cancelled by a user', step, scope: 'operation' } });
-      const moved = await this.failQueued(id, reason, raw);
-      // -1: a run moved it on meanwhile (to where the registrar may have acted, perhaps): decide again.
-      if (moved === -1) continue;
-      if (moved === 1) await this.domains.release(data.d, id);
-      else await this.redis.set(k.cancel(id), '1', 'EX', 86_400);
+      if (moved === 1) {
+        await this.domains.release(data.d, id);
+      } else {
+        // A worker holds it, or its run must take the cancel: the flag tells the run, which comes now.
+        await this.redis.set(k.cancel(id), '1', 'EX', CANCEL_FLAG_TTL_S);
+        if (state === 'delayed') await job.promote().catch(() => undefined);
+      }
       return (await this.get(id, false)) as OperationView;
     }
   }

@@ -97,8 +97,8 @@ export const BEGIN_RUN = `--[[ begin-run: a worker starts a run of an operation
 KEYS[1] the domain's owner, KEYS[2] the domain's waiting operations (sorted set)
 KEYS[3] the job's lock (BullMQ), KEYS[4] the cancel flag, KEYS[5] the breaker, KEYS[6] the 422 cool-down
 ARGV[1] operation id, ARGV[2] job hash key prefix, ARGV[3] submission time (ms), ARGV[4] the worker's lock token,
-ARGV[5] '1' when a cancel may need commands (a transfer pending at the registrar): the operation
-  claims its domain first, and is told it was cancelled only once it owns the domain ('0': at once)
+ARGV[5] '1' when a cancel may need commands (the registrar may have acted: see cancelNeedsRun): the
+  operation claims its domain first, and is told it was cancelled only once it owns the domain ('0': at once)
 Returns {status, ms, wake, waiting}:
   status 0 go on; 1 the account cools down for ms; 2 the breaker is open; 4 the worker lost the job;
   5 cancelled (with ARGV[5] '1': and it owns the domain); 6 another operation owns the domain (wait for it);
