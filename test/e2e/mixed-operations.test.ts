@@ -1,10 +1,11 @@
 // 200 mixed operations against `domainflow sim --temp-fail-rate 0.2 --drop-rate 0.05`:
 // every operation ends as it should and every intended effect happens exactly once,
-// with workers in this process, and with worker processes killed (SIGKILL) mid-run.
+// with workers in this process, and with worker processes killed (SIGKILL) mid-run;
+// and with a quarter of them cancelled as they go: a cancelled one had no effect.
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, expect, it } from 'vitest';
 import { createHarness, spawnWorker, type Harness } from '../helpers/engine-harness.ts';
-import { checkOutcomes, mixedScenario, prepareExisting } from '../helpers/mixed-scenario.ts';
+import { checkOutcomes, mixedScenario, prepareExisting, type Scenario } from '../helpers/mixed-scenario.ts';
 import { startSimProcess, type SimProcess } from '../helpers/sim-process.ts';
 
 let sim: SimProcess | undefined;
@@ -69,3 +70,39 @@ it('the same with worker processes killed by SIGKILL twice and restarted', async
   const views = await h!.waitAllFinal(ids, 150_000);
   await checkOutcomes(scenario, views, sim!);
 }, 240_000);
+
+it('with a quarter of them cancelled as they go: a cancelled one had no effect, every other ends as it should', async () => {
+  const scenario = await setUp('cancels', 10);
+  const worker = h!.engine.startWorker({ registrar: h!.client(sim!.url), concurrency: 16 });
+  // Each chosen operation is cancelled a few submissions after its own: queued, retrying, reconciling an
+  // unknown outcome (the sim drops replies), polling a transfer, or ended already (409, left alone).
+  const ids: string[] = [];
+  const chosen = new Set<string>();
+  const cancel = async (id: string) => {
+    chosen.add(id);
+    await h!.engine.store.cancel(id).catch((err: Error) => {
+      if (!/already ended/.test(err.message)) throw err;
+    });
+  };
+  for (const [i, op] of scenario.ops.entries()) {
+    ids.push((await h!.engine.store.submit(op.spec)).operation.id);
+    if (i >= 6 && i % 4 === 2) await cancel(ids[i - 6]!);
+  }
+  const views = await h!.waitAllFinal(ids, 120_000);
+  await worker.close();
+
+  const ended = scenario.ops.map((op, i) => ({ op, view: views[i]! }));
+  const cancelled = ended.filter(({ view }) => view.status === 'cancelled');
+  expect(cancelled.length).toBeGreaterThan(5);
+  expect(cancelled.filter(({ view }) => !chosen.has(view.id))).toEqual([]);
+  const effects = await sim!.effects();
+  const withEffect = cancelled.filter(({ op }) => {
+    const e = effects[op.spec.domain] ?? { registered: 0, renewed: 0, transferred: 0, deleted: 0 };
+    return e.registered - (scenario.existing.includes(op.spec.domain) ? 1 : 0) + e.renewed + e.transferred + e.deleted !== 0;
+  });
+  expect(withEffect.map(({ op }) => op.spec.domain)).toEqual([]);
+  // Every other operation, the chosen ones that ended before their cancel took or despite it included, as planned.
+  const rest = ended.filter(({ view }) => view.status !== 'cancelled');
+  const others: Scenario = { ...scenario, ops: rest.map(({ op }) => op) };
+  await checkOutcomes(others, rest.map(({ view }) => view), sim!);
+}, 150_000);
