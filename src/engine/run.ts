@@ -322,6 +322,8 @@ export class Run {
       await this.finish(action.output);
       throw new Error('a cancelled operation cannot succeed');
     }
+    // Out of a wait (to a step that cancels at the registrar): the wait's time means nothing now.
+    if (action.kind !== 'wait') this.data.w = undefined;
     const shut = await this.checkpoint(false, true);
     if (shut) return this.refused(shut);
     throw new CancelTaken();

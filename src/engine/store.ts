@@ -31,6 +31,8 @@ export type { ListFilter } from './listing.ts';
 const CANCEL_FLAG_TTL_S = 30 * 86_400;
 /** How often cancel decides again when a run moved the operation on while it looked. */
 const CANCEL_TRIES = 5;
+/** How often cancel looks at a running job (every 20 ms) to wake it once it has handed itself back. */
+const WAKE_LOOKS = 10;
 
 /** A validated submission (src/operations/input.ts) plus what a batch knows. */
 export interface SubmitSpec {
@@ -308,9 +310,25 @@ export class OperationStore {
       } else {
         // A worker holds it, or its run must take the cancel: the flag tells the run, which comes now.
         await this.redis.set(k.cancel(id), '1', 'EX', CANCEL_FLAG_TTL_S);
-        if (state === 'delayed') await job.promote().catch(() => undefined);
+        await this.wake(job);
       }
       return (await this.get(id, false)) as OperationView;
+    }
+  }
+
+  /**
+   * A delayed job runs now. One running may be about to hand itself back (its last checkpoint
+   * passed before the cancel flag was set): it is looked at again briefly, and woken once delayed.
+   */
+  private async wake(job: Job<OpData, JobResult>): Promise<void> {
+    for (let look = 0; look < WAKE_LOOKS; look++) {
+      const state = await job.getState();
+      if (state === 'delayed') {
+        await job.promote().catch(() => undefined);
+        return;
+      }
+      if (state !== 'active') return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
 

@@ -101,6 +101,13 @@ it('with a quarter of them cancelled as they go: a cancelled one had no effect, 
     return e.registered - (scenario.existing.includes(op.spec.domain) ? 1 : 0) + e.renewed + e.transferred + e.deleted !== 0;
   });
   expect(withEffect.map(({ op }) => op.spec.domain)).toEqual([]);
+  // Nor is a cancelled transfer still pending there, to complete later.
+  const stillPending: string[] = [];
+  for (const { op } of cancelled.filter(({ op }) => op.spec.type === 'transfer')) {
+    const record = (await (await fetch(`${sim!.admin}/domains/${op.spec.domain}`)).json()) as { transfers: { status: string }[] };
+    if (record.transfers.some((t) => t.status === 'pending')) stillPending.push(op.spec.domain);
+  }
+  expect(stillPending).toEqual([]);
   // Every other operation, the chosen ones that ended before their cancel took or despite it included, as planned.
   const rest = ended.filter(({ view }) => view.status !== 'cancelled');
   const others: Scenario = { ...scenario, ops: rest.map(({ op }) => op) };

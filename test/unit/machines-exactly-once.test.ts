@@ -134,22 +134,32 @@ describe('exactly once, against a model registrar with faults', () => {
   });
 });
 
-/** The machine run as the engine runs it, with CANCEL delivered before action `cancelAt` (a command not sent yet, or a wait). */
-function runWithCancel(input: OperationInput, w: World, faults: readonly Fault[], cancelAt: number): OperationOutput {
+/**
+ * The machine run as the engine runs it, with CANCEL delivered before the actions `cancelAt`
+ * (a command not sent yet, or a wait). `clean`: the first cancel came before any state-changing
+ * command was sent.
+ */
+function runWithCancel(input: OperationInput, w: World, faults: readonly Fault[], cancelAt: readonly number[], pending: boolean): { output: OperationOutput; clean: boolean | undefined } {
   const plan = PLANS[input.type];
   let snap = plan.start(input);
   let now = input.startedAt;
   let commands = 0;
+  let changed = false;
+  let clean: boolean | undefined;
   for (let i = 0; i < 1_000; i++) {
-    if (i === cancelAt) snap = plan.send(snap, { type: 'CANCEL', reason: 'by a test' });
+    if (cancelAt.includes(i)) {
+      clean ??= !changed;
+      snap = plan.send(snap, { type: 'CANCEL', reason: 'by a test' });
+    }
     const action = nextAction(snap);
-    if (action.kind === 'final') return action.output;
+    if (action.kind === 'final') return { output: action.output, clean };
     if (action.kind === 'wait') {
       now += action.delayMs;
       snap = plan.send(snap, { type: 'RESUME', now });
       continue;
     }
-    const reply = respond(w, action, faults[commands++] ?? 'ok', false);
+    changed ||= action.changesState;
+    const reply = respond(w, action, faults[commands++] ?? 'ok', pending);
     now += 200;
     snap = plan.send(snap, { type: 'REPLY', reply, now, random: 0.5 });
   }
@@ -159,10 +169,12 @@ function runWithCancel(input: OperationInput, w: World, faults: readonly Fault[]
 describe('a cancel at any moment, against the same model registrar', () => {
   it('never twice; cancelled means nothing happened (or the transfer was cancelled there); succeeded means it happened', () => {
     fc.assert(
-      fc.property(inputArb, fc.array(faultArb, { maxLength: 30 }), fc.nat({ max: 12 }), (input, faults, cancelAt) => {
+      fc.property(inputArb, fc.array(faultArb, { maxLength: 30 }), fc.array(fc.nat({ max: 14 }), { minLength: 1, maxLength: 2 }), fc.boolean(), (input, faults, cancelAt, pending) => {
         const w = world(input);
-        const output = runWithCancel(input, w, faults, cancelAt);
+        const { output, clean } = runWithCancel(input, w, faults, cancelAt, pending);
         expect(effectOf(w, input)).toBeLessThanOrEqual(1);
+        // A cancel before anything could have reached the registrar ends the operation there and then.
+        if (clean === true) expect(output).toMatchObject({ status: 'failed', failure: { type: 'cancelled' } });
         if (output.status === 'failed' && output.failure.type === 'cancelled') {
           if (input.type === 'transfer') expect(['none', 'cancelled']).toContain(w.transfer);
           else expect(effectOf(w, input)).toBe(0);
