@@ -4,18 +4,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Job, type Queue } from 'bullmq';
 import type { Contacts, OperationType } from '../../machines/contract.ts';
-import { planFor } from '../../machines/index.ts';
+import { Cancels, failQueued } from './cancel.ts';
 import type { DomainLocks } from './domain-lock.ts';
 import { Listing, type ListFilter } from './listing.ts';
-import { NotFoundError, ConflictError } from './errors.ts';
+import { ConflictError } from './errors.ts';
 import { OperationsIndex } from './operations-index.ts';
 import { Redrives } from './redrive.ts';
 import type { Keys } from './keys.ts';
 import type { FailureView, HistoryEntry, OpData, OperationView, OpStatus } from './operation.ts';
 import { keyChecks, keyConflict, madeHere, storedConflicts, type Added, type KeyCheck, type KeyRace } from './idempotency.ts';
-import { operationView, parsed, parseFailedReason, statusOf } from './operation-view.ts';
+import { operationView, parsed, parseFailedReason } from './operation-view.ts';
 import type { JobResult } from './runner.ts';
-import { cancelNeedsRun } from './run-contract.ts';
 import type { EngineRedis } from './scripts.ts';
 import type { SecretBox } from './secret-box.ts';
 
@@ -23,16 +22,6 @@ export { parseFailedReason } from './operation-view.ts';
 export { ConflictError, NotFoundError } from './errors.ts';
 export { RedriveInterruptedError } from './redrive.ts';
 export type { ListFilter } from './listing.ts';
-
-/**
- * How long a cancel left to the operation's run waits for it (the run deletes the flag when it
- * takes it; a live operation runs within hours, even between polls; a redrive clears it).
- */
-const CANCEL_FLAG_TTL_S = 30 * 86_400;
-/** How often cancel decides again when a run moved the operation on while it looked. */
-const CANCEL_TRIES = 5;
-/** How often cancel looks at a running job (every 20 ms) to wake it once it has handed itself back. */
-const WAKE_LOOKS = 10;
 
 /** A validated submission (src/operations/input.ts) plus what a batch knows. */
 export interface SubmitSpec {
@@ -63,6 +52,7 @@ export class OperationStore {
   private readonly index: OperationsIndex;
   private readonly listing: Listing;
   private readonly redrives: Redrives;
+  private readonly cancels: Cancels;
 
   constructor(
     private readonly queue: Queue<OpData, JobResult>,
@@ -74,6 +64,7 @@ export class OperationStore {
     this.index = new OperationsIndex(queue, redis, keys);
     this.listing = new Listing(queue, redis, keys, this.index);
     this.redrives = new Redrives(queue, redis, keys, { get: (id, withHistory) => this.get(id, withHistory), ids: (filter) => this.listing.ids(filter) });
+    this.cancels = new Cancels(queue, redis, keys, domains, (id) => this.get(id, false));
   }
 
   /** The same key always names the same operation of the account. */
@@ -253,15 +244,6 @@ export class OperationStore {
   }
 
   /**
-   * Move a job that no worker holds to failed with this reason: 1 done, 0 a worker holds it (or
-   * it ended), -1 its data is not `expected` any more ('' for any: nothing is compared).
-   */
-  private async failQueued(id: string, reason: string, expected = ''): Promise<number> {
-    const k = this.keys;
-    return this.redis.failQueued(k.job(id), k.bull('wait'), k.bull('paused'), k.bull('delayed'), k.bull('prioritized'), k.bull('failed'), k.bull('events'), id, reason, expected);
-  }
-
-  /**
    * Record operations that end before they start (a batch check found the name taken):
    * added delayed, so no worker takes them, then failed with the given failure.
    */
@@ -273,63 +255,13 @@ export class OperationStore {
     const reason = (i: number) => JSON.stringify({ failure: { ...items[i]!.failure, scope: 'operation' }, ...(items[i]!.history?.length ? { h: items[i]!.history } : {}) });
     // Only a job this submission made: a keyed one may be another submission's, made meanwhile.
     const mine = await this.madeHere(items.map(({ spec }, i) => ({ spec, id: ids[i]! })));
-    await Promise.all(jobs.map((job, i) => (mine[i] ? this.failQueued(job.id as string, reason(i)) : undefined)));
+    await Promise.all(jobs.map((job, i) => (mine[i] ? failQueued(this.redis, this.keys, job.id as string, reason(i)) : undefined)));
     return Promise.all(jobs.map(async (job) => (await this.get(job.id as string, false)) as OperationView));
   }
 
-  /**
-   * Cancel an operation that has not ended. A queued or waiting one ends at once; a running one
-   * stops before its next command. Where the registrar may have acted (a command's outcome
-   * unknown, a registration pending), its next run takes the cancel: it ends as the registrar
-   * says, `cancelled` when nothing happened. A transfer that may be pending at the registrar
-   * is cancelled there first (TransferDomain ACTION=CANCEL), and ends `cancelled`, or as the
-   * transfer did if that was over already. Such a job runs now rather than when it was due.
-   */
-  async cancel(id: string): Promise<OperationView> {
-    const k = this.keys;
-    for (let tries = 1; ; tries++) {
-      const job = await Job.fromId<OpData, JobResult>(this.queue, id);
-      if (!job) throw new NotFoundError(`no operation ${id}`);
-      const state = await job.getState();
-      if (state === 'completed' || state === 'failed') throw new ConflictError(`operation ${id} has already ended (${statusOf(state, parseFailedReason(job.failedReason)?.failure)})`);
-      // The data the decision rests on, as stored: ended at once only while it is still that.
-      const raw = await this.redis.hget(k.job(id), 'data');
-      if (raw === null) throw new NotFoundError(`no operation ${id}`);
-      const data = JSON.parse(raw) as OpData;
-      // After a few runs in between, leave it to the run: the flag is right whatever it finds.
-      let moved = 0;
-      if (tries <= CANCEL_TRIES && !cancelNeedsRun(planFor(data.t), data)) {
-        const step = (data.snap as { context?: { step?: string } } | undefined)?.context?.step ?? 'queued';
-        const reason = JSON.stringify({ failure: { type: 'cancelled', code: 0, description: 'Cancelled by a user', step, scope: 'operation' } });
-        moved = await this.failQueued(id, reason, raw);
-        // -1: a run moved it on meanwhile (to where the registrar may have acted, perhaps): decide again.
-        if (moved === -1) continue;
-      }
-      if (moved === 1) {
-        await this.domains.release(data.d, id);
-      } else {
-        // A worker holds it, or its run must take the cancel: the flag tells the run, which comes now.
-        await this.redis.set(k.cancel(id), '1', 'EX', CANCEL_FLAG_TTL_S);
-        await this.wake(job);
-      }
-      return (await this.get(id, false)) as OperationView;
-    }
-  }
-
-  /**
-   * A delayed job runs now. One running may be about to hand itself back (its last checkpoint
-   * passed before the cancel flag was set): it is looked at again briefly, and woken once delayed.
-   */
-  private async wake(job: Job<OpData, JobResult>): Promise<void> {
-    for (let look = 0; look < WAKE_LOOKS; look++) {
-      const state = await job.getState();
-      if (state === 'delayed') {
-        await job.promote().catch(() => undefined);
-        return;
-      }
-      if (state !== 'active') return;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+  /** Cancel an operation that has not ended (see Cancels.one). */
+  cancel(id: string): Promise<OperationView> {
+    return this.cancels.one(id);
   }
 
   /** Redrive a failed (or cancelled) operation from the step that failed (see Redrives.one). */
