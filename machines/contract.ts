@@ -132,6 +132,11 @@ export interface PendingCommand {
   readonly secrets?: Record<string, string>;
   /** AddDomain, RenewDomain, TransferDomain, DeleteDomain: checkpoint before sending. */
   readonly changesState: boolean;
+  /**
+   * Account-level codes (530/531/535/546) that this step takes as the operation's own failure
+   * (a wrong auth code to TransferDomain REQUEST): the engine does not stop the account for them.
+   */
+  readonly operationCodes?: readonly number[];
 }
 
 export type WaitReason = 'temporary' | 'uncertain' | 'abuse_lock' | 'poll' | 'pending';

@@ -194,6 +194,9 @@ function replyTransitions(spec: StepSpec): TransitionConfig[] {
 
 /** The states of one step: the step itself, its retry wait, and (state-changing) its uncertain wait. */
 export function buildStep(spec: StepSpec): Record<string, StateConfig> {
+  // The codes the step's failureTypes take as the operation's own (the engine keeps the account going).
+  const own = Object.keys(spec.failureTypes ?? {}).map(Number);
+  const operationCodes = own.length > 0 ? own : undefined;
   const states: Record<string, StateConfig> = {
     [spec.name]: {
       tags: ['step'],
@@ -203,7 +206,7 @@ export function buildStep(spec: StepSpec): Record<string, StateConfig> {
         const request: PendingCommand = secrets
           ? { step: spec.name, command: spec.command, params: spec.params(ctx), changesState: spec.changesState, secrets }
           : { step: spec.name, command: spec.command, params: spec.params(ctx), changesState: spec.changesState };
-        return { step: spec.name, request, wait: null };
+        return { step: spec.name, request: operationCodes ? { ...request, operationCodes } : request, wait: null };
       },
       on: { REPLY: replyTransitions(spec) },
     },

@@ -23,7 +23,7 @@ import type { HistoryEntry, OpData } from './operation.ts';
 import { waitForSlot } from './rate-slot.ts';
 import { openSecrets } from './secret-box.ts';
 import { CancelTaken, cancelNeedsRun, LostJobError, parkDelay, type JobResult, type RunnerDeps } from './run-contract.ts';
-import { asLines, handOnDomain, jobEnd } from './run-end.ts';
+import { asLines, beginRun, handOnDomain, jobEnd } from './run-scripts.ts';
 
 const UNCERTAIN_WORKER_LOST: StepReply = {
   kind: 'uncertain',
@@ -31,11 +31,6 @@ const UNCERTAIN_WORKER_LOST: StepReply = {
   reason: 'worker_lost',
   description: 'Outcome unknown: the worker stopped after the command may have been sent',
 };
-
-/** 530/531 to a transfer's request: a wrong auth code (that operation fails), not the account's credentials. */
-function wrongAuthCode(action: Extract<NextAction, { kind: 'command' }>, code: number): boolean {
-  return action.command === 'TransferDomain' && action.params['ACTION'] === 'REQUEST' && (code === 530 || code === 531);
-}
 
 /** Job data without the domain claim (`o`): the next run claims the domain through begin-run. */
 function withoutClaim(data: OpData): OpData {
@@ -85,22 +80,9 @@ export class Run {
       if (restored) await restored;
       return this.proceed();
     }
-    const k = this.deps.keys;
     // A cancel that goes through the run may send commands, which needs the domain: claimed before it hears of a cancel.
-    const claimFirst = cancelNeedsRun(this.plan, this.data) ? '1' : '0';
-    const begun = this.deps.redis.beginRun(
-      k.domainLock(this.data.d),
-      k.domainQueue(this.data.d),
-      k.jobLock(this.id),
-      k.cancel(this.id),
-      k.breaker,
-      k.lockPause,
-      this.id,
-      this.deps.domains.jobPrefix,
-      this.job.timestamp,
-      this.token,
-      claimFirst,
-    );
+    const claimFirst = cancelNeedsRun(this.plan, this.data);
+    const begun = beginRun(this.deps, { id: this.id, domain: this.data.d, token: this.token, submittedAt: this.job.timestamp }, claimFirst);
     // Restoring the machine is CPU work: do it while Redis answers.
     let restored: Promise<void>;
     try {
@@ -116,15 +98,10 @@ export class Run {
     await this.deps.domains.wake(wake);
     this.waiters = waiting > 0;
     if (status === 4) throw new LostJobError();
-    // Another operation owns the domain: wait to be handed it, or look again (see parkDelay).
-    if (status === 6) {
-      // It believed it owned the domain (claimed at submission) and does not: it no longer does.
-      const stored = this.stored();
-      if (stored.o === 1) await this.job.updateData(withoutClaim(stored));
-      return this.delay(Date.now() + parkDelay(Date.now() - this.job.timestamp));
-    }
+    // Another operation owns the domain: wait to be handed it, or look again.
+    if (status === 6) return this.domainLost();
     if (status === 5) {
-      if (claimFirst === '1') this.data.o = 1;
+      if (claimFirst) this.data.o = 1;
       return this.cancelled();
     }
     if (status === 2) return this.parkForBreaker();
@@ -219,7 +196,8 @@ export class Run {
     this.history.push(entry);
     this.deps.onCommand?.(entry, outcome);
 
-    if (outcome.kind === 'reply' && ACCOUNT_LEVEL_CODES.has(outcome.code) && !wrongAuthCode(action, outcome.code)) {
+    // The step may take the code as the operation's own (a wrong auth code to a transfer's request).
+    if (outcome.kind === 'reply' && ACCOUNT_LEVEL_CODES.has(outcome.code) && !action.operationCodes?.includes(outcome.code)) {
       const opened = await account.openBreaker({ reason: outcome.type, code: outcome.code, operation: this.id });
       if (!opened) {
         // Another operation already stopped the account for the same cause: this one had no effect
@@ -260,23 +238,20 @@ export class Run {
   }
 
   /**
-   * The run believed it owned its domain and did not (its claim expired or was taken over):
-   * nothing it learnt counts. Its history lines are kept, the job goes back to its last
-   * checkpoint without the claim, and a later run claims the domain through begin-run.
+   * Another operation owns the domain: wait to be handed it, or look again (see parkDelay). A run
+   * that believed it owned the domain (its claim expired or was taken over) learnt nothing that
+   * counts: its history lines are kept, the job goes back to its last checkpoint without the
+   * claim, and a later run claims the domain through begin-run.
    */
   private async domainLost(): Promise<never> {
     const k = this.deps.keys;
-    const stored = this.stored();
+    // What Redis holds: the job's data as this run found it, or as its last checkpoint wrote it.
+    const stored = this.written ? (JSON.parse(this.written) as OpData) : this.job.data;
     // A worker_lost line the run made up is made up again next run while the marker stands.
     const lines = stored.fl ? this.history.filter((e) => e !== this.synthesized) : this.history;
     if (lines.length > 0) await this.deps.redis.rpush(k.history(this.id), ...asLines(lines));
-    await this.job.updateData(withoutClaim(stored));
+    if (stored.o === 1) await this.job.updateData(withoutClaim(stored));
     return this.delay(Date.now() + parkDelay(Date.now() - this.job.timestamp));
-  }
-
-  /** What Redis holds: the job's data as this run found it, or as its last checkpoint wrote it. */
-  private stored(): OpData {
-    return this.written ? (JSON.parse(this.written) as OpData) : this.job.data;
   }
 
   /** Checkpoint and delay the job until `at`; the run ends here. */

@@ -5,7 +5,8 @@
 // before the cancel reached the registrar ends as the transfer did; one
 // cancelled before its request sends nothing. A registration whose AddDomain
 // got no reply ends as StatusDomain says, and is never sent again once
-// cancelled.
+// cancelled. Below them, the scripts: begin-run's claim-first, fail-queued's
+// compare-and-set.
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.ts';
 import type { Registrar } from '../../src/registrar/client.ts';
@@ -267,4 +268,33 @@ it('fail-queued ends a queued operation only while its data is what the cancel d
   expect((await doubt.engine.store.get(operation.id, false))?.status).toBe('queued');
   expect(await fail(raw)).toBe(1);
   expect((await doubt.engine.store.get(operation.id, false))?.status).toBe('cancelled');
+});
+
+it('begin-run tells a run of its cancel at once, or, when the cancel needs commands, once the run owns its domain', async () => {
+  const k = h.engine.keys;
+  const r = h.engine.redis;
+  const begin = async (id: string, claimFirst: '0' | '1') => {
+    const domain = `${id}.com`;
+    return h.engine.redis.beginRun(k.domainLock(domain), k.domainQueue(domain), k.jobLock(id), k.cancel(id), k.breaker, k.lockPause, id, k.jobPrefix, Date.now(), 'tok', claimFirst);
+  };
+  for (const id of ['br-a', 'br-b']) {
+    await r.hset(k.job(id), 'data', '{}');
+    await r.set(k.jobLock(id), 'tok');
+    await r.set(k.cancel(id), '1');
+    // another live operation holds the domain
+    await r.hset(k.job(`${id}-owner`), 'data', '{}');
+    await r.set(k.domainLock(`${id}.com`), `${id}-owner`, 'PX', 60_000);
+  }
+  expect((await begin('br-a', '0'))[0]).toBe(5);
+  expect((await begin('br-b', '1'))[0]).toBe(6);
+  expect(await r.zrange(k.domainQueue('br-b.com'), 0, -1)).toEqual(['br-b']);
+  // the owner ended: the run owns the domain now, and hears of the cancel
+  await r.hset(k.job('br-b-owner'), 'finishedOn', Date.now());
+  expect((await begin('br-b', '1'))[0]).toBe(5);
+  expect(await r.get(k.domainLock('br-b.com'))).toBe('br-b');
+  // the breaker does not hide a cancel: it is the operation's own
+  await r.set(k.breaker, JSON.stringify({ reason: 'test' }));
+  expect((await begin('br-b', '1'))[0]).toBe(5);
+  await r.del(k.breaker, k.cancel('br-b'));
+  expect((await begin('br-b', '1'))[0]).toBe(0);
 });

@@ -265,34 +265,6 @@ it('checkpoints asked for at the same moment go to Redis together, each written 
   expect(await redis.exists(k.cancel('gc-t'))).toBe(1);
 });
 
-it('begin-run tells a run of its cancel at once, or, when the cancel needs commands, once the run owns its domain', async () => {
-  const k = h.engine.keys;
-  const begin = async (id: string, claimFirst: '0' | '1') => {
-    const domain = `${id}.com`;
-    return h.engine.redis.beginRun(k.domainLock(domain), k.domainQueue(domain), k.jobLock(id), k.cancel(id), k.breaker, k.lockPause, id, k.jobPrefix, Date.now(), 'tok', claimFirst);
-  };
-  for (const id of ['br-a', 'br-b']) {
-    await redis.hset(k.job(id), 'data', '{}');
-    await redis.set(k.jobLock(id), 'tok');
-    await redis.set(k.cancel(id), '1');
-    // another live operation holds the domain
-    await redis.hset(k.job(`${id}-owner`), 'data', '{}');
-    await redis.set(k.domainLock(`${id}.com`), `${id}-owner`, 'PX', 60_000);
-  }
-  expect((await begin('br-a', '0'))[0]).toBe(5);
-  expect((await begin('br-b', '1'))[0]).toBe(6);
-  expect(await redis.zrange(k.domainQueue('br-b.com'), 0, -1)).toEqual(['br-b']);
-  // the owner ended: the run owns the domain now, and hears of the cancel
-  await redis.hset(k.job('br-b-owner'), 'finishedOn', Date.now());
-  expect((await begin('br-b', '1'))[0]).toBe(5);
-  expect(await redis.get(k.domainLock('br-b.com'))).toBe('br-b');
-  // the breaker does not hide a cancel: it is the operation's own
-  await redis.set(k.breaker, JSON.stringify({ reason: 'test' }));
-  expect((await begin('br-b', '1'))[0]).toBe(5);
-  await redis.del(k.breaker, k.cancel('br-b'));
-  expect((await begin('br-b', '1'))[0]).toBe(0);
-});
-
 it('checkpoints carry any text: non-ASCII, long data, many history lines or none; a malformed one is refused alone', async () => {
   const k = h.engine.keys;
   const checkpoints = new Checkpointer(h.engine.redis, k);

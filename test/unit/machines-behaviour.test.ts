@@ -192,6 +192,9 @@ describe('persistence and cancel', () => {
     const polling = reply(start(baseInput('transfer', { redrive: { step: 'transferDomain', carried: {} } })), pending);
     expect(polling.value).toBe('transferPending');
     expect(nextAction(cancel(polling))).toMatchObject({ kind: 'command', step: 'cancelTransfer', command: 'TransferDomain', params: { DOMAIN: 'example.com', ACTION: 'CANCEL' }, changesState: true });
+    // 530/531 are a wrong auth code to the request alone (the engine keeps the account going); to the cancel, the account's
+    expect(nextAction(start(baseInput('transfer', { redrive: { step: 'transferDomain', carried: {} } })))).toMatchObject({ params: { ACTION: 'REQUEST' }, operationCodes: [530, 531] });
+    expect(nextAction(cancel(polling))).not.toHaveProperty('operationCodes');
     const done = reply(cancel(polling), replyOf(200, { TRANSFERSTATUS: ['clientCancelled'] }));
     expect(nextAction(done)).toMatchObject({ kind: 'final', output: { status: 'failed', failure: { type: 'cancelled', step: 'checkTransfer' } } });
     // before the request was sent, a cancel ends it at once

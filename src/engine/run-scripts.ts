@@ -1,10 +1,26 @@
-// How a run ends its job once the machine is done: the last history lines and,
-// when operations wait for the domain, the domain handed on (finish-run); then
-// the job's result, or its failure, which BullMQ writes as it ends the job.
+// The run's scripts as calls: begin-run as a run starts (claim the domain, pass
+// the account's gate), and how a run ends its job once the machine is done: the
+// last history lines and, when operations wait for the domain, the domain handed
+// on (finish-run); then the job's result, or its failure, which BullMQ writes as
+// it ends the job.
 import { UnrecoverableError } from 'bullmq';
 import type { OperationOutput } from '../../machines/contract.ts';
 import type { HistoryEntry } from './operation.ts';
 import { LostJobError, type JobResult, type RunnerDeps } from './run-contract.ts';
+
+/**
+ * begin-run for an operation (see BEGIN_RUN): [status, ms, wake, waiting]. `claimFirst`: a
+ * cancel may need commands, so the domain is claimed before the cancel is told.
+ */
+export function beginRun(
+  deps: RunnerDeps,
+  run: { readonly id: string; readonly domain: string; readonly token: string; readonly submittedAt: number },
+  claimFirst: boolean,
+): Promise<[number, number, string, number]> {
+  const k = deps.keys;
+  const { id, domain } = run;
+  return deps.redis.beginRun(k.domainLock(domain), k.domainQueue(domain), k.jobLock(id), k.cancel(id), k.breaker, k.lockPause, id, deps.domains.jobPrefix, run.submittedAt, run.token, claimFirst ? '1' : '0');
+}
 
 /** History entries as the lines the history list holds (JSON). */
 export function asLines(entries: readonly HistoryEntry[]): string[] {
