@@ -29,12 +29,22 @@ const approved = (label: string) => finish(label, stateIs('approved'), (_: OpCon
 const rejected = (label: string, when: Branch['when']) =>
   failAs(label, when, 'transfer_rejected', (r) => ({ code: r.code, description: `${r.description}; transfer status ${transferState(r).status}` }));
 
-/** StatusDomain 200 after the transfer vanished from the registrar's view: the domain is ours. */
-const oursNow = (label: string) =>
-  finish(label, undefined, (_, r) => {
-    const date = expirationDate(r);
-    return { transferStatus: 'completed', reconciled: true, ...(date !== undefined ? { expirationDate: date } : {}) };
-  });
+const NOT_OURS = 'no transfer in progress and the domain is not in this account';
+
+/** StatusDomain after the transfer vanished from the registrar's view: 200 the domain is ours (it came in); 545 `notOurs`. */
+const domainAfter = (name: string, ours: string, notOurs: Branch): StepSpec => ({
+  name,
+  command: 'StatusDomain',
+  changesState: false,
+  params: domainOnly,
+  success: [
+    finish(ours, undefined, (_, r) => {
+      const date = expirationDate(r);
+      return { transferStatus: 'completed', reconciled: true, ...(date !== undefined ? { expirationDate: date } : {}) };
+    }),
+  ],
+  permanent: [notOurs],
+});
 
 /** A StatusDomainTransfer (or TransferDomain) 200: decide by TRANSFERSTATUS. */
 const byTransferStatus: Branch[] = [approved('200 approved'), rejected('200 rejected/cancelled', stateIs('rejected')), ...pollAgain('200 pending', PENDING, 'poll', 'transfer_timed_out', undefined)];
@@ -83,14 +93,7 @@ export const transferSteps: readonly StepSpec[] = [
     success: byTransferStatus,
     permanent: [{ label: '545', when: code(545), target: 'statusAfterNoTransfer', update: () => ({}) }],
   },
-  {
-    name: 'statusAfterNoTransfer',
-    command: 'StatusDomain',
-    changesState: false,
-    params: domainOnly,
-    success: [oursNow('200 ours')],
-    permanent: [failAs('545', code(545), 'transfer_rejected', (r) => ({ code: r.code, description: `${r.description}; no transfer in progress and the domain is not in this account` }))],
-  },
+  domainAfter('statusAfterNoTransfer', '200 ours', failAs('545', code(545), 'transfer_rejected', (r) => ({ code: r.code, description: `${r.description}; ${NOT_OURS}` }))),
   {
     name: 'cancelTransfer',
     command: 'TransferDomain',
@@ -121,14 +124,7 @@ export const transferSteps: readonly StepSpec[] = [
     ],
     permanent: [{ label: '545', when: code(545), target: 'domainAfterCancel', update: () => ({}) }],
   },
-  {
-    name: 'domainAfterCancel',
-    command: 'StatusDomain',
-    changesState: false,
-    params: domainOnly,
-    success: [oursNow('200 ours already')],
-    permanent: [cancelled('545 not ours: cancelled', code(545), () => 'no transfer in progress at the registrar and the domain is not in this account')],
-  },
+  domainAfter('domainAfterCancel', '200 ours already', cancelled('545 not ours: cancelled', code(545), () => NOT_OURS)),
 ];
 
 export const { machine: transferMachine, plan: transferPlan } = createOperation({
