@@ -3,6 +3,7 @@
 // message can carry a piece of it (an auth code), so those are replaced.
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { AccountPausedError } from '../engine/availability.ts';
+import { UnknownValueError } from '../engine/errors.ts';
 import { ConflictError, NotFoundError } from '../engine/store.ts';
 import type { Logger } from '../registrar/mask.ts';
 import { ApiError, type Rejection } from './api-error.ts';
@@ -27,6 +28,7 @@ function statusAndBody(err: unknown, contentType: string): { status: number; bod
     return { status: err.statusCode, body: { error: err.message, ...(err.field ? { field: err.field } : {}), ...(err.rejected ? { rejected: err.rejected } : {}) } };
   }
   if (err instanceof NotFoundError) return { status: 404, body: { error: err.message, field: 'id' } };
+  if (err instanceof UnknownValueError) return { status: 400, body: { error: err.message, field: err.field } };
   if (err instanceof ConflictError) return { status: 409, body: { error: err.message, ...(err.field ? { field: err.field } : {}) } };
   if (err instanceof AccountPausedError) return { status: 409, body: { error: err.message } };
   const fe = err as Partial<FastifyError>;

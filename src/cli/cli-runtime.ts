@@ -2,7 +2,7 @@
 // closing it, and the exit-code conventions (0 ok, 1 failed operation or
 // runtime error, 2 invalid input).
 import { ConfigError } from '../engine/config.ts';
-import { ConflictError, NotFoundError } from '../engine/errors.ts';
+import { ConflictError, NotFoundError, UnknownValueError } from '../engine/errors.ts';
 import { openRuntime, type Runtime } from '../engine/runtime.ts';
 import { SecretKeyError } from '../engine/secret-box.ts';
 import { createLogger } from '../logger.ts';
@@ -23,13 +23,14 @@ export function printJson(value: unknown): void {
 
 /**
  * What an error means to a script: exit 2 for invalid input (a usage error, a bad environment
- * variable or secret key, an unknown operation id, an idempotency key that names another request),
+ * variable or secret key, an unknown operation id or failure type, an idempotency key that names
+ * another request),
  * 1 for anything else (no Redis, a failure at run time); the field to blame, when there is one.
  */
 export function failureOf(err: unknown): { code: 1 | 2; message: string; field?: string } {
   const message = err instanceof Error ? err.message : String(err);
-  const field = err instanceof UsageError || err instanceof ConflictError ? err.field : err instanceof NotFoundError ? 'id' : undefined;
-  const usage = err instanceof UsageError || err instanceof NotFoundError || (err instanceof ConflictError && err.field !== undefined) || err instanceof ConfigError || err instanceof SecretKeyError;
+  const field = err instanceof UsageError || err instanceof ConflictError || err instanceof UnknownValueError ? err.field : err instanceof NotFoundError ? 'id' : undefined;
+  const usage = err instanceof UsageError || err instanceof NotFoundError || err instanceof UnknownValueError || (err instanceof ConflictError && err.field !== undefined) || err instanceof ConfigError || err instanceof SecretKeyError;
   return { code: usage ? 2 : 1, message, ...(field ? { field } : {}) };
 }
 

@@ -1,7 +1,8 @@
 // Redriving failed operations from the step that failed: one (`retry ID`), or
 // all of a failure type or a batch (`retry --reason`, `--batch`, POST /v1/retry).
 import { Job, type Queue } from 'bullmq';
-import { ConflictError, NotFoundError } from './errors.ts';
+import { failureInfo } from '../../machines/failures.ts';
+import { ConflictError, NotFoundError, UnknownValueError } from './errors.ts';
 import type { Keys } from './keys.ts';
 import type { ListFilter } from './listing.ts';
 import type { OpData, OperationView } from './operation.ts';
@@ -96,6 +97,11 @@ export class Redrives {
    */
   async many(filter: { reason?: string; batch?: string }): Promise<OperationView[]> {
     const failed = await this.reader.ids({ status: 'failed', ...(filter.reason ? { reason: filter.reason } : {}), ...(filter.batch ? { batch: filter.batch } : {}) });
+    // A misspelt type would otherwise redrive nothing and say nothing: a type no catalogue lists is
+    // only taken when operations failed with it (an error of the engine's own, say).
+    if (failed.length === 0 && filter.reason !== undefined && !failureInfo(filter.reason)) {
+      throw new UnknownValueError(`no failure type ${JSON.stringify(filter.reason)}: no failed operation has it and the catalogue does not list it (the README and GET /v1/failures list the types)`, 'reason');
+    }
     const out: (OperationView | undefined)[] = new Array(failed.length);
     let next = 0;
     let error: unknown;

@@ -78,6 +78,10 @@ describe('domainflow CLI', () => {
     const retried = await cli('retry', '--reason', 'domain_not_available', '--json');
     expect(retried.code, retried.stderr).toBe(0);
     expect(JSON.stringify(JSON.parse(retried.stdout))).toContain(taken);
+    // a misspelt type redrives nothing and says so, instead of printing an empty list
+    const misspelt = await cli('retry', '--reason', 'domain_not_availble', '--json');
+    expect(misspelt.code).toBe(2);
+    expect(lastJson(misspelt.stdout)).toMatchObject({ field: 'reason', error: expect.stringContaining('no failure type "domain_not_availble"') });
 
     expect((await cli('pause')).code).toBe(0);
     const held = (await cli('register', 'cli-held-1.com')).stdout.trim();

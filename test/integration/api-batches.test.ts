@@ -228,6 +228,9 @@ describe('a batch of registrations', () => {
     expect((await api.call({ method: 'POST', url: '/v1/retry', payload: {} })).json()).toEqual({ error: 'reason: give a failure type (reason), a batch, or both', field: 'reason' });
     expect((await api.call({ method: 'POST', url: '/v1/retry', payload: { reason: 'Bad Type' } })).json().field).toBe('reason');
     expect((await api.call({ method: 'POST', url: '/v1/retry', payload: { type: 'Bad Type' } })).json().field).toBe('type');
+    const misspelt = await api.call({ method: 'POST', url: '/v1/retry', payload: { reason: 'domain_not_availble' } });
+    expect(misspelt.statusCode).toBe(400);
+    expect(misspelt.json()).toMatchObject({ field: 'reason', error: expect.stringContaining('no failure type "domain_not_availble"') });
     expect((await api.call({ method: 'POST', url: '/v1/retry', payload: { reason: 'a', type: 'b' } })).json()).toEqual({ error: 'type: reason and type name the same filter: give one', field: 'type' });
     expect((await api.call({ method: 'POST', url: '/v1/retry', payload: { batch: body.batch, why: 'x' } })).json()).toEqual({ error: 'why: unknown field', field: 'why' });
     // `type`, its first name, redrives nothing here that is not of the batch; `reason` does the redrive

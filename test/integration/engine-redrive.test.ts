@@ -3,6 +3,7 @@
 // lines are moved once, and a redrive that comes late writes nothing (it would
 // overwrite the checkpoints of the run it started).
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { UnknownValueError } from '../../src/engine/errors.ts';
 import { ConflictError, RedriveInterruptedError } from '../../src/engine/store.ts';
 import type { OperationView } from '../../src/engine/operation.ts';
 import { createHarness, type Harness } from '../helpers/engine-harness.ts';
@@ -90,6 +91,17 @@ it('two `retry --reason` at once redrive each failure once between them, and nei
   expect(views.map((v) => v?.history?.filter((e) => e.command === 'CheckDomain').length)).toEqual(rest.map(() => 1));
   // and nothing is left to redrive
   expect(await h.engine.store.retryMany({ reason: 'domain_not_available' })).toEqual([]);
+});
+
+it('a failure type that no catalogue lists and no operation has is refused by name; a catalogue type that none failed with redrives nothing', async () => {
+  const err = await h.engine.store.retryMany({ reason: 'domain_not_availble' }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(UnknownValueError);
+  expect(err).toMatchObject({ field: 'reason', message: expect.stringContaining('"domain_not_availble"') });
+  // a catalogue type that nothing failed with is no mistake: nothing to redrive
+  expect(await h.engine.store.retryMany({ reason: 'retries_exhausted' })).toEqual([]);
 });
 
 it('a redrive of many that meets an error stops taking more, and says which it redrove', async () => {

@@ -1,0 +1,13 @@
+import { Session } from 'node:inspector/promises';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import * as E from './engine.ts';
+const session = new Session(); session.connect();
+await session.post('Profiler.enable');
+await session.post('Profiler.setSamplingInterval', { interval: 100 });
+let n = 0; let active = false;
+const want = process.argv[2];
+(globalThis as any).__benchStart = async () => { if (n >= 1) { active = true; await session.post('Profiler.start'); } };
+(globalThis as any).__benchEnd = async (which: string) => { if (active) { active = false; const { profile } = await session.post('Profiler.stop'); mkdirSync(`/tmp/prof/w-${which}`, { recursive: true }); writeFileSync(`/tmp/prof/w-${which}/p.cpuprofile`, JSON.stringify(profile)); } };
+const run = want === 'bull' ? (o: number) => E.bullmqRun(o, 32) : (o: number) => E.engineRun(o, 32);
+await run(10000); n = 1; await run(30000);
+process.exit(0);
