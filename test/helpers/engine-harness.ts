@@ -121,3 +121,12 @@ export function spawnWorker(prefix: string, registrarUrl: string, env: Record<st
   });
   return Object.assign(child, { stderrTail: () => tail });
 }
+
+/** Poll `check` every 10 ms until it holds; after `timeoutMs`, fail naming `what`. */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
