@@ -1,6 +1,6 @@
 // Domain and host names as the registry sees them: lower-case ASCII (IDN
 // converted to punycode), labels of letters, digits and inner hyphens.
-import { domainToASCII } from 'node:url';
+import { domainToASCII, domainToUnicode } from 'node:url';
 import { idnLabelProblem, TOP_LEVEL_LABEL } from '../registrar/names.ts';
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -43,7 +43,11 @@ export function parentCandidates(host: string): string[] {
   return out;
 }
 
-/** QueryDomainList's DOMAIN pattern: `*` and `%` match any run of characters, `?` one. */
+/**
+ * QueryDomainList's DOMAIN pattern: `*` and `%` match any run of characters, `?` one. A pattern
+ * in Unicode (the server converts IDN) matches a name by its Unicode form too: `bücher*` finds
+ * xn--bcher-t-n2a.de, which no ASCII pattern of that prefix would.
+ */
 export function patternMatcher(pattern: string | undefined): (name: string) => boolean {
   if (pattern === undefined || pattern === '' || pattern === '*') return () => true;
   const source = pattern
@@ -51,8 +55,9 @@ export function patternMatcher(pattern: string | undefined): (name: string) => b
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
     .replace(/[*%]/g, '.*')
     .replace(/\?/g, '.');
-  const re = new RegExp(`^${source}$`);
-  return (name) => re.test(name);
+  const re = new RegExp(`^${source}$`, 'u');
+  if (!NON_ASCII.test(pattern)) return (name) => re.test(name);
+  return (name) => re.test(name) || (name.includes('xn--') && re.test(domainToUnicode(name)));
 }
 
 /** Text from a request made safe to echo in a description: one line, printable, short. */

@@ -17,7 +17,8 @@ export function checkDomain(ctx: CommandContext, cmd: Command): Answer {
   return answer(ctx.registry.domain(domainAttr(cmd)) ? 211 : 210);
 }
 
-const AVAILABLE = `210 ${answer(210).description}`;
+// CheckDomains' own wording for a free name (PROTOCOL.md), not CheckDomain's description.
+const AVAILABLE = '210 Available';
 const TAKEN = `211 ${answer(211).description}`;
 const INVALID = `541 ${answer(541).description}`;
 

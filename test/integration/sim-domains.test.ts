@@ -59,7 +59,7 @@ describe('CheckDomain and CheckDomains', () => {
     if (outcome.kind !== 'reply') return;
     // as the registrar's test system answers (vectors/cnr/idn-convert.json)
     expect(outcome.reply.properties.COLUMN).toEqual(['domaincheck', 'domainchecktime']);
-    expect(outcome.reply.properties.DOMAINCHECK).toEqual(['210 Domain name available', '211 Domain name not available', '541 Invalid attribute value', '541 Invalid attribute value']);
+    expect(outcome.reply.properties.DOMAINCHECK).toEqual(['210 Available', '211 Domain name not available', '541 Invalid attribute value', '541 Invalid attribute value']);
     expect(outcome.reply.properties.DOMAINCHECKTIME).toEqual(['0', '0', '0', '0']);
     expect(outcome.data?.map((d) => [d.domain, d.code, d.available])).toEqual([
       ['free-2.com', 210, true],

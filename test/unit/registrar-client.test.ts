@@ -236,7 +236,7 @@ describe('RegistrarClient over HTTP', () => {
         column: ['domaincheck'],
         domaincheck: Object.keys(req.command)
           .filter((k) => /^DOMAIN\d+$/.test(k))
-          .map((k) => (req.command[k]!.startsWith('taken') ? '211 Domain name not available' : '210 Domain name available')),
+          .map((k) => (req.command[k]!.startsWith('taken') ? '211 Domain name not available' : '210 Available')),
       });
     const outcome = await client().checkDomains(['free.com', 'taken.com']);
     expect(outcome.kind === 'reply' && outcome.data?.map((d) => [d.domain, d.available])).toEqual([

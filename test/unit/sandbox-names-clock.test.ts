@@ -35,6 +35,17 @@ describe('names helpers', () => {
     expect(patternMatcher(undefined)('anything')).toBe(true);
   });
 
+  it('matches a Unicode pattern against the Unicode form of a stored (ASCII) name too', () => {
+    const stored = normalizeName('bücher-t.de');
+    expect(stored).toBe('xn--bcher-t-n2a.de');
+    expect(patternMatcher('bücher*')(stored)).toBe(true);
+    expect(patternMatcher('BÜCHER-?.de')(stored)).toBe(true);
+    expect(patternMatcher('bücher*')('xn--bcher-kva.com')).toBe(true);
+    expect(patternMatcher('bücher*')('buecher.de')).toBe(false);
+    // the ASCII form matches as before
+    expect(patternMatcher('xn--bcher*')(stored)).toBe(true);
+  });
+
   it('echo makes request text one printable short line', () => {
     expect(echo('a\r\nb\u0000c')).toBe('a b c');
     expect(echo('x'.repeat(50), 10)).toBe('xxxxxxxxxx...');

@@ -45,7 +45,7 @@ describe('Registry semantics', () => {
   it('CheckDomains refuses a gap in the numbered names (the results would shift)', () => {
     const { run } = setup();
     expect(run({ COMMAND: 'CheckDomains', DOMAIN0: 'a.com', DOMAIN2: 'c.com' })).toMatchObject({ code: 504, description: 'Missing required attribute; DOMAIN1' });
-    expect(run({ COMMAND: 'CheckDomains', DOMAIN: 'single.com' }).properties?.domaincheck).toEqual(['210 Domain name available']);
+    expect(run({ COMMAND: 'CheckDomains', DOMAIN: 'single.com' }).properties?.domaincheck).toEqual(['210 Available']);
   });
 
   it('commands are case-insensitive by name; unknown ones answer 500 without touching state', () => {
