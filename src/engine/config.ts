@@ -48,7 +48,11 @@ const url = (name: string, protocols: readonly string[]) =>
     return { value: v };
   });
 
-const prefix = variable('domainflow', (v) => (/^[A-Za-z0-9_.:-]{1,64}$/.test(v) ? { value: v } : 'DOMAINFLOW_PREFIX must be 1-64 characters of A-Z a-z 0-9 _ . : -'));
+/** A key prefix: its keys start with it as given; on a Redis Cluster it carries one hash tag, as in {domainflow}. */
+const PREFIX = /^(?=.{1,64}$)[A-Za-z0-9_.:-]*(\{[A-Za-z0-9_.:-]+\}[A-Za-z0-9_.:-]*)?$/;
+const prefix = variable('domainflow', (v) =>
+  PREFIX.test(v) ? { value: v } : 'DOMAINFLOW_PREFIX must be 1-64 characters of A-Z a-z 0-9 _ . : -, with at most one hash tag in braces (as {domainflow})',
+);
 
 /** A host name as a name server is written: labels of letters, digits and hyphens, at least one dot. */
 const HOST_NAME = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.?$/i;

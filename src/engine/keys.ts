@@ -1,6 +1,8 @@
-// Every Redis key the engine uses, in one place. All keys share one hash tag
-// (`{prefix}`), so the multi-key scripts stay valid on a Redis Cluster (one
-// slot a prefix; scale out across prefixes or accounts).
+// Every Redis key the engine uses, in one place. Every key starts with the
+// prefix as given (DOMAINFLOW_PREFIX): `<prefix>:<queue>:...` (BullMQ's) and
+// `<prefix>:df:...` (the engine's own). On a Redis Cluster the prefix carries a
+// hash tag (`{domainflow}`), as BullMQ's does there, so that the multi-key
+// scripts find all their keys in one slot.
 
 /** BullMQ queue names may not contain ':'; accounts become `ops-<account>`. */
 export function queueName(account: string): string {
@@ -21,8 +23,8 @@ export class Keys {
     readonly prefix: string,
     readonly account: string,
   ) {
-    this.bullPrefix = `{${prefix}}`;
-    this.base = `{${prefix}}:df`;
+    this.bullPrefix = prefix;
+    this.base = `${prefix}:df`;
     this.jobPrefix = `${this.bullPrefix}:${queueName(account)}:`;
     this.historyPrefix = `${this.base}:history:`;
     this.cancelPrefix = `${this.base}:cancel:`;

@@ -6,7 +6,7 @@ export async function purgePrefix(redis: Redis, prefix: string): Promise<number>
   let cursor = '0';
   let removed = 0;
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `{${prefix}}*`, 'COUNT', 1000);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
     cursor = next;
     if (keys.length) removed += await redis.del(...keys);
   } while (cursor !== '0');

@@ -2,6 +2,7 @@
 // `list --type` filters by operation type and `--reason` by failure type;
 // status, retry, pause, resume and cancel, each as its own process against a
 // worker process and the simulated registrar.
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deletePrefix, FAST_ENV, REDIS_URL, spawnWorker, TEST_SECRET_KEY, uniquePrefix } from '../helpers/engine-harness.ts';
 import { lastJson, runCli, startSimProcess, type SimProcess } from '../helpers/sim-process.ts';
@@ -49,6 +50,24 @@ describe('domainflow CLI', () => {
     taken = op.id as string;
     const renew = await cli('renew', 'cli-free-1.com', '--wait', '--json');
     expect(renew.code, renew.stderr).toBe(0);
+
+    // DOMAINFLOW_PREFIX is the keys' prefix as given: the job is found under it, and no key of
+    // the operation's lies outside it
+    const redis = new Redis(REDIS_URL);
+    try {
+      expect(await redis.exists(`${prefix}:ops-demo:${registered}`)).toBe(1);
+      const found: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 10_000);
+        cursor = next;
+        found.push(...keys);
+      } while (cursor !== '0');
+      expect(found.length).toBeGreaterThan(3);
+      expect(found.filter((key) => !key.startsWith(`${prefix}:`))).toEqual([]);
+    } finally {
+      await redis.quit();
+    }
   }, 60_000);
 
   it('list: --type is the operation type, --reason the failure type', async () => {

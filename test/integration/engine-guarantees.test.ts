@@ -118,7 +118,7 @@ it('records every command in the history with code, time and attempt, and keeps 
   const dump: string[] = [];
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `{${h.prefix}}*`, 'COUNT', 500);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${h.prefix}:*`, 'COUNT', 500);
     cursor = next;
     for (const key of keys) {
       const type = await redis.type(key);

@@ -10,7 +10,7 @@ import type { Outcome } from '../../src/registrar/outcome.ts';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/engine-harness.ts';
 
 const prefix = uniquePrefix('metrics-recorder');
-const key = `{${prefix}}:df:acct:demo:metrics`;
+const key = `${prefix}:df:acct:demo:metrics`;
 let redis: Redis;
 
 beforeAll(() => {
