@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deletePrefix, FAST_ENV, REDIS_URL, spawnWorker, TEST_SECRET_KEY, uniquePrefix } from '../helpers/engine-harness.ts';
 import { CLI, startSimProcess, type SimProcess } from '../helpers/sim-process.ts';
@@ -156,6 +157,25 @@ describe('domainflow bulk (process)', () => {
     expect(ndResult).toMatchObject({ accepted: 1, rejected: 1, failed: 0 });
     expect([0, 1]).toContain(ndResult.succeeded);
   }, 30_000);
+
+  it('refuses a report path it could not write before anything is submitted: exit 2, field report', async () => {
+    const unused = uniquePrefix('bulk-report');
+    writeFileSync(join(dir, 'two.csv'), `op,domain\nregister,report-a-${process.pid}.com\nregister,report-b-${process.pid}.com\n`);
+    const run = await bulk(['two.csv', '--wait', '--json', '--report', join(dir, 'no-such-folder', 'r.csv')], { DOMAINFLOW_PREFIX: unused });
+    expect(run.code, run.stderr).toBe(2);
+    expect(lastLine(run.stdout)).toEqual({ error: `--report: cannot write there: no folder ${join(dir, 'no-such-folder')}`, field: 'report' });
+    // a folder is no report file either
+    const folder = await bulk(['two.csv', '--report', dir], { DOMAINFLOW_PREFIX: unused });
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toContain(`${dir} is a folder`);
+    // nothing was written to Redis under that prefix
+    const redis = new Redis(REDIS_URL);
+    try {
+      expect((await redis.scan('0', 'MATCH', `${unused}:*`, 'COUNT', 100_000))[1]).toEqual([]);
+    } finally {
+      await redis.quit();
+    }
+  });
 
   it('stops following on Ctrl-C, as npx delivers it (twice), with exit 130; the batch goes on', async () => {
     // an account prefix no worker serves: the batch waits

@@ -1,9 +1,9 @@
 // The bulk report CSV: the exact header, one row an operation, RFC 4180 quoting.
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { csvField, formatReport, reportRow, writeReport } from '../../src/cli/bulk/report-csv.ts';
+import { csvField, formatReport, reportPathProblem, reportRow, writeReport } from '../../src/cli/bulk/report-csv.ts';
 import { splitCsvLine } from '../../src/operations/bulk-input.ts';
 import type { OperationView } from '../../src/engine/operation.ts';
 
@@ -72,5 +72,15 @@ describe('report rows', () => {
     writeReport(path, [reportRow(taken)]);
     expect(readFileSync(path, 'utf8')).toBe('id,op,domain,status,failure_type,code\nop_b,register,b.com,failed,domain_not_available,211\n');
     expect(readdirSync(dir)).toEqual(['report.csv']);
+  });
+
+  it('says before the batch why a report path cannot be written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'df-report-'));
+    expect(reportPathProblem(join(dir, 'report.csv'))).toBeUndefined();
+    expect(reportPathProblem(join(dir, 'missing', 'report.csv'))).toBe(`no folder ${join(dir, 'missing')}`);
+    expect(reportPathProblem(dir)).toBe(`${dir} is a folder`);
+    writeFileSync(join(dir, 'file'), 'x');
+    // a file where a folder should be
+    expect(reportPathProblem(join(dir, 'file', 'report.csv'))).toBe(`no folder ${join(dir, 'file')}`);
   });
 });

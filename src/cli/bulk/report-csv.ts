@@ -1,6 +1,7 @@
 // The bulk report: one CSV row an operation, `id,op,domain,status,failure_type,code`,
 // fields quoted as RFC 4180 says (a comma, quote, CR or LF inside; quotes doubled).
-import { renameSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { OperationView } from '../../engine/operation.ts';
 
 export const REPORT_HEADER = ['id', 'op', 'domain', 'status', 'failure_type', 'code'] as const;
@@ -48,4 +49,20 @@ export function writeReport(path: string, rows: readonly ReportRow[]): void {
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, formatReport(rows));
   renameSync(tmp, path);
+}
+
+/**
+ * Why the report could not be written at `path` (its folder missing or not writable, or the path
+ * a folder), before any work is done for it; undefined when it can.
+ */
+export function reportPathProblem(path: string): string | undefined {
+  try {
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) return `${path} is a folder`;
+    const folder = dirname(path);
+    if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory()) return `no folder ${folder}`;
+    accessSync(folder, constants.W_OK);
+    return undefined;
+  } catch (err) {
+    return `${dirname(path)} is not writable (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+  }
 }

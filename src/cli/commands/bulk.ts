@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { SubmitSpec } from '../../engine/store.ts';
 import { readBulkFile, type BulkFile } from '../bulk/read-bulk-file.ts';
-import { writeReport } from '../bulk/report-csv.ts';
+import { reportPathProblem, writeReport } from '../bulk/report-csv.ts';
 import { formatSummary, outcomeOf, reportRows, tally } from '../bulk/summary.ts';
 import { watchBatch } from '../bulk/watch-batch.ts';
 import { onStopSignal } from '../../stop-signals.ts';
@@ -35,6 +35,11 @@ export function registerBulkCommand(program: Command): void {
         input = await readBulkFile(file, flags.format);
         for (const r of input.rejected) console.error(`domainflow bulk: ${input.source} line ${r.line} skipped: ${r.error}`);
         if (input.items.length === 0) throw new UsageError(`no valid operation in ${input.source}${input.rejected.length ? ` (${input.rejected.length} invalid line(s))` : ''}`, 'file');
+        // Nor is a batch submitted whose report could not be written at its end.
+        if (flags.wait || flags.report) {
+          const problem = reportPathProblem(resolve(flags.report ?? 'domainflow-report.csv'));
+          if (problem) throw new UsageError(`${flags.report ? '--report' : 'the report (written to the current folder with --wait; give --report PATH)'}: cannot write there: ${problem}`, 'report');
+        }
       } catch (err) {
         if (!(err instanceof UsageError)) throw err;
         if (flags.json) printJson({ error: err.message, field: err.field });
@@ -82,17 +87,25 @@ export function registerBulkCommand(program: Command): void {
         const ops = await rt.engine.store.list({ batch, limit: Number.MAX_SAFE_INTEGER });
         const t = tally(ops);
         let report: string | undefined;
+        let reportFailed = false;
         if (flags.wait || flags.report) {
-          report = flags.report ?? `./domainflow-report-${batch}.csv`;
-          writeReport(resolve(report), await reportRows(rt.engine.store, ops));
+          const path = flags.report ?? `./domainflow-report-${batch}.csv`;
+          try {
+            writeReport(resolve(path), await reportRows(rt.engine.store, ops));
+            report = path;
+          } catch (err) {
+            // Checked before the batch, yet gone meanwhile: the batch's outcome is still told.
+            console.error(`domainflow bulk: the report was not written to ${path}: ${err instanceof Error ? err.message : String(err)}`);
+            reportFailed = true;
+          }
         }
         if (flags.wait) for (const line of formatSummary(batch, t, Date.now() - started)) say(line);
         else say(`follow it: npx domainflow list --batch ${batch}`);
         if (report) say(`report: ${report}`);
         const outcome = outcomeOf(batch, submitted.operations.length, skipped, t, report);
         if (flags.json) printJson(outcome);
-        if (!flags.wait) return 0;
-        return outcome.failed > 0 ? 1 : 0;
+        if (!flags.wait) return reportFailed ? 1 : 0;
+        return outcome.failed > 0 || reportFailed ? 1 : 0;
       });
     });
 }
