@@ -29,7 +29,7 @@ export function printJson(value: unknown): void {
  */
 export function failureOf(err: unknown): { code: 1 | 2; message: string; field?: string } {
   const message = err instanceof Error ? err.message : String(err);
-  const field = err instanceof UsageError || err instanceof ConflictError || err instanceof UnknownValueError ? err.field : err instanceof NotFoundError ? 'id' : undefined;
+  const field = err instanceof UsageError || err instanceof ConflictError || err instanceof UnknownValueError || err instanceof ConfigError ? err.field : err instanceof NotFoundError ? 'id' : undefined;
   const usage = err instanceof UsageError || err instanceof NotFoundError || err instanceof UnknownValueError || (err instanceof ConflictError && err.field !== undefined) || err instanceof ConfigError || err instanceof SecretKeyError;
   return { code: usage ? 2 : 1, message, ...(field ? { field } : {}) };
 }

@@ -2,6 +2,7 @@
 // the process with a message naming the variable.
 import { z } from 'zod';
 import { policyFromEnv, type BackoffPolicy } from '../../machines/backoff.ts';
+import { keyBytes, SECRET_KEY_FORM } from './secret-box.ts';
 
 /**
  * One variable: unset or blank is `dflt`; otherwise `read` makes its value, or says what is wrong
@@ -94,7 +95,8 @@ const schema = z.object({
   DOMAINFLOW_CONNECTIONS: intMs('DOMAINFLOW_CONNECTIONS', 4),
   DOMAINFLOW_REGISTRAR_TIMEOUT_MS: intMs('DOMAINFLOW_REGISTRAR_TIMEOUT_MS', 30_000),
   DOMAINFLOW_API_TOKEN: z.string().optional(),
-  DOMAINFLOW_SECRET_KEY: z.string().optional(),
+  // Its form is checked for every command (its use, by those that seal or open secrets).
+  DOMAINFLOW_SECRET_KEY: variable<string, undefined>(undefined, (v) => (keyBytes(v) ? { value: v } : SECRET_KEY_FORM)),
   DOMAINFLOW_STALL_MS: intMs('DOMAINFLOW_STALL_MS', 30_000, 100),
   DOMAINFLOW_RATE_MARGIN_MS: intMs('DOMAINFLOW_RATE_MARGIN_MS', 10, 0),
   DOMAINFLOW_DATA_DIR: z.string().optional(),
@@ -125,6 +127,12 @@ export interface EngineConfig {
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  /** What to blame: the variable (or flag) the message names first, when it names one. */
+  readonly field: string | undefined;
+  constructor(message: string, field?: string) {
+    super(message);
+    this.field = field ?? /^((?:DOMAINFLOW|LOG|REDIS)_[A-Z_]+)\b/.exec(message)?.[1];
+  }
 }
 
 /** `schema` applied to `env`; a bad value is a ConfigError whose message names the variable. */

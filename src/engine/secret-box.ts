@@ -10,12 +10,20 @@ export class SecretKeyError extends Error {
   override name = 'SecretKeyError';
 }
 
-function parseKey(text: string): Buffer {
+export const SECRET_KEY_FORM = 'DOMAINFLOW_SECRET_KEY must be 32 bytes: 64 hex characters or 44 base64 characters';
+
+/** The key's 32 bytes, or undefined when the text is not one (see SECRET_KEY_FORM). */
+export function keyBytes(text: string): Buffer | undefined {
   const t = text.trim();
   if (/^[0-9a-fA-F]{64}$/.test(t)) return Buffer.from(t, 'hex');
   const b = Buffer.from(t, 'base64');
-  if (b.length === 32 && /^[A-Za-z0-9+/_-]+=*$/.test(t)) return b;
-  throw new SecretKeyError('DOMAINFLOW_SECRET_KEY must be 32 bytes: 64 hex characters or 44 base64 characters');
+  return b.length === 32 && /^[A-Za-z0-9+/_-]+=*$/.test(t) ? b : undefined;
+}
+
+function parseKey(text: string): Buffer {
+  const key = keyBytes(text);
+  if (!key) throw new SecretKeyError(SECRET_KEY_FORM);
+  return key;
 }
 
 export interface SecretBox {

@@ -37,13 +37,13 @@ export interface LaunchOptions {
 
 function port(name: string, raw: string | undefined, dflt: number): number {
   if (raw === undefined || raw.trim() === '') return dflt;
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) > 65535) throw new ConfigError(`${name} must be a port number from 0 to 65535 (0 = any free port), got ${JSON.stringify(raw)}`);
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) > 65535) throw new ConfigError(`${name} must be a port number from 0 to 65535 (0 = any free port), got ${JSON.stringify(raw)}`, name.replace(/^--/, ''));
   return Number(raw);
 }
 
 function count(name: string, raw: string | undefined, dflt: number): number {
   if (raw === undefined || raw.trim() === '') return dflt;
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1 || Number(raw) > 1000) throw new ConfigError(`${name} must be a whole number from 1 to 1000, got ${JSON.stringify(raw)}`);
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1 || Number(raw) > 1000) throw new ConfigError(`${name} must be a whole number from 1 to 1000, got ${JSON.stringify(raw)}`, name.replace(/^--/, ''));
   return Number(raw);
 }
 
@@ -65,9 +65,9 @@ export function launchOptions(env: NodeJS.ProcessEnv, flags: StartFlags = {}): L
   loadPolicy(env);
   const apiPort = flags.port !== undefined ? port('--port', flags.port, DEFAULT_API_PORT) : port('DOMAINFLOW_PORT', env.DOMAINFLOW_PORT, DEFAULT_API_PORT);
   const apiHost = flags.host ?? (config.apiToken ? '0.0.0.0' : '127.0.0.1');
-  if (flags.host !== undefined && isIP(apiHost) === 0 && apiHost !== 'localhost') throw new ConfigError(`--host must be an IP address or localhost, got ${JSON.stringify(apiHost)}`);
+  if (flags.host !== undefined && isIP(apiHost) === 0 && apiHost !== 'localhost') throw new ConfigError(`--host must be an IP address or localhost, got ${JSON.stringify(apiHost)}`, 'host');
   if (!isLoopback(apiHost) && !config.apiToken) {
-    throw new ConfigError(`--host ${apiHost} would expose the API without a token: set DOMAINFLOW_API_TOKEN, or leave --host out (loopback only)`);
+    throw new ConfigError(`--host ${apiHost} would expose the API without a token: set DOMAINFLOW_API_TOKEN, or leave --host out (loopback only)`, 'host');
   }
   const concurrency = flags.concurrency !== undefined ? count('--concurrency', flags.concurrency, DEFAULT_CONCURRENCY) : count('DOMAINFLOW_CONCURRENCY', env.DOMAINFLOW_CONCURRENCY, DEFAULT_CONCURRENCY);
   const defaultRedisUrl = env.DOMAINFLOW_DEFAULT_REDIS_URL || DEFAULT_REDIS_URL;

@@ -67,10 +67,14 @@ describe('a bad environment variable: exit 2 for every command, with a message n
     ['bulk', ['bulk', 'no-such-file.csv'], { LOG_FORMAT: 'xml' }, /^LOG_FORMAT must be one of json, pretty, got "xml"/],
     ['register', ['register', 'x.com'], { DOMAINFLOW_DEFAULT_NS: 'ns1.example.net,bad_host!' }, /^DOMAINFLOW_DEFAULT_NS must be host names .* got "bad_host!"/],
     ['status', ['status', 'op_abc'], { DOMAINFLOW_DEFAULT_CONTACT: 'a b' }, /^DOMAINFLOW_DEFAULT_CONTACT must be one contact handle/],
+    // the secret key's form too, for commands that never seal or open a secret
+    ['codes, with a short secret key', ['codes'], { DOMAINFLOW_SECRET_KEY: 'short' }, /^DOMAINFLOW_SECRET_KEY must be 32 bytes/],
+    ['list, with a key a digit short', ['list'], { DOMAINFLOW_SECRET_KEY: 'a'.repeat(63) }, /^DOMAINFLOW_SECRET_KEY must be 32 bytes/],
   ])('%s', async (_name, args, bad, message) => {
     const run = await runCli([...args, '--json'], { ...env, LOG_LEVEL: 'error', ...bad });
     expect(run.code).toBe(2);
-    expect(lastJson(run.stdout)).toEqual({ error: expect.stringMatching(message) });
+    // the variable is the field to blame
+    expect(lastJson(run.stdout)).toEqual({ error: expect.stringMatching(message), field: Object.keys(bad)[0] });
     const plain = await runCli(args, { ...env, LOG_LEVEL: 'error', ...bad });
     expect(plain.code).toBe(2);
     expect(plain.stderr).toMatch(/^domainflow: /);
