@@ -98,9 +98,14 @@ export class Redrives {
   async many(filter: { reason?: string; batch?: string }): Promise<OperationView[]> {
     const failed = await this.reader.ids({ status: 'failed', ...(filter.reason ? { reason: filter.reason } : {}), ...(filter.batch ? { batch: filter.batch } : {}) });
     // A misspelt type would otherwise redrive nothing and say nothing: a type no catalogue lists is
-    // only taken when operations failed with it (an error of the engine's own, say).
+    // only taken when operations failed with it (an error of the engine's own, say). Found out only
+    // when nothing matched: a redrive that has work costs no extra read.
     if (failed.length === 0 && filter.reason !== undefined && !failureInfo(filter.reason)) {
       throw new UnknownValueError(`no failure type ${JSON.stringify(filter.reason)}: no failed operation has it and the catalogue does not list it (the README and GET /v1/failures list the types)`, 'reason');
+    }
+    // Likewise a batch id that names no batch (a typo, or another account's).
+    if (failed.length === 0 && filter.batch !== undefined && (await this.redis.exists(this.keys.batch(filter.batch))) === 0) {
+      throw new UnknownValueError(`no batch ${JSON.stringify(filter.batch)} in this account`, 'batch');
     }
     const out: (OperationView | undefined)[] = new Array(failed.length);
     let next = 0;

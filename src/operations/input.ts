@@ -119,18 +119,33 @@ const handle = z.preprocess(
     .optional(),
 );
 
+/** A YYYY[-MM-DD[ hh:mm[:ss]]] that names a real day and time (no 2027-02-30, no 24:00). */
+function isCalendarDate(text: string): boolean {
+  const [y, mo, d, h, mi, sec] = text.split(/[- T:]/).map(Number) as [number, number?, number?, number?, number?, number?];
+  if (mo === undefined || d === undefined) return true;
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d) return false;
+  return (h ?? 0) < 24 && (mi ?? 0) < 60 && (sec ?? 0) < 60;
+}
+
 const submissionSchema = z.strictObject({
   type: z.enum(OPERATION_TYPES as [OperationType, ...OperationType[]], { error: `must be one of ${OPERATION_TYPES.join(', ')}` }),
   domain: nameSchema('domain'),
   period: periodSchema,
   auth: authSchema,
   ns: nsSchema,
-  key: z.preprocess(absent, z.string({ error: 'must be a string' }).min(1).max(200, 'must be 1 to 200 characters').optional()),
+  // Not `absent`: an empty key is a mistake (an unset shell variable, say) that would drop the
+  // idempotency the caller asked for; null, or no key at all, is no key. (A CSV's empty cell is no key.)
+  key: z.preprocess(
+    (v) => (v === null ? undefined : v),
+    z.string({ error: 'must be a string' }).min(1, 'must not be empty (leave it out for no key)').max(200, 'must be 1 to 200 characters').optional(),
+  ),
   expiration: z.preprocess(
     absent,
     z
       .string({ error: 'must be a string' })
       .regex(/^\d{4}(-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?)?$/, 'must be the current expiration as YYYY-MM-DD (a time may follow) or YYYY')
+      .refine(isCalendarDate, { error: (iss) => `${String(iss.input)} is not a date` })
       .optional(),
   ),
   contacts: z.preprocess(absent, z.strictObject({ owner: handle, admin: handle, tech: handle, billing: handle }, { error: 'must be an object' }).optional()),

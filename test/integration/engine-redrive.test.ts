@@ -93,7 +93,7 @@ it('two `retry --reason` at once redrive each failure once between them, and nei
   expect(await h.engine.store.retryMany({ reason: 'domain_not_available' })).toEqual([]);
 });
 
-it('a failure type that no catalogue lists and no operation has is refused by name; a catalogue type that none failed with redrives nothing', async () => {
+it('a failure type that no catalogue lists and no operation has is refused by name, as is a batch id that names no batch; a catalogue type that none failed with redrives nothing', async () => {
   const err = await h.engine.store.retryMany({ reason: 'domain_not_availble' }).then(
     () => undefined,
     (e: unknown) => e,
@@ -102,6 +102,8 @@ it('a failure type that no catalogue lists and no operation has is refused by na
   expect(err).toMatchObject({ field: 'reason', message: expect.stringContaining('"domain_not_availble"') });
   // a catalogue type that nothing failed with is no mistake: nothing to redrive
   expect(await h.engine.store.retryMany({ reason: 'retries_exhausted' })).toEqual([]);
+  // a batch id that names no batch is refused the same way
+  await expect(h.engine.store.retryMany({ batch: 'b_nosuchbatch' })).rejects.toMatchObject({ name: 'UnknownValueError', field: 'batch', message: 'no batch "b_nosuchbatch" in this account' });
 });
 
 it('a redrive of many that meets an error stops taking more, and says which it redrove', async () => {

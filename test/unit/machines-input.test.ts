@@ -22,7 +22,7 @@ describe('parseSubmission: valid', () => {
 
   it('period defaults to 1 and accepts a numeric string; empty fields are absent', () => {
     expect(ok({ type: 'register', domain: 'a.com' })).toEqual({ type: 'register', domain: 'a.com', period: 1 });
-    expect(ok({ type: 'renew', domain: 'a.com', period: '3', auth: '', ns: null, key: '' })).toEqual({ type: 'renew', domain: 'a.com', period: 3 });
+    expect(ok({ type: 'renew', domain: 'a.com', period: '3', auth: '', ns: null, key: null })).toEqual({ type: 'renew', domain: 'a.com', period: 3 });
   });
 
   it('keeps auth, name servers, key and contacts where they belong', () => {
@@ -41,6 +41,10 @@ describe('parseSubmission: valid', () => {
 });
 
 const cases: Array<[string, unknown, string, RegExp]> = [
+  ['an empty idempotency key', { type: 'renew', domain: 'a.com', key: '' }, 'key', /^key: must not be empty \(leave it out for no key\)$/],
+  ['an expiration that is no date', { type: 'renew', domain: 'a.com', expiration: '2027-13-01' }, 'expiration', /^expiration: 2027-13-01 is not a date$/],
+  ['an expiration on a day the month lacks', { type: 'renew', domain: 'a.com', expiration: '2027-02-29 10:00' }, 'expiration', /^expiration: 2027-02-29 10:00 is not a date$/],
+  ['an expiration at an hour no day has', { type: 'renew', domain: 'a.com', expiration: '2027-02-28T24:00' }, 'expiration', /^expiration: 2027-02-28T24:00 is not a date$/],
   ['not an object', 'register a.com', 'submission', /^submission: must be an object$/],
   ['unknown type', { type: 'park', domain: 'a.com' }, 'type', /^type: must be one of register, renew, transfer, delete$/],
   ['missing domain', { type: 'register' }, 'domain', /^domain: is required$/],
