@@ -50,7 +50,7 @@ export function operationView(job: Job<OpData, JobResult>, state: string, histor
   const failure = reason ? { type: reason.failure.type, code: reason.failure.code, description: reason.failure.description, step: reason.failure.step } : undefined;
   const status = statusOf(state, failure) ?? 'queued';
   const snap = d.snap as { value?: unknown } | undefined;
-  const updated = job.finishedOn ?? job.processedOn ?? job.timestamp;
+  const updated = job.finishedOn ?? job.processedOn ?? d.ra ?? job.timestamp;
   return {
     id: job.id as string,
     type: d.t,

@@ -34,6 +34,8 @@ export interface OpData {
   w?: number;
   /** redrive of a failed operation: start at this step, with this carried data */
   rd?: { step: string; carried?: Record<string, unknown> };
+  /** when it was last redriven (ms): its updatedAt until it runs again (a redrive clears BullMQ's times) */
+  ra?: number;
 }
 
 export interface InFlight {

@@ -66,6 +66,7 @@ export class Redrives {
     delete data.w;
     if (reason?.redrive && reason.failure.type !== 'cancelled') data.rd = reason.redrive;
     else delete data.rd;
+    data.ra = Date.now();
     const k = this.keys;
     const finishedOn = job.finishedOn === undefined ? '' : String(job.finishedOn);
     const prepared = await this.redis.prepareRedrive(k.job(id), k.history(id), k.bull('failed'), k.cancel(id), id, job.failedReason ?? '', finishedOn, stripped, JSON.stringify(data), ...lines.map((e) => JSON.stringify(e)));

@@ -88,6 +88,8 @@ it('two `retry --reason` at once redrive each failure once between them, and nei
   expect(ids.sort()).toEqual([...rest].sort());
   const views = await Promise.all(rest.map((id) => h.engine.store.get(id, true)));
   expect(views.map((v) => v?.status)).toEqual(rest.map(() => 'queued'));
+  // updated when redriven (BullMQ's own times are cleared by the move): not back at its creation
+  for (const v of views) expect(Date.parse(v!.updatedAt)).toBeGreaterThan(Date.parse(v!.createdAt));
   expect(views.map((v) => v?.history?.filter((e) => e.command === 'CheckDomain').length)).toEqual(rest.map(() => 1));
   // and nothing is left to redrive
   expect(await h.engine.store.retryMany({ reason: 'domain_not_available' })).toEqual([]);
