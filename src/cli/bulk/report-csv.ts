@@ -1,6 +1,6 @@
 // The bulk report: one CSV row an operation, `id,op,domain,status,failure_type,code`,
 // fields quoted as RFC 4180 says (a comma, quote, CR or LF inside; quotes doubled).
-import { accessSync, constants, renameSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, renameSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import type { OperationView } from '../../engine/operation.ts';
 
@@ -56,13 +56,24 @@ export function writeReport(path: string, rows: readonly ReportRow[]): void {
  * a folder), before any work is done for it; undefined when it can.
  */
 export function reportPathProblem(path: string): string | undefined {
+  const folder = dirname(path);
   try {
-    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) return `${path} is a folder`;
-    const folder = dirname(path);
-    if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory()) return `no folder ${folder}`;
+    if (statOrNone(path)?.isDirectory()) return `${path} is a folder`;
+    if (!statOrNone(folder)?.isDirectory()) return `no folder ${folder}`;
     accessSync(folder, constants.W_OK);
     return undefined;
   } catch (err) {
-    return `${dirname(path)} is not writable (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+    return `${folder} is not writable (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+  }
+}
+
+/** A path's stat; undefined when nothing is there (or a file stands where a folder of it should). */
+function statOrNone(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw err;
   }
 }
