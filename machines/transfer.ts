@@ -3,9 +3,6 @@
 // until approved, rejected/cancelled or the deadline. Each poll is a step: no
 // worker waits. 545 while polling = no transfer in progress any more: the
 // domain is either ours now (StatusDomain 200) or the transfer was dropped.
-// Reconciling a request whose outcome is unknown, an ended transfer requested
-// before the operation began is an earlier one (the registrar shows a domain's
-// last transfer): the request did not reach it and is sent again.
 //
 // Cancel: once the request may have reached the registrar, CANCEL does not end
 // the operation at once (the transfer would go on there, and be charged): it
@@ -20,7 +17,7 @@ import { fail, type OpContext } from './context.ts';
 import { createOperation } from './operation.ts';
 import { code, failAs, finish, pollAgain, resend } from './branches.ts';
 import { unknownState, waitState, type Branch, type StepSpec } from './step.ts';
-import { expirationDate, transferRequestedAt, transferState } from './step-reply.ts';
+import { expirationDate, transferState } from './step-reply.ts';
 
 const PENDING = 'transferPending';
 
@@ -48,19 +45,6 @@ const domainAfter = (name: string, ours: string, notOurs: Branch): StepSpec => (
   ],
   permanent: [notOurs],
 });
-
-/** How much earlier than the operation's start a transfer's request date must lie to be another transfer's (clocks differ). */
-const CLOCK_MARGIN_MS = 60_000;
-
-/**
- * A StatusDomainTransfer 200 about a transfer that ended and was requested before this operation
- * began: the registrar shows the domain's last transfer, an earlier one, so this operation's
- * request never reached it. Undecidable (false) when the reply gives no request date.
- */
-const earlierTransfer = (r: DefiniteReply, ctx: OpContext): boolean => {
-  const requested = transferRequestedAt(r);
-  return requested !== undefined && transferState(r).state !== 'pending' && requested < ctx.startedAt - CLOCK_MARGIN_MS;
-};
 
 /** A StatusDomainTransfer (or TransferDomain) 200: decide by TRANSFERSTATUS. */
 const byTransferStatus: Branch[] = [approved('200 approved'), rejected('200 rejected/cancelled', stateIs('rejected')), ...pollAgain('200 pending', PENDING, 'poll', 'transfer_timed_out', undefined)];
@@ -98,7 +82,7 @@ export const transferSteps: readonly StepSpec[] = [
     command: 'StatusDomainTransfer',
     changesState: false,
     params: domainOnly,
-    success: [...resend('200 an earlier, ended transfer: request again', 'transferDomain', earlierTransfer), ...byTransferStatus],
+    success: byTransferStatus,
     permanent: resend('545 no transfer: request again', 'transferDomain', code(545)),
   },
   {

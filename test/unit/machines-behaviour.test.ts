@@ -85,28 +85,6 @@ describe('happy paths: the commands each operation costs', () => {
   });
 });
 
-describe("a transfer request whose outcome is unknown, and the domain's last transfer", () => {
-  const ended = (status: string, requested?: string) => replyOf(200, { TRANSFERSTATUS: [status], ...(requested ? { REQUESTDATE: [requested] } : {}) });
-  const requested = [replyOf(218), uncertainReply()];
-
-  it('an ended transfer requested before the operation began is an earlier one: the request is sent again', () => {
-    const r = commands(baseInput('transfer'), [...requested, ended('clientRejected', '2025-12-01 10:00:00'), pending, replyOf(200, { TRANSFERSTATUS: ['serverApproved'] })]);
-    expect(r.names).toEqual(['CheckDomainTransfer', 'TransferDomain', 'StatusDomainTransfer', 'TransferDomain', 'StatusDomainTransfer']);
-    expect(r.output).toMatchObject({ status: 'succeeded' });
-  });
-
-  it.each([
-    ['requested since the operation began', ended('clientRejected', '2026-01-01 00:00:01')],
-    ['requested within a minute before (clocks differ)', ended('clientRejected', '2025-12-31 23:59:30')],
-    ['undated', ended('clientCancelled')],
-    ['dated in a form it does not read', ended('serverCancelled', '01.12.2025')],
-  ])('one %s is this request\'s: transfer_rejected', (_name, last) => {
-    const r = commands(baseInput('transfer'), [...requested, last]);
-    expect(r.names).toEqual(['CheckDomainTransfer', 'TransferDomain', 'StatusDomainTransfer']);
-    expect(r.output).toMatchObject({ status: 'failed', failure: { type: 'transfer_rejected', step: 'reconcileTransfer' } });
-  });
-});
-
 describe('redrive', () => {
   const exhaust = Array.from({ length: POLICY.maxAttempts }, () => replyOf(421));
 

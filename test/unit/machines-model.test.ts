@@ -94,8 +94,6 @@ const SPECIFIC: Record<string, Case[]> = {
   reconcileTransfer: [
     c('200 pending', replyOf(200, { TRANSFERSTATUS: ['INITIATED'] }), 'transferPending'),
     c('200 approved', replyOf(200, { TRANSFERSTATUS: ['clientApproved'] }), 'succeeded'),
-    // an earlier transfer's end (see machines-behaviour for the cases): the request is sent again
-    c('200 rejected, requested a month before', replyOf(200, { TRANSFERSTATUS: ['clientRejected'], REQUESTDATE: ['2025-12-01 10:00:00'] }), 'transferDomain'),
     c('545', replyOf(545), 'transferDomain'),
     c('545 late', replyOf(545), 'failed', 'retries_exhausted', true),
   ],
