@@ -87,6 +87,11 @@ export class Redrives {
     return (await this.reader.get(id, false)) as OperationView;
   }
 
+  /** Whether operations outside `batch` failed with the type (with no batch: none did, as the caller found). */
+  private async failedWith(type: string, batch: string | undefined): Promise<boolean> {
+    return batch !== undefined && (await this.reader.ids({ status: 'failed', reason: type })).length > 0;
+  }
+
   private async forgetBatchCounts(batch: string | undefined): Promise<void> {
     if (batch) await this.redis.multi().hincrby(this.keys.batch(batch), 'redrives', 1).hdel(this.keys.batch(batch), 'final').exec();
   }
@@ -101,7 +106,7 @@ export class Redrives {
     // A misspelt type would otherwise redrive nothing and say nothing: a type no catalogue lists is
     // only taken when operations failed with it (an error of the engine's own, say). Found out only
     // when nothing matched: a redrive that has work costs no extra read.
-    if (failed.length === 0 && filter.reason !== undefined && !failureInfo(filter.reason)) {
+    if (failed.length === 0 && filter.reason !== undefined && !failureInfo(filter.reason) && !(await this.failedWith(filter.reason, filter.batch))) {
       throw new UnknownValueError(`no failure type ${JSON.stringify(filter.reason)}: no failed operation has it and the catalogue does not list it (the README and GET /v1/failures list the types)`, 'reason');
     }
     // Likewise a batch id that names no batch (a typo, or another account's).

@@ -8,6 +8,7 @@ import type { Logger } from '../registrar/mask.ts';
 import { SIM_DEFAULTS } from '../sandbox/defaults.ts';
 import { loadConfig, loadPolicy, type EngineConfig } from './config.ts';
 import { Engine } from './engine.ts';
+import { refuseOlderLayout } from './key-layout.ts';
 import { redact, redisAnswers, RedisUnavailableError } from './redis-reach.ts';
 import { loadSecretBox } from './secret-box.ts';
 
@@ -88,13 +89,15 @@ export const REDIS_ANSWER_TIMEOUT_MS = 5_000;
 
 /**
  * Make sure Redis answers, then createRuntime: a Redis that is not there is an error
- * naming REDIS_URL at once, not a command that waits for it forever.
+ * naming REDIS_URL at once, not a command that waits for it forever; data under the
+ * older key layout is an error naming DOMAINFLOW_PREFIX (see key-layout.ts).
  */
 export async function openRuntime(env: NodeJS.ProcessEnv, logger: Logger, overrides: Partial<Pick<EngineConfig, 'registrarUrl'>> = {}): Promise<Runtime> {
-  const { redisUrl } = loadConfig(withRunningSystem(env));
+  const { redisUrl, prefix, login } = loadConfig(withRunningSystem(env));
   if (!(await redisAnswers(redisUrl, REDIS_ANSWER_TIMEOUT_MS))) {
     const hint = env.REDIS_URL ? '' : ' (set REDIS_URL, or run `domainflow start`, which starts one)';
     throw new RedisUnavailableError(`REDIS_URL: no Redis answers at ${redact(redisUrl)}${hint}`);
   }
+  await refuseOlderLayout(redisUrl, prefix, login);
   return createRuntime(env, logger, overrides);
 }

@@ -3,6 +3,7 @@
 // a registrar), a worker, and the API with its dashboard; runtime.json tells
 // other terminals where it all is. stop() takes it down in the reverse order.
 import { join, resolve } from 'node:path';
+import { refuseOlderLayout } from '../engine/key-layout.ts';
 import { createRuntime, type Runtime } from '../engine/runtime.ts';
 import type { WorkerOptions } from '../engine/engine.ts';
 import type { Logger } from '../registrar/mask.ts';
@@ -123,6 +124,7 @@ export async function launch(options: LaunchOptions, deps: LaunchDeps): Promise<
       DOMAINFLOW_RATE_LIMIT: String(options.rateLimit),
       DOMAINFLOW_DATA_DIR: dataDir,
     };
+    await refuseOlderLayout(redis.url, options.config.prefix, options.config.login);
     const runtime = createRuntime(env, logger);
     undo.push(() => runtime.close());
     const hooks = deps.workerHooks?.(runtime);

@@ -171,7 +171,14 @@ describe('domainflow bulk (process)', () => {
     // nothing was written to Redis under that prefix
     const redis = new Redis(REDIS_URL);
     try {
-      expect((await redis.scan('0', 'MATCH', `${unused}:*`, 'COUNT', 100_000))[1]).toEqual([]);
+      const found: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${unused}:*`, 'COUNT', 10_000);
+        cursor = next;
+        found.push(...keys);
+      } while (cursor !== '0');
+      expect(found).toEqual([]);
     } finally {
       await redis.quit();
     }

@@ -26,7 +26,7 @@ async function runStart(flags: StartFlags, startApi: ApiStarter): Promise<number
     system = await launch(options, { env: process.env, logger, startApi, workerHooks: (rt) => workerMetricsHooks(rt.engine, { logger }) });
   } catch (err) {
     console.error(`domainflow start: ${err instanceof Error ? err.message : String(err)}`);
-    return err instanceof SecretKeyError ? 2 : 1;
+    return err instanceof SecretKeyError || err instanceof ConfigError ? 2 : 1;
   }
   console.log(formatBanner({ system, prefix: options.config.prefix, tokenSet: options.config.apiToken !== undefined }));
 
