@@ -4,6 +4,14 @@ import type { StepReply } from '../../machines/contract.ts';
 import { flattenCommand, maskCommand, type CommandInput } from '../registrar/request.ts';
 import type { HistoryEntry } from './operation.ts';
 
+/** What a run records, and tells the machine, for the last run's command in flight when its worker died. */
+export const UNCERTAIN_WORKER_LOST: StepReply = {
+  kind: 'uncertain',
+  code: 421,
+  reason: 'worker_lost',
+  description: 'Outcome unknown: the worker stopped after the command may have been sent',
+};
+
 /** 10000-01-01T00:00:00.000Z */
 const MAX_FOUR_DIGIT_YEAR_MS = 253_402_300_800_000;
 let isoSecond = Number.NaN;

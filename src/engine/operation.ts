@@ -38,6 +38,13 @@ export interface OpData {
   ra?: number;
 }
 
+/** Job data without the domain claim (`o`): the next run claims the domain through begin-run. */
+export function withoutClaim(data: OpData): OpData {
+  const copy = { ...data };
+  delete copy.o;
+  return copy;
+}
+
 export interface InFlight {
   readonly step: string;
   readonly command: string;

@@ -11,33 +11,19 @@
 // known open; finish-run (history, hand the domain on) only when operations wait
 // for the domain; with a rate limit, a slot per command too.
 import { DelayedError, type Job } from 'bullmq';
-import type { NextAction, OperationEvent, OperationOutput, StepReply } from '../../machines/contract.ts';
+import type { NextAction, OperationEvent, OperationOutput } from '../../machines/contract.ts';
 import { nextAction, planFor, type MachinePlan, type PlanSnapshot } from '../../machines/index.ts';
 import { toStepReply } from '../../machines/step-reply.ts';
 import { ABUSE_LOCK_CODE, ACCOUNT_LEVEL_CODES } from '../codes.ts';
 import { PARK_MS } from './domain-lock.ts';
-import { historyEntry } from './history.ts';
+import { historyEntry, UNCERTAIN_WORKER_LOST } from './history.ts';
 import { ownerRenewalDue } from './lua/run.ts';
 import { machineInput } from './machine-input.ts';
-import type { HistoryEntry, OpData } from './operation.ts';
+import { withoutClaim, type HistoryEntry, type OpData } from './operation.ts';
 import { waitForSlot } from './rate-slot.ts';
 import { openSecrets } from './secret-box.ts';
 import { CancelTaken, cancelNeedsRun, LostJobError, parkDelay, type JobResult, type RunnerDeps } from './run-contract.ts';
 import { asLines, beginRun, handOnDomain, jobEnd } from './run-scripts.ts';
-
-const UNCERTAIN_WORKER_LOST: StepReply = {
-  kind: 'uncertain',
-  code: 421,
-  reason: 'worker_lost',
-  description: 'Outcome unknown: the worker stopped after the command may have been sent',
-};
-
-/** Job data without the domain claim (`o`): the next run claims the domain through begin-run. */
-function withoutClaim(data: OpData): OpData {
-  const copy = { ...data };
-  delete copy.o;
-  return copy;
-}
 
 export class Run {
   private readonly data: OpData;
