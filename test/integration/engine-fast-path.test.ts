@@ -4,100 +4,81 @@
 // its last history lines with BullMQ's completion and its domain to be taken
 // over lazily. The checkpoints' own cases are in engine-checkpoints.test.ts.
 // Real Redis, the simulated registrar over HTTP.
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.ts';
 import { OWNER_TTL_MS } from '../../src/engine/lua/run.ts';
 import { silentLogger } from '../../src/registrar/mask.ts';
-import type { OpData } from '../../src/engine/operation.ts';
-import { createHarness, REDIS_URL, waitFor, type Harness } from '../helpers/engine-harness.ts';
-import { startSimProcess, type SimProcess } from '../helpers/sim-process.ts';
+import { waitFor } from '../helpers/engine-harness.ts';
+import { engineSimSuite } from '../helpers/engine-sim-suite.ts';
 
-let sim: SimProcess;
-let h: Harness;
-let redis: Redis;
-
-beforeAll(async () => {
-  sim = await startSimProcess(['--rate', '5000', '--latency-ms', '2', '--transfer-seconds', '3600', '--taken', 'fast-xfer.com']);
-  h = createHarness('fastpath');
-  redis = new Redis(REDIS_URL);
-});
-
-afterAll(async () => {
-  await h?.close();
-  await redis?.quit();
-  await sim?.stop();
-});
-
-async function dataOf(id: string): Promise<OpData> {
-  return JSON.parse((await redis.hget(h.engine.keys.job(id), 'data')) as string) as OpData;
-}
+const suite = engineSimSuite('fastpath', ['--rate', '5000', '--latency-ms', '2', '--transfer-seconds', '3600', '--taken', 'fast-xfer.com']);
 
 it('claims each domain at submission for the first operation on it; later ones wait their turn', async () => {
-  const views = await h.engine.store.submitMany([
+  const views = await suite.h.engine.store.submitMany([
     { type: 'register', domain: 'claim-a.com', period: 1 },
     { type: 'renew', domain: 'claim-a.com', period: 1 },
     { type: 'register', domain: 'claim-b.com', period: 1 },
   ]);
-  const [first, second, other] = await Promise.all(views.map((v) => dataOf(v.id)));
+  const [first, second, other] = await Promise.all(views.map((v) => suite.dataOf(v.id)));
   expect(first!.o).toBe(1);
   expect(second!.o).toBeUndefined();
   expect(other!.o).toBe(1);
-  expect(await h.engine.domains.owner('claim-a.com')).toBe(views[0]!.id);
+  expect(await suite.h.engine.domains.owner('claim-a.com')).toBe(views[0]!.id);
   // a second submitter, racing: exactly one of them owns the domain
-  const racing = await Promise.all([1, 2, 3].map(() => h.engine.store.submit({ type: 'register', domain: 'claim-race.com', period: 1 })));
-  const owners = (await Promise.all(racing.map((r) => dataOf(r.operation.id)))).filter((d) => d.o === 1);
+  const racing = await Promise.all([1, 2, 3].map(() => suite.h.engine.store.submit({ type: 'register', domain: 'claim-race.com', period: 1 })));
+  const owners = (await Promise.all(racing.map((r) => suite.dataOf(r.operation.id)))).filter((d) => d.o === 1);
   expect(owners).toHaveLength(1);
-  for (const v of [...views, ...racing.map((r) => r.operation)]) await h.engine.store.cancel(v.id);
+  for (const v of [...views, ...racing.map((r) => r.operation)]) await suite.h.engine.store.cancel(v.id);
 });
 
 it('an operation that ended without waiters leaves its last history lines on its result and its domain to the next one', async () => {
-  const worker = h.engine.startWorker({ registrar: h.client(sim.url), concurrency: 4 });
-  const reg = await h.engine.store.submit({ type: 'register', domain: 'lazy-release.com', period: 1 });
-  const [done] = await h.waitAllFinal([reg.operation.id], 10_000);
+  const worker = suite.h.engine.startWorker({ registrar: suite.h.client(suite.sim.url), concurrency: 4 });
+  const reg = await suite.h.engine.store.submit({ type: 'register', domain: 'lazy-release.com', period: 1 });
+  const [done] = await suite.h.waitAllFinal([reg.operation.id], 10_000);
   expect(done!.status).toBe('succeeded');
   // CheckDomain went to the list with the checkpoint; AddDomain came with the completion
-  expect(await redis.lrange(h.engine.keys.history(reg.operation.id), 0, -1)).toHaveLength(1);
-  expect((await h.engine.store.history(reg.operation.id)).map((e) => [e.command, e.code])).toEqual([
+  expect(await suite.redis.lrange(suite.h.engine.keys.history(reg.operation.id), 0, -1)).toHaveLength(1);
+  expect((await suite.h.engine.store.history(reg.operation.id)).map((e) => [e.command, e.code])).toEqual([
     ['CheckDomain', 210],
     ['AddDomain', 200],
   ]);
   // the ended owner still names the domain, with a bounded life, and holds it no more
-  expect(await h.engine.domains.owner('lazy-release.com')).toBe(reg.operation.id);
-  expect(await redis.pttl(h.engine.keys.domainLock('lazy-release.com'))).toBeGreaterThan(OWNER_TTL_MS - 60_000);
-  const renew = await h.engine.store.submit({ type: 'renew', domain: 'lazy-release.com', period: 1 });
-  expect((await dataOf(renew.operation.id)).o).toBe(1);
-  const [renewed] = await h.waitAllFinal([renew.operation.id], 10_000);
+  expect(await suite.h.engine.domains.owner('lazy-release.com')).toBe(reg.operation.id);
+  expect(await suite.redis.pttl(suite.h.engine.keys.domainLock('lazy-release.com'))).toBeGreaterThan(OWNER_TTL_MS - 60_000);
+  const renew = await suite.h.engine.store.submit({ type: 'renew', domain: 'lazy-release.com', period: 1 });
+  expect((await suite.dataOf(renew.operation.id)).o).toBe(1);
+  const [renewed] = await suite.h.waitAllFinal([renew.operation.id], 10_000);
   expect(renewed!.status).toBe('succeeded');
   await worker.close();
 });
 
 it('a run that finds its claim gone sends no effect, keeps its history and claims the domain again', async () => {
-  const op = await h.engine.store.submit({ type: 'register', domain: 'claim-lost.com', period: 1 });
-  expect((await dataOf(op.operation.id)).o).toBe(1);
+  const op = await suite.h.engine.store.submit({ type: 'register', domain: 'claim-lost.com', period: 1 });
+  expect((await suite.dataOf(op.operation.id)).o).toBe(1);
   // another holder takes the domain over (a claim whose job is not added yet holds for a while)
-  const ownerKey = h.engine.keys.domainLock('claim-lost.com');
-  await redis.set(ownerKey, 'op_someone_else', 'PX', OWNER_TTL_MS);
-  const worker = h.engine.startWorker({ registrar: h.client(sim.url), concurrency: 1 });
-  await waitFor(async () => (await redis.llen(h.engine.keys.history(op.operation.id))) > 0, 10_000, 'the first run to give up');
-  const afterFirst = await dataOf(op.operation.id);
+  const ownerKey = suite.h.engine.keys.domainLock('claim-lost.com');
+  await suite.redis.set(ownerKey, 'op_someone_else', 'PX', OWNER_TTL_MS);
+  const worker = suite.h.engine.startWorker({ registrar: suite.h.client(suite.sim.url), concurrency: 1 });
+  await waitFor(async () => (await suite.redis.llen(suite.h.engine.keys.history(op.operation.id))) > 0, 10_000, 'the first run to give up');
+  const afterFirst = await suite.dataOf(op.operation.id);
   expect(afterFirst.o).toBeUndefined();
   expect(afterFirst.snap).toBeUndefined();
-  expect((await sim.log('?domain=claim-lost.com')).map((e) => e.command)).toEqual(['CheckDomain']);
-  await redis.del(ownerKey);
-  const [done] = await h.waitAllFinal([op.operation.id], 10_000);
+  expect((await suite.sim.log('?domain=claim-lost.com')).map((e) => e.command)).toEqual(['CheckDomain']);
+  await suite.redis.del(ownerKey);
+  const [done] = await suite.h.waitAllFinal([op.operation.id], 10_000);
   expect(done!.status).toBe('succeeded');
-  expect((await h.engine.store.history(op.operation.id)).map((e) => e.command)).toEqual(['CheckDomain', 'CheckDomain', 'AddDomain']);
-  expect((await sim.log('?domain=claim-lost.com')).filter((e) => e.command === 'AddDomain')).toHaveLength(1);
+  expect((await suite.h.engine.store.history(op.operation.id)).map((e) => e.command)).toEqual(['CheckDomain', 'CheckDomain', 'AddDomain']);
+  expect((await suite.sim.log('?domain=claim-lost.com')).filter((e) => e.command === 'AddDomain')).toHaveLength(1);
   await worker.close();
 });
 
 it("every process's gate view closes at once when another process opens the breaker or starts a cool-down", async () => {
-  const worker = h.engine.startWorker({ registrar: h.client(sim.url), concurrency: 1 });
-  const view = h.engine.accountGate();
+  const worker = suite.h.engine.startWorker({ registrar: suite.h.client(suite.sim.url), concurrency: 1 });
+  const view = suite.h.engine.accountGate();
   await waitFor(() => view.open(), 5_000, 'the view to be fresh');
   // another process of the same account
-  const other = new Engine({ ...h.engine.options, logger: silentLogger });
+  const other = new Engine({ ...suite.h.engine.options, logger: silentLogger });
   const account = other.account;
   try {
     await account.pause('maintenance');
@@ -114,10 +95,10 @@ it("every process's gate view closes at once when another process opens the brea
 });
 
 it('a gate view whose connection drops reads the gate again once subscribed, and hears the changes after', async () => {
-  const view = h.engine.accountGate();
+  const view = suite.h.engine.accountGate();
   await waitFor(() => view.open(), 5_000, 'the view to be fresh');
   const seen = view as unknown as { subscriber: Redis; fresh: boolean; breaker: boolean };
-  const other = new Engine({ ...h.engine.options, logger: silentLogger });
+  const other = new Engine({ ...suite.h.engine.options, logger: silentLogger });
   try {
     const reconnected = new Promise<void>((resolve) => seen.subscriber.once('ready', () => resolve()));
     seen.subscriber.disconnect(true);

@@ -1,21 +1,10 @@
 // DeleteDomain and QueryDomainList over HTTP with the RegistrarClient: every
 // code they answer.
-import { beforeAll, describe, expect, it } from 'vitest';
-import { startSim, type SimHandle } from '../../src/sandbox/index.ts';
-import { admin, Clients, type EffectsView, expectCode, sharedSimHooks } from './sim-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { admin, domainCommandsSim, expectCode } from './sim-harness.ts';
 
-let sim: SimHandle;
-const clients = new Clients(() => sim);
-const demo = () => clients.make();
-
-beforeAll(async () => {
-  sim = await startSim({ port: 0, rate: 100_000, taken: ['taken-one.com', 'Taken-Two.NET'], accounts: [{ login: 'other', password: 'other-pw' }] });
-});
-sharedSimHooks(() => sim, clients);
-
-async function effects(): Promise<EffectsView> {
-  return (await admin<EffectsView>(sim, 'GET', '/_sim/effects')).json;
-}
+const simulator = domainCommandsSim();
+const { demo, effects } = simulator;
 
 describe('DeleteDomain', () => {
   it('deletes our domain at once: 200 with status, the name is free again', async () => {
@@ -32,9 +21,9 @@ describe('DeleteDomain', () => {
   it('answers 552 for clientDeleteProhibited, 557 for serverDeleteProhibited, 545 for another account’s, 506 for an unknown ACTION', async () => {
     const c = demo();
     await c.addDomain({ domain: 'keep-me.com' });
-    await admin(sim, 'POST', '/_sim/domains/keep-me.com', { status: ['ACTIVE', 'clientDeleteProhibited'] });
+    await admin(simulator.handle(), 'POST', '/_sim/domains/keep-me.com', { status: ['ACTIVE', 'clientDeleteProhibited'] });
     expectCode(await c.deleteDomain('keep-me.com'), 552, 'Domain status does not allow for operation; clientDeleteProhibited');
-    await admin(sim, 'POST', '/_sim/domains/keep-me.com', { status: ['ACTIVE', 'serverDeleteProhibited'] });
+    await admin(simulator.handle(), 'POST', '/_sim/domains/keep-me.com', { status: ['ACTIVE', 'serverDeleteProhibited'] });
     expectCode(await c.deleteDomain('keep-me.com'), 557, 'Object status prohibits operation; serverDeleteProhibited');
     expectCode(await c.deleteDomain('example.com'), 545);
     expectCode(await c.deleteDomain('keep-me.com', 'SOMETIME'), 506, 'Invalid option value; ACTION SOMETIME');
@@ -44,7 +33,7 @@ describe('DeleteDomain', () => {
   it('answers 553 while a transfer of the domain is pending', async () => {
     const c = demo();
     await c.addDomain({ domain: 'leaving.com', auth: 'Leaving-Auth-1' });
-    const other = clients.make({ login: 'other', password: 'other-pw' });
+    const other = demo({ login: 'other', password: 'other-pw' });
     expectCode(await other.transferDomain({ domain: 'leaving.com', auth: 'Leaving-Auth-1' }), 200);
     expectCode(await c.deleteDomain('leaving.com'), 553, 'Operation not allowed. Domain pending transfer');
   });

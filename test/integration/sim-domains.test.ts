@@ -1,27 +1,16 @@
 // CheckDomain(s), AddDomain, StatusDomain and RenewDomain over HTTP with the
 // RegistrarClient: every code they answer. DeleteDomain and QueryDomainList are
 // in sim-domains-delete-list.test.ts.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { prop } from '../../src/registrar/reply.ts';
-import { SIM_DEFAULTS, startSim, type SimHandle } from '../../src/sandbox/index.ts';
-import { admin, Clients, type EffectsView, expectCode , sharedSimHooks } from './sim-harness.ts';
+import { SIM_DEFAULTS } from '../../src/sandbox/index.ts';
+import { admin, domainCommandsSim, expectCode } from './sim-harness.ts';
 
-let sim: SimHandle;
-const clients = new Clients(() => sim);
-const demo = () => clients.make();
-
-beforeAll(async () => {
-  sim = await startSim({ port: 0, rate: 100_000, taken: ['taken-one.com', 'Taken-Two.NET'], accounts: [{ login: 'other', password: 'other-pw' }] });
-});
-sharedSimHooks(() => sim, clients);
-
-
-async function effects(): Promise<EffectsView> {
-  return (await admin<EffectsView>(sim, 'GET', '/_sim/effects')).json;
-}
+const simulator = domainCommandsSim();
+const { demo, effects } = simulator;
 
 async function credit(login = 'demo'): Promise<number> {
-  const accounts = (await admin<{ login: string; credit: number }[]>(sim, 'GET', '/_sim/accounts')).json;
+  const accounts = (await admin<{ login: string; credit: number }[]>(simulator.handle(), 'GET', '/_sim/accounts')).json;
   return accounts.find((a) => a.login === login)!.credit;
 }
 
@@ -97,7 +86,7 @@ describe('AddDomain', () => {
     });
     expectCode(outcome, 200, 'Command completed successfully');
     if (outcome.kind !== 'reply') return;
-    const now = new Date(sim.now());
+    const now = new Date(simulator.handle().now());
     expect(outcome.data?.status).toEqual(['ACTIVE']);
     expect(outcome.data?.createdDate).toMatch(new RegExp(`^${now.getUTCFullYear()}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d$`));
     expect(outcome.data?.expirationDate?.slice(0, 4)).toBe(String(now.getUTCFullYear() + 2));
@@ -163,7 +152,7 @@ describe('AddDomain', () => {
 
   it('answers 546 when the credit does not cover the period, with no effect', async () => {
     const c = demo();
-    await admin(sim, 'POST', '/_sim/credit', { account: 'demo', amount: 15 });
+    await admin(simulator.handle(), 'POST', '/_sim/credit', { account: 'demo', amount: 15 });
     expectCode(await c.addDomain({ domain: 'too-dear.com', period: 2 }), 546, 'Credit limit exceeded');
     expectCode(await c.checkDomain('too-dear.com'), 210);
     expect(await credit()).toBe(15);
@@ -198,7 +187,7 @@ describe('StatusDomain', () => {
     const c = demo();
     expectCode(await c.statusDomain('nobody-has-it.com'), 545, 'Entity reference not found; nobody-has-it.com');
     expectCode(await c.statusDomain('example.com'), 545);
-    const other = clients.make({ login: 'other', password: 'other-pw' });
+    const other = demo({ login: 'other', password: 'other-pw' });
     await c.addDomain({ domain: 'demo-only.com' });
     expectCode(await other.statusDomain('demo-only.com'), 545);
   });
@@ -256,12 +245,12 @@ describe('RenewDomain', () => {
   it('answers 545 for an unknown domain or another account’s, 552 when the status forbids, 546 without credit', async () => {
     const c = demo();
     expectCode(await c.renewDomain('never-registered.com', 1, 2030), 545);
-    expectCode(await c.renewDomain('example.com', 1, new Date(sim.now()).getUTCFullYear() + 1), 545);
+    expectCode(await c.renewDomain('example.com', 1, new Date(simulator.handle().now()).getUTCFullYear() + 1), 545);
     const year = await registered('renew-locked.com');
-    await admin(sim, 'POST', '/_sim/domains/renew-locked.com', { status: ['ACTIVE', 'clientRenewProhibited'] });
+    await admin(simulator.handle(), 'POST', '/_sim/domains/renew-locked.com', { status: ['ACTIVE', 'clientRenewProhibited'] });
     expectCode(await c.renewDomain('renew-locked.com', 1, year), 552, 'Domain status does not allow for operation; clientRenewProhibited');
-    await admin(sim, 'POST', '/_sim/domains/renew-locked.com', { status: ['ACTIVE'] });
-    await admin(sim, 'POST', '/_sim/credit', { account: 'demo', amount: 0 });
+    await admin(simulator.handle(), 'POST', '/_sim/domains/renew-locked.com', { status: ['ACTIVE'] });
+    await admin(simulator.handle(), 'POST', '/_sim/credit', { account: 'demo', amount: 0 });
     expectCode(await c.renewDomain('renew-locked.com', 1, year), 546);
     expect((await effects())['renew-locked.com']?.renewed).toBe(0);
   });

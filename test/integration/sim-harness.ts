@@ -1,11 +1,11 @@
 // Shared by the sim-*.test.ts files: raw posts, a well-formedness check of
 // replies, admin calls, and RegistrarClients that are closed after each test.
 import { request } from 'undici';
-import { afterAll, afterEach, beforeEach, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { RegistrarClient, type RegistrarClientOptions } from '../../src/registrar/client.ts';
 import type { Outcome } from '../../src/registrar/outcome.ts';
 import { parseReply, type Reply } from '../../src/registrar/reply.ts';
-import type { SimHandle } from '../../src/sandbox/index.ts';
+import { startSim, type SimHandle } from '../../src/sandbox/index.ts';
 
 export interface RawReply {
   readonly status: number;
@@ -111,3 +111,28 @@ export function sharedSimHooks(sim: () => SimHandle | undefined, clients?: Clien
     });
   }
 }
+
+/**
+ * The simulator the domain-command tests share (two names held by others, a second account
+ * `other`), started once and reset before each test; `demo()` makes a client of the demo account
+ * (`demo({ login, password })`, of another).
+ */
+export function domainCommandsSim(): {
+  readonly handle: () => SimHandle;
+  readonly demo: (extra?: Partial<RegistrarClientOptions>) => RegistrarClient;
+  effects(): Promise<EffectsView>;
+} {
+  let sim: SimHandle | undefined;
+  const handle = () => sim!;
+  const clients = new Clients(handle);
+  beforeAll(async () => {
+    sim = await startSim({ port: 0, rate: 100_000, taken: ['taken-one.com', 'Taken-Two.NET'], accounts: [{ login: 'other', password: 'other-pw' }] });
+  });
+  sharedSimHooks(() => sim, clients);
+  return {
+    handle,
+    demo: (extra = {}) => clients.make(extra),
+    effects: async () => (await admin<EffectsView>(handle(), 'GET', '/_sim/effects')).json,
+  };
+}
+
