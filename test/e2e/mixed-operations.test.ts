@@ -39,7 +39,7 @@ it('200 mixed operations end as they should, each effect exactly once', async ()
   const ids = await submitAll(h!, scenario);
   const views = await h!.waitAllFinal(ids, 120_000);
   await worker.close();
-  await checkOutcomes(scenario, views, sim!);
+  expect(await checkOutcomes(scenario, views, sim!)).toEqual([]);
   const stats = await sim!.stats();
   // the faults really happened: retries and reconciliations were needed
   expect(stats.dropped as number).toBeGreaterThan(5);
@@ -68,7 +68,7 @@ it('the same with worker processes killed by SIGKILL twice and restarted', async
   }
   expect(kills).toBe(2);
   const views = await h!.waitAllFinal(ids, 150_000);
-  await checkOutcomes(scenario, views, sim!);
+  expect(await checkOutcomes(scenario, views, sim!)).toEqual([]);
 }, 240_000);
 
 it('with a quarter of them cancelled as they go: a cancelled one had no effect, every other ends as it should', async () => {
@@ -111,5 +111,5 @@ it('with a quarter of them cancelled as they go: a cancelled one had no effect, 
   // Every other operation, the chosen ones that ended before their cancel took or despite it included, as planned.
   const rest = ended.filter(({ view }) => view.status !== 'cancelled');
   const others: Scenario = { ...scenario, ops: rest.map(({ op }) => op) };
-  await checkOutcomes(others, rest.map(({ view }) => view), sim!);
+  expect(await checkOutcomes(others, rest.map(({ view }) => view), sim!)).toEqual([]);
 }, 150_000);

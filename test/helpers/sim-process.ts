@@ -28,6 +28,21 @@ export interface SimLogEntry {
   [k: string]: unknown;
 }
 
+/** Pairs of commands on one domain whose times overlap (the sim's log): two runs of one domain's operations at once. */
+export function overlaps(log: readonly SimLogEntry[]): string[] {
+  const byDomain = new Map<string, SimLogEntry[]>();
+  for (const e of log) if (e.domain) byDomain.set(e.domain, [...(byDomain.get(e.domain) ?? []), e]);
+  const found: string[] = [];
+  for (const [domain, entries] of byDomain) {
+    const sorted = entries.sort((a, b) => a.start - b.start);
+    for (let i = 1; i < sorted.length; i++) {
+      const [a, b] = [sorted[i - 1]!, sorted[i]!];
+      if (b.start < a.end) found.push(`${domain}: ${a.command} #${a.seq} and ${b.command} #${b.seq}`);
+    }
+  }
+  return found;
+}
+
 export async function startSimProcess(args: string[] = []): Promise<SimProcess> {
   const child = spawn(process.execPath, [CLI, 'sim', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
