@@ -14,8 +14,6 @@ export interface OpContext {
   readonly hasAuth: boolean;
   readonly policy: BackoffPolicy;
   readonly startedAt: number;
-  /** transfer: when the operation was submitted (see TransferInput); null for the others, or when not told. */
-  readonly submittedAt: number | null;
   /** No retry after it; polls end with a timeout at it. */
   readonly deadlineAt: number;
   /** The first step of this run (the default, or the redrive's). */
@@ -62,7 +60,6 @@ export function initialContext(input: OperationInput, entry: string): OpContext 
     hasAuth: input.type === 'transfer' ? (input.hasAuth ?? false) : false,
     policy,
     startedAt: input.startedAt,
-    submittedAt: input.type === 'transfer' ? (input.submittedAt ?? null) : null,
     deadlineAt: input.startedAt + (input.type === 'transfer' ? policy.transferDeadlineMs : policy.deadlineMs),
     entry,
     step: entry,
@@ -98,7 +95,6 @@ export function storedContext(ctx: OpContext): Partial<OpContext> {
   if (ctx.hasAuth) out.hasAuth = true;
   out.policy = ctx.policy;
   out.startedAt = ctx.startedAt;
-  if (ctx.submittedAt !== null) out.submittedAt = ctx.submittedAt;
   out.deadlineAt = ctx.deadlineAt;
   out.entry = ctx.entry;
   out.step = ctx.step;
@@ -127,7 +123,6 @@ export function restoredContext(stored: Partial<OpContext>): OpContext {
     hasAuth: stored.hasAuth ?? false,
     policy: stored.policy!,
     startedAt: stored.startedAt!,
-    submittedAt: stored.submittedAt ?? null,
     deadlineAt: stored.deadlineAt!,
     entry: stored.entry!,
     step: stored.step!,

@@ -111,11 +111,6 @@ export interface TransferInput extends BaseInput {
   readonly period?: number;
   /** The operation has an auth code in the secret store (name `auth`). */
   readonly hasAuth?: boolean;
-  /**
-   * When the operation was submitted (ms; the same for every run and redrive): a transfer the
-   * registrar shows as requested well before it was another's.
-   */
-  readonly submittedAt?: number;
 }
 
 export interface DeleteInput extends BaseInput {

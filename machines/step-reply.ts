@@ -48,18 +48,6 @@ export function expirationDate(reply: DefiniteReply): string | undefined {
   return first(reply, 'REGISTRATIONEXPIRATIONDATE');
 }
 
-/**
- * When the transfer a StatusDomainTransfer reply describes was requested (its `request date`,
- * 'YYYY-MM-DD hh:mm:ss' or 'YYYY-MM-DD', read as UTC), in ms; undefined when it does not say.
- */
-export function transferRequestedAt(reply: DefiniteReply): number | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(first(reply, 'REQUESTDATE') ?? '');
-  if (!m) return undefined;
-  const [, y, mo, d, h = '0', mi = '0', sec = '0'] = m;
-  const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec));
-  return Number.isFinite(ms) ? ms : undefined;
-}
-
 /** The year of 'YYYY-MM-DD hh:mm:ss', 'YYYY-MM-DD' or 'YYYY'; undefined for anything else. */
 export function yearOf(date: string | undefined): number | undefined {
   const m = date === undefined ? null : /^\s*(\d{4})(?:\D|$)/.exec(date);

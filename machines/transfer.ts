@@ -4,13 +4,6 @@
 // worker waits. 545 while polling = no transfer in progress any more: the
 // domain is either ours now (StatusDomain 200) or the transfer was dropped.
 //
-// StatusDomainTransfer shows a domain's last transfer, which may be an earlier
-// one. An ended transfer requested more than a day before the operation was
-// submitted is such a one (a day: whatever the zone of the registrar's dates):
-// reconciling a request with no reply, it means the request never got there,
-// and it is sent again; after a cancel that found nothing pending, the domain
-// decides. Nearer, or undated, it is taken as this operation's.
-//
 // Cancel: once the request may have reached the registrar, CANCEL does not end
 // the operation at once (the transfer would go on there, and be charged): it
 // sends TransferDomain ACTION=CANCEL. 200 ends it `cancelled` (or succeeded,
@@ -24,7 +17,7 @@ import { fail, type OpContext } from './context.ts';
 import { createOperation } from './operation.ts';
 import { code, failAs, finish, pollAgain, resend } from './branches.ts';
 import { unknownState, waitState, type Branch, type StepSpec } from './step.ts';
-import { expirationDate, transferRequestedAt, transferState } from './step-reply.ts';
+import { expirationDate, transferState } from './step-reply.ts';
 
 const PENDING = 'transferPending';
 
@@ -52,16 +45,6 @@ const domainAfter = (name: string, ours: string, notOurs: Branch): StepSpec => (
   ],
   permanent: [notOurs],
 });
-
-/** How long before the operation's submission a transfer's request date must lie to be an earlier transfer's. */
-const EARLIER_BY_MS = 24 * 3600_000;
-
-/** A StatusDomainTransfer 200 about an ended transfer requested well before this operation was submitted. */
-const earlierTransfer = (r: DefiniteReply, ctx: OpContext): boolean => {
-  if (ctx.submittedAt === null || transferState(r).state === 'pending') return false;
-  const requested = transferRequestedAt(r);
-  return requested !== undefined && requested < ctx.submittedAt - EARLIER_BY_MS;
-};
 
 /** A StatusDomainTransfer (or TransferDomain) 200: decide by TRANSFERSTATUS. */
 const byTransferStatus: Branch[] = [approved('200 approved'), rejected('200 rejected/cancelled', stateIs('rejected')), ...pollAgain('200 pending', PENDING, 'poll', 'transfer_timed_out', undefined)];
@@ -99,7 +82,7 @@ export const transferSteps: readonly StepSpec[] = [
     command: 'StatusDomainTransfer',
     changesState: false,
     params: domainOnly,
-    success: [...resend('200 an earlier transfer: request again', 'transferDomain', earlierTransfer), ...byTransferStatus],
+    success: byTransferStatus,
     permanent: resend('545 no transfer: request again', 'transferDomain', code(545)),
   },
   {
@@ -132,8 +115,6 @@ export const transferSteps: readonly StepSpec[] = [
     changesState: false,
     params: domainOnly,
     success: [
-      // Not this operation's transfer: whether the domain came in decides.
-      { label: '200 an earlier transfer', when: earlierTransfer, target: 'domainAfterCancel', update: () => ({}) },
       approved('200 approved already'),
       // Rejected by the losing side before the cancel came: that is how the transfer ended.
       rejected('200 rejected', (r) => stateIs('rejected')(r) && !/cancel/i.test(transferState(r).status)),

@@ -24,7 +24,7 @@ function contactsOf(data: OpData, defaults: AccountDefaults): { contacts?: Conta
 
 // Built by assignment rather than with conditional spreads: this runs once per operation run,
 // and V8 copies spread objects property by property.
-export function machineInput(data: OpData, defaults: AccountDefaults, policy: BackoffPolicy, now: number, submittedAt?: number): OperationInput {
+export function machineInput(data: OpData, defaults: AccountDefaults, policy: BackoffPolicy, now: number): OperationInput {
   const input: Record<string, unknown> = { type: data.t, domain: data.d, policy, startedAt: now };
   if (data.rd) input['redrive'] = data.rd;
   if (data.p && data.t !== 'delete') input['period'] = data.p;
@@ -41,7 +41,6 @@ export function machineInput(data: OpData, defaults: AccountDefaults, policy: Ba
       break;
     case 'transfer':
       input['hasAuth'] = Boolean(data.s?.auth);
-      if (submittedAt !== undefined) input['submittedAt'] = submittedAt;
       break;
     case 'delete':
       break;

@@ -126,7 +126,7 @@ export class Run {
     const snap = this.data.snap as Record<string, unknown> | undefined;
     // A fresh start needs nothing from Redis: no promise (a run's awaits are a measurable share of its cost).
     if (!snap) {
-      this.snapshot = this.plan.start(machineInput(this.data, this.deps.defaults, this.deps.policy, Date.now(), this.job.timestamp));
+      this.snapshot = this.plan.start(machineInput(this.data, this.deps.defaults, this.deps.policy, Date.now()));
       return undefined;
     }
     return this.deps.policies.expand(snap).then((expanded) => {

@@ -47,10 +47,4 @@ describe('machineInput', () => {
     expect(JSON.stringify(transfer)).not.toContain('v1.sealed');
     expect(machineInput({ t: 'delete', d: 'x.com', p: 3 }, defaults, policy, 0)).not.toHaveProperty('period');
   });
-
-  it("gives a transfer the operation's submission time (an earlier transfer is told by it), and no other type", () => {
-    expect(machineInput({ t: 'transfer', d: 'x.com' }, defaults, policy, 5_000, 1_000)).toMatchObject({ startedAt: 5_000, submittedAt: 1_000 });
-    expect(machineInput({ t: 'renew', d: 'x.com' }, defaults, policy, 5_000, 1_000)).not.toHaveProperty('submittedAt');
-    expect(machineInput({ t: 'transfer', d: 'x.com' }, defaults, policy, 5_000)).not.toHaveProperty('submittedAt');
-  });
 });

@@ -85,57 +85,6 @@ describe('happy paths: the commands each operation costs', () => {
   });
 });
 
-describe("the domain's last transfer, when it is an earlier one", () => {
-  // submittedAt is T0 (2026-01-01 00:00 UTC); an earlier transfer was requested more than a day before it
-  const shown = (status: string, requested?: string) => replyOf(200, { TRANSFERSTATUS: [status], ...(requested ? { REQUESTDATE: [requested] } : {}) });
-  const requested = [replyOf(218), uncertainReply()];
-  const resumed = (snap: ReturnType<typeof start>) => (nextAction(snap).kind === 'wait' ? resume(snap) : snap);
-  const lost = () => resumed(reply(reply(start(baseInput('transfer')), replyOf(218)), uncertainReply()));
-  const cancel = (snap: ReturnType<typeof start>) => transition(MACHINES.transfer, snap, { type: 'CANCEL', reason: 'by a user' })[0];
-
-  it('a request with no reply, and an ended transfer of a month before: the request is sent again', () => {
-    const r = commands(baseInput('transfer'), [...requested, shown('clientRejected', '2025-12-01 10:00:00'), pending, shown('serverApproved')]);
-    expect(r.names).toEqual(['CheckDomainTransfer', 'TransferDomain', 'StatusDomainTransfer', 'TransferDomain', 'StatusDomainTransfer']);
-    expect(r.output).toMatchObject({ status: 'succeeded' });
-    // an approved one of long ago is no more this request's
-    expect(nextAction(reply(lost(), shown('clientApproved', '2025-06-01 08:00:00')))).toMatchObject({ kind: 'command', step: 'transferDomain', params: { ACTION: 'REQUEST' } });
-  });
-
-  it.each([
-    ['requested since the submission', shown('clientRejected', '2026-01-01 00:00:01')],
-    ['requested the day before (the zone of its dates is unknown)', shown('clientRejected', '2025-12-31 09:00:00')],
-    ['dated by its day alone, the day before', shown('clientRejected', '2025-12-31')],
-    ['undated', shown('clientCancelled')],
-    ['dated in a form not read', shown('serverCancelled', '01.12.2025')],
-  ])('one %s is taken as this request\'s: transfer_rejected', (_name, last) => {
-    const r = commands(baseInput('transfer'), [...requested, last]);
-    expect(r.names).toEqual(['CheckDomainTransfer', 'TransferDomain', 'StatusDomainTransfer']);
-    expect(r.output).toMatchObject({ status: 'failed', failure: { type: 'transfer_rejected', step: 'reconcileTransfer' } });
-  });
-
-  it('without the submission time (an older build\'s snapshot), as before: the transfer shown is taken as this request\'s', () => {
-    const r = commands(baseInput('transfer', { submittedAt: undefined }), [...requested, shown('clientRejected', '2025-12-01 10:00:00')]);
-    expect(r.output).toMatchObject({ status: 'failed', failure: { type: 'transfer_rejected' } });
-  });
-
-  it("a redrive days later: the operation's own transfer, requested after its submission, is not an earlier one", () => {
-    // the request went out at submission, its reply was lost, the reconcile failed; redriven three days on
-    const redriven = baseInput('transfer', { startedAt: T0 + 3 * 86_400_000, redrive: { step: 'reconcileTransfer', carried: {} } });
-    const r = commands(redriven, [shown('clientApproved', '2026-01-01 00:00:05')]);
-    expect(r.names).toEqual(['StatusDomainTransfer']);
-    expect(r.output).toMatchObject({ status: 'succeeded' });
-  });
-
-  it('a cancel that found nothing pending, and an earlier transfer shown: the domain decides, not that transfer', () => {
-    const polling = reply(start(baseInput('transfer', { redrive: { step: 'transferDomain', carried: {} } })), pending);
-    const cancelling = reply(cancel(polling), replyOf(545));
-    expect(nextAction(cancelling)).toMatchObject({ step: 'statusAfterCancel' });
-    const asked = reply(cancelling, shown('clientApproved', '2025-06-01 08:00:00'));
-    expect(nextAction(asked)).toMatchObject({ kind: 'command', step: 'domainAfterCancel', command: 'StatusDomain' });
-    expect(nextAction(reply(asked, replyOf(545)))).toMatchObject({ kind: 'final', output: { status: 'failed', failure: { type: 'cancelled' } } });
-  });
-});
-
 describe('redrive', () => {
   const exhaust = Array.from({ length: POLICY.maxAttempts }, () => replyOf(421));
 

@@ -60,7 +60,7 @@ export function baseInput(type: OperationType, extra: Record<string, unknown> = 
     case 'renew':
       return { ...common, type, period: 1, ...extra };
     case 'transfer':
-      return { ...common, type, hasAuth: true, submittedAt: T0, ...extra };
+      return { ...common, type, hasAuth: true, ...extra };
     case 'delete':
       return { ...common, type, ...extra };
   }
