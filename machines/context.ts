@@ -50,6 +50,7 @@ export function initialContext(input: OperationInput, entry: string): OpContext 
   const carried: Carried = {};
   if (input.type === 'renew' && input.expiration) carried.expiration = input.expiration;
   if (input.redrive?.carried?.expiration) carried.expiration = input.redrive.carried.expiration;
+  if (typeof input.redrive?.carried?.requestedAt === 'number') carried.requestedAt = input.redrive.carried.requestedAt;
   const period = input.type === 'delete' ? null : (input.period ?? (input.type === 'transfer' ? null : 1));
   return {
     type: input.type,

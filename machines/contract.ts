@@ -71,6 +71,12 @@ export interface Contacts {
 export interface Carried {
   /** renew: the expiration before the renewal ('YYYY-MM-DD hh:mm:ss' or 'YYYY'). */
   expiration?: string;
+  /**
+   * transfer: when this operation first sent its request (ms, the engine's clock), kept through
+   * resends and a redrive after them: a transfer the registrar shows as requested well before it
+   * was another's.
+   */
+  requestedAt?: number;
 }
 
 export interface Redrive {

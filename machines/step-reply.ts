@@ -48,6 +48,23 @@ export function expirationDate(reply: DefiniteReply): string | undefined {
   return first(reply, 'REGISTRATIONEXPIRATIONDATE');
 }
 
+/**
+ * The latest moment a StatusDomainTransfer reply's `request date` may stand for (ms, read as UTC):
+ * the time itself for 'YYYY-MM-DD hh:mm[:ss]', the day's end for 'YYYY-MM-DD'; undefined when the
+ * reply gives none, or one in another form or not a real date.
+ */
+export function transferRequestedBy(reply: DefiniteReply): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(first(reply, 'REQUESTDATE') ?? '');
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, sec] = m.slice(1).map((v) => (v === undefined ? undefined : Number(v))) as [number, number, number, number?, number?, number?];
+  const day = Date.UTC(y, mo - 1, d);
+  const date = new Date(day);
+  if (y < 1970 || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return undefined;
+  if (h === undefined) return day + 86_400_000 - 1;
+  if (h > 23 || mi! > 59 || (sec ?? 0) > 59) return undefined;
+  return day + ((h * 60 + mi!) * 60 + (sec ?? 0)) * 1000;
+}
+
 /** The year of 'YYYY-MM-DD hh:mm:ss', 'YYYY-MM-DD' or 'YYYY'; undefined for anything else. */
 export function yearOf(date: string | undefined): number | undefined {
   const m = date === undefined ? null : /^\s*(\d{4})(?:\D|$)/.exec(date);

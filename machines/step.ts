@@ -44,6 +44,8 @@ export interface StepSpec {
   readonly failureTypes?: Readonly<Record<number, string>>;
   /** The step that decides after an uncertain outcome; required when changesState. */
   readonly reconcile?: string;
+  /** A context update each time the step is entered (its request is about to be sent), besides the request. */
+  readonly onEnter?: (ctx: OpContext, event: OperationEvent) => Patch;
 }
 
 /** A transition of the machine plan: plain functions of (context, event); operation.ts makes xstate config of it. */
@@ -201,12 +203,13 @@ export function buildStep(spec: StepSpec): Record<string, StateConfig> {
     [spec.name]: {
       tags: ['step'],
       meta: { command: spec.command, changesState: spec.changesState, ...(spec.reconcile ? { reconcile: spec.reconcile } : {}) },
-      entry: (ctx) => {
+      entry: (ctx, event) => {
         const secrets = spec.secrets?.(ctx);
         const request: PendingCommand = secrets
           ? { step: spec.name, command: spec.command, params: spec.params(ctx), changesState: spec.changesState, secrets }
           : { step: spec.name, command: spec.command, params: spec.params(ctx), changesState: spec.changesState };
-        return { step: spec.name, request: operationCodes ? { ...request, operationCodes } : request, wait: null };
+        const patch: Patch = { step: spec.name, request: operationCodes ? { ...request, operationCodes } : request, wait: null };
+        return spec.onEnter ? Object.assign(spec.onEnter(ctx, event), patch) : patch;
       },
       on: { REPLY: replyTransitions(spec) },
     },

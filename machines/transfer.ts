@@ -4,6 +4,16 @@
 // worker waits. 545 while polling = no transfer in progress any more: the
 // domain is either ours now (StatusDomain 200) or the transfer was dropped.
 //
+// StatusDomainTransfer shows a domain's last transfer, which may have ended
+// before this operation sent anything (a rejected attempt, another operation's).
+// One requested more than EARLIER_BY_MS before this operation first sent its
+// request (carried.requestedAt, kept through resends and redrives) is such an
+// earlier transfer: reconciling a request that got no reply, it means the
+// request never got there, and it is sent again; after a cancel that found
+// nothing pending, the domain decides. Nearer, undated or in a form not read,
+// the transfer shown is taken as this operation's. The registrar's dates are
+// read as UTC: a zone ahead of UTC only makes a transfer look nearer.
+//
 // Cancel: once the request may have reached the registrar, CANCEL does not end
 // the operation at once (the transfer would go on there, and be charged): it
 // sends TransferDomain ACTION=CANCEL. 200 ends it `cancelled` (or succeeded,
@@ -12,12 +22,12 @@
 // polling, so the operation ends as the transfer does. A redrive of a
 // cancelled transfer starts over at checkTransfer.
 import { ACCOUNT_LEVEL_CODES } from '../src/codes.ts';
-import type { DefiniteReply } from './contract.ts';
+import type { Carried, DefiniteReply, OperationEvent } from './contract.ts';
 import { fail, type OpContext } from './context.ts';
 import { createOperation } from './operation.ts';
 import { code, failAs, finish, pollAgain, resend } from './branches.ts';
 import { unknownState, waitState, type Branch, type StepSpec } from './step.ts';
-import { expirationDate, transferState } from './step-reply.ts';
+import { expirationDate, transferRequestedBy, transferState } from './step-reply.ts';
 
 const PENDING = 'transferPending';
 
@@ -46,10 +56,31 @@ const domainAfter = (name: string, ours: string, notOurs: Branch): StepSpec => (
   permanent: [notOurs],
 });
 
+/** The margin for clocks that differ and a request that took its time (a timeout is 30 s). */
+const EARLIER_BY_MS = 10 * 60_000;
+
+/** A StatusDomainTransfer 200 about an ended transfer requested well before this operation's first request. */
+const earlierTransfer = (r: DefiniteReply, ctx: OpContext): boolean => {
+  const sent = ctx.carried.requestedAt;
+  if (sent === undefined || transferState(r).state === 'pending') return false;
+  const requested = transferRequestedBy(r);
+  return requested !== undefined && requested < sent - EARLIER_BY_MS;
+};
+
+/** Entering the request: the time of the first one is kept (the engine's clock; the run's start without one). */
+const firstRequest = (ctx: OpContext, ev: OperationEvent) =>
+  ctx.carried.requestedAt !== undefined ? {} : { carried: { ...ctx.carried, requestedAt: 'now' in ev && Number.isFinite(ev.now) ? ev.now : ctx.startedAt } };
+
 /** A StatusDomainTransfer (or TransferDomain) 200: decide by TRANSFERSTATUS. */
 const byTransferStatus: Branch[] = [approved('200 approved'), rejected('200 rejected/cancelled', stateIs('rejected')), ...pollAgain('200 pending', PENDING, 'poll', 'transfer_timed_out', undefined)];
 
 const domainOnly = (ctx: OpContext) => ({ DOMAIN: ctx.domain });
+
+function withoutRequestedAt(carried: Carried): Carried {
+  const rest = { ...carried };
+  delete rest.requestedAt;
+  return rest;
+}
 
 /** Ends a transfer cancelled by a user (`cancelled`): a redrive requests it again from the start. */
 const cancelled = (label: string, when: Branch['when'], why: (r: DefiniteReply) => string): Branch => {
@@ -64,13 +95,18 @@ export const transferSteps: readonly StepSpec[] = [
     command: 'CheckDomainTransfer',
     changesState: false,
     params: domainOnly,
-    success: [failAs('219', code(219), 'transfer_not_available'), { label: '218 (or another 2xx)', target: 'transferDomain', update: () => ({}) }],
+    success: [
+      failAs('219', code(219), 'transfer_not_available'),
+      // A new request: the time of an earlier one (a redrive from the start) no longer counts.
+      { label: '218 (or another 2xx)', target: 'transferDomain', update: (ctx) => ({ carried: withoutRequestedAt(ctx.carried) }) },
+    ],
   },
   {
     name: 'transferDomain',
     command: 'TransferDomain',
     changesState: true,
     reconcile: 'reconcileTransfer',
+    onEnter: firstRequest,
     params: (ctx) => ({ DOMAIN: ctx.domain, ACTION: 'REQUEST', ...(ctx.period !== null ? { PERIOD: ctx.period } : {}) }),
     secrets: (ctx) => (ctx.hasAuth ? { AUTH: 'auth' } : undefined),
     success: byTransferStatus,
@@ -82,7 +118,7 @@ export const transferSteps: readonly StepSpec[] = [
     command: 'StatusDomainTransfer',
     changesState: false,
     params: domainOnly,
-    success: byTransferStatus,
+    success: [...resend('200 an earlier transfer: request again', 'transferDomain', earlierTransfer), ...byTransferStatus],
     permanent: resend('545 no transfer: request again', 'transferDomain', code(545)),
   },
   {
@@ -115,6 +151,8 @@ export const transferSteps: readonly StepSpec[] = [
     changesState: false,
     params: domainOnly,
     success: [
+      // Not this operation's transfer: whether the domain came in decides.
+      { label: '200 an earlier transfer', when: earlierTransfer, target: 'domainAfterCancel', update: () => ({}) },
       approved('200 approved already'),
       // Rejected by the losing side before the cancel came: that is how the transfer ended.
       rejected('200 rejected', (r) => stateIs('rejected')(r) && !/cancel/i.test(transferState(r).status)),

@@ -85,6 +85,73 @@ describe('happy paths: the commands each operation costs', () => {
   });
 });
 
+describe("the domain's last transfer, when it is an earlier one", () => {
+  // The request goes out at T0 (2026-01-01 00:00 UTC); a transfer requested more than 10 minutes before it is an earlier one.
+  const shown = (status: string, requested?: string) => replyOf(200, { TRANSFERSTATUS: [status], ...(requested ? { REQUESTDATE: [requested] } : {}) });
+  const requested = [replyOf(218), uncertainReply()];
+  const approvedNow = shown('serverApproved', '2026-01-01 00:00:02');
+  const cancel = (snap: ReturnType<typeof start>) => transition(MACHINES.transfer, snap, { type: 'CANCEL', reason: 'by a user' })[0];
+
+  it.each([
+    ['a month before', shown('clientRejected', '2025-12-01 10:00:00')],
+    ['an hour before (a rejected attempt, then a new submission)', shown('clientCancelled', '2025-12-31 23:00:00')],
+    ['on a day that ended before it', shown('serverCancelled', '2025-12-30')],
+    ['long ago, and approved (the domain left the account since)', shown('clientApproved', '2025-06-01 08:00:00')],
+  ])('a request with no reply, and an ended transfer requested %s: the request is sent again', (_name, last) => {
+    const r = commands(baseInput('transfer'), [...requested, last, pending, approvedNow]);
+    expect(r.names).toEqual(['CheckDomainTransfer', 'TransferDomain', 'StatusDomainTransfer', 'TransferDomain', 'StatusDomainTransfer']);
+    expect(r.output).toMatchObject({ status: 'succeeded' });
+  });
+
+  it.each([
+    ['requested since', shown('clientRejected', '2026-01-01 00:00:01')],
+    ['requested minutes before (clocks differ)', shown('clientRejected', '2025-12-31 23:55:00')],
+    ['dated by its day alone, the same day', shown('clientRejected', '2026-01-01')],
+    ['dated by its day alone, the day before (it may have been late that day)', shown('clientRejected', '2025-12-31')],
+    ['undated', shown('clientCancelled')],
+    ['dated in a form not read', shown('serverCancelled', '01.12.2025')],
+    ['dated on a day no calendar has', shown('serverCancelled', '2025-02-30 10:00:00')],
+  ])('one %s is taken as this request\'s: transfer_rejected', (_name, last) => {
+    const r = commands(baseInput('transfer'), [...requested, last]);
+    expect(r.names).toEqual(['CheckDomainTransfer', 'TransferDomain', 'StatusDomainTransfer']);
+    expect(r.output).toMatchObject({ status: 'failed', failure: { type: 'transfer_rejected', step: 'reconcileTransfer' } });
+  });
+
+  it('the first request\'s time is kept through a resend and a redrive: its own transfer is never an earlier one', () => {
+    const failedReconcile = commands(baseInput('transfer'), [...requested, replyOf(545), uncertainReply(), ...Array.from({ length: 40 }, () => replyOf(421))]);
+    expect(failedReconcile.output).toMatchObject({ status: 'failed', redrive: { step: 'reconcileTransfer', carried: { requestedAt: T0 } } });
+    // redriven three days on: the registrar shows the transfer that request made, approved
+    const redriven = baseInput('transfer', { startedAt: T0 + 3 * 86_400_000, redrive: { step: 'reconcileTransfer', carried: { requestedAt: T0 } } });
+    const r = commands(redriven, [shown('clientApproved', '2026-01-01 00:00:05')]);
+    expect(r.names).toEqual(['StatusDomainTransfer']);
+    expect(r.output).toMatchObject({ status: 'succeeded' });
+    // without the time (a snapshot of an older build), the transfer shown is this request's, as before
+    expect(commands(baseInput('transfer', { redrive: { step: 'reconcileTransfer', carried: {} } }), [shown('clientRejected', '2025-12-01 10:00:00')]).output).toMatchObject({
+      status: 'failed',
+      failure: { type: 'transfer_rejected' },
+    });
+  });
+
+  it('a redrive that starts over (a cancelled operation) sends a new request, and its old transfer is an earlier one', () => {
+    const later = T0 + 3 * 86_400_000;
+    const redriven = baseInput('transfer', { startedAt: later, redrive: { step: 'checkTransfer', carried: { requestedAt: T0 } } });
+    const r = commands(redriven, [replyOf(218), uncertainReply(), shown('clientCancelled', '2026-01-01 00:01:00'), pending, approvedNow]);
+    expect(r.names).toEqual(['CheckDomainTransfer', 'TransferDomain', 'StatusDomainTransfer', 'TransferDomain', 'StatusDomainTransfer']);
+    expect(r.output).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('a cancel that found nothing pending, and an earlier transfer shown: the domain decides, not that transfer', () => {
+    const polling = reply(start(baseInput('transfer', { redrive: { step: 'transferDomain', carried: {} } })), pending);
+    const cancelling = reply(cancel(polling), replyOf(545));
+    expect(nextAction(cancelling)).toMatchObject({ step: 'statusAfterCancel' });
+    const asked = reply(cancelling, shown('clientApproved', '2025-06-01 08:00:00'));
+    expect(nextAction(asked)).toMatchObject({ kind: 'command', step: 'domainAfterCancel', command: 'StatusDomain' });
+    expect(nextAction(reply(asked, replyOf(545)))).toMatchObject({ kind: 'final', output: { status: 'failed', failure: { type: 'cancelled' } } });
+    // this operation's own, approved meanwhile: it succeeded
+    expect(nextAction(reply(cancelling, shown('clientApproved', '2026-01-01 00:00:03')))).toMatchObject({ kind: 'final', output: { status: 'succeeded' } });
+  });
+});
+
 describe('redrive', () => {
   const exhaust = Array.from({ length: POLICY.maxAttempts }, () => replyOf(421));
 
