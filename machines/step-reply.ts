@@ -1,5 +1,6 @@
 // From the registrar client's Outcome to the machine's StepReply, and the few
 // readings of a reply the machines base decisions on.
+import { readWireDate } from '../src/registrar/dates.ts';
 import type { Outcome } from '../src/registrar/outcome.ts';
 import type { DefiniteReply, StepReply } from './contract.ts';
 
@@ -54,15 +55,9 @@ export function expirationDate(reply: DefiniteReply): string | undefined {
  * reply gives none, or one in another form or not a real date.
  */
 export function transferRequestedBy(reply: DefiniteReply): number | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(first(reply, 'REQUESTDATE') ?? '');
-  if (!m) return undefined;
-  const [y, mo, d, h, mi, sec] = m.slice(1).map((v) => (v === undefined ? undefined : Number(v))) as [number, number, number, number?, number?, number?];
-  const day = Date.UTC(y, mo - 1, d);
-  const date = new Date(day);
-  if (y < 1970 || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return undefined;
-  if (h === undefined) return day + 86_400_000 - 1;
-  if (h > 23 || mi! > 59 || (sec ?? 0) > 59) return undefined;
-  return day + ((h * 60 + mi!) * 60 + (sec ?? 0)) * 1000;
+  const date = readWireDate(first(reply, 'REQUESTDATE') ?? '');
+  if (!date || date.precision === 'year') return undefined;
+  return date.precision === 'day' ? date.ms + 86_400_000 - 1 : date.ms;
 }
 
 /** The year of 'YYYY-MM-DD hh:mm:ss', 'YYYY-MM-DD' or 'YYYY'; undefined for anything else. */

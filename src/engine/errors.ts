@@ -17,7 +17,7 @@ export class ConflictError extends Error {
   }
 }
 
-/** A value that names nothing the engine knows (a failure type no catalogue lists and no operation has). */
+/** A value that names nothing the engine knows: a failure type no catalogue lists and no operation has, a batch id of no batch. */
 export class UnknownValueError extends Error {
   override name = 'UnknownValueError';
   constructor(

@@ -109,9 +109,9 @@ export class Redrives {
     if (failed.length === 0 && filter.reason !== undefined && !failureInfo(filter.reason) && !(await this.failedWith(filter.reason, filter.batch))) {
       throw new UnknownValueError(`no failure type ${JSON.stringify(filter.reason)}: no failed operation has it and the catalogue does not list it (the README and GET /v1/failures list the types)`, 'reason');
     }
-    // Likewise a batch id that names no batch (a typo, or another account's).
+    // Likewise a batch id that names no batch (a typo, or another system's).
     if (failed.length === 0 && filter.batch !== undefined && (await this.redis.exists(this.keys.batch(filter.batch))) === 0) {
-      throw new UnknownValueError(`no batch ${JSON.stringify(filter.batch)} in this account`, 'batch');
+      throw new UnknownValueError(`no batch ${JSON.stringify(filter.batch)}`, 'batch');
     }
     const out: (OperationView | undefined)[] = new Array(failed.length);
     let next = 0;

@@ -4,6 +4,7 @@
 import { domainToASCII } from 'node:url';
 import { z } from 'zod';
 import type { OperationType } from '../../machines/contract.ts';
+import { readWireDate } from '../registrar/dates.ts';
 import { idnLabelProblem, TOP_LEVEL_LABEL } from '../registrar/names.ts';
 
 export const OPERATION_TYPES: readonly OperationType[] = ['register', 'renew', 'transfer', 'delete'];
@@ -119,15 +120,6 @@ const handle = z.preprocess(
     .optional(),
 );
 
-/** A YYYY[-MM-DD[ hh:mm[:ss]]] that names a real day and time (no 2027-02-30, no 24:00). */
-function isCalendarDate(text: string): boolean {
-  const [y, mo, d, h, mi, sec] = text.split(/[- T:]/).map(Number) as [number, number?, number?, number?, number?, number?];
-  if (mo === undefined || d === undefined) return true;
-  const day = new Date(Date.UTC(y, mo - 1, d));
-  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d) return false;
-  return (h ?? 0) < 24 && (mi ?? 0) < 60 && (sec ?? 0) < 60;
-}
-
 const submissionSchema = z.strictObject({
   type: z.enum(OPERATION_TYPES as [OperationType, ...OperationType[]], { error: `must be one of ${OPERATION_TYPES.join(', ')}` }),
   domain: nameSchema('domain'),
@@ -145,7 +137,7 @@ const submissionSchema = z.strictObject({
     z
       .string({ error: 'must be a string' })
       .regex(/^\d{4}(-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?)?$/, 'must be the current expiration as YYYY-MM-DD (a time may follow) or YYYY')
-      .refine(isCalendarDate, { error: (iss) => `${String(iss.input)} is not a date` })
+      .refine((text) => readWireDate(text) !== undefined, { error: (iss) => `${String(iss.input)} is not a date` })
       .optional(),
   ),
   contacts: z.preprocess(absent, z.strictObject({ owner: handle, admin: handle, tech: handle, billing: handle }, { error: 'must be an object' }).optional()),

@@ -231,7 +231,7 @@ describe('a batch of registrations', () => {
     const misspelt = await api.call({ method: 'POST', url: '/v1/retry', payload: { reason: 'domain_not_availble' } });
     expect(misspelt.statusCode).toBe(400);
     expect(misspelt.json()).toMatchObject({ field: 'reason', error: expect.stringContaining('no failure type "domain_not_availble"') });
-    expect((await api.call({ method: 'POST', url: '/v1/retry', payload: { batch: 'b_nosuchbatch' } })).json()).toEqual({ error: 'no batch "b_nosuchbatch" in this account', field: 'batch' });
+    expect((await api.call({ method: 'POST', url: '/v1/retry', payload: { batch: 'b_nosuchbatch' } })).json()).toEqual({ error: 'no batch "b_nosuchbatch"', field: 'batch' });
     expect((await api.call({ method: 'POST', url: '/v1/retry', payload: { reason: 'a', type: 'b' } })).json()).toEqual({ error: 'type: reason and type name the same filter: give one', field: 'type' });
     expect((await api.call({ method: 'POST', url: '/v1/retry', payload: { batch: body.batch, why: 'x' } })).json()).toEqual({ error: 'why: unknown field', field: 'why' });
     // `type`, its first name, redrives nothing here that is not of the batch; `reason` does the redrive

@@ -105,7 +105,7 @@ it('a failure type that no catalogue lists and no operation has is refused by na
   // a catalogue type that nothing failed with is no mistake: nothing to redrive
   expect(await h.engine.store.retryMany({ reason: 'retries_exhausted' })).toEqual([]);
   // a batch id that names no batch is refused the same way
-  await expect(h.engine.store.retryMany({ batch: 'b_nosuchbatch' })).rejects.toMatchObject({ name: 'UnknownValueError', field: 'batch', message: 'no batch "b_nosuchbatch" in this account' });
+  await expect(h.engine.store.retryMany({ batch: 'b_nosuchbatch' })).rejects.toMatchObject({ name: 'UnknownValueError', field: 'batch', message: 'no batch "b_nosuchbatch"' });
 });
 
 it('a redrive of many that meets an error stops taking more, and says which it redrove', async () => {
