@@ -51,6 +51,7 @@ export function initialContext(input: OperationInput, entry: string): OpContext 
   if (input.type === 'renew' && input.expiration) carried.expiration = input.expiration;
   if (input.redrive?.carried?.expiration) carried.expiration = input.redrive.carried.expiration;
   if (typeof input.redrive?.carried?.requestedAt === 'number') carried.requestedAt = input.redrive.carried.requestedAt;
+  if (typeof input.redrive?.carried?.sentAt === 'number') carried.sentAt = input.redrive.carried.sentAt;
   const period = input.type === 'delete' ? null : (input.period ?? (input.type === 'transfer' ? null : 1));
   return {
     type: input.type,

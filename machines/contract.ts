@@ -71,10 +71,12 @@ export interface Contacts {
 export interface Carried {
   /** renew: the expiration before the renewal ('YYYY-MM-DD hh:mm:ss' or 'YYYY'). */
   expiration?: string;
+  /** transfer: when the request now in hand was about to be sent (ms, the engine's clock). */
+  sentAt?: number;
   /**
-   * transfer: when this operation first sent its request (ms, the engine's clock), kept through
-   * resends and a redrive after them: a transfer the registrar shows as requested well before it
-   * was another's.
+   * transfer: when this operation first sent a request that may have reached the registrar (the
+   * first with an unknown outcome), kept through resends and a redrive: a transfer the registrar
+   * shows as requested well before it was another's.
    */
   requestedAt?: number;
 }

@@ -46,6 +46,8 @@ export interface StepSpec {
   readonly reconcile?: string;
   /** A context update each time the step is entered (its request is about to be sent), besides the request. */
   readonly onEnter?: (ctx: OpContext, event: OperationEvent) => Patch;
+  /** State-changing steps: a context update when the outcome is unknown (the command may have taken effect). */
+  readonly onUncertain?: (ctx: OpContext) => Patch;
 }
 
 /** A transition of the machine plan: plain functions of (context, event); operation.ts makes xstate config of it. */
@@ -133,7 +135,10 @@ function replyTransitions(spec: StepSpec): TransitionConfig[] {
   const uncertain = (_: OpContext, ev: ReplyEvent) => ev.reply.kind === 'uncertain';
   if (spec.changesState) {
     if (!spec.reconcile) throw new Error(`step ${name}: a state-changing step needs a reconcile step`);
-    out.push(transition(unknownState(name), 'uncertain: reconcile', on(uncertain), (ctx, ev) => retryWait(ctx, ev, name, true)));
+    const noted = spec.onUncertain;
+    out.push(
+      transition(unknownState(name), 'uncertain: reconcile', on(uncertain), (ctx, ev) => (noted ? Object.assign(noted(ctx), retryWait(ctx, ev, name, true)) : retryWait(ctx, ev, name, true))),
+    );
   } else {
     out.push(
       transition('failed', 'uncertain, tries exhausted', on((ctx, ev) => uncertain(ctx, ev) && exhausted(ctx, name, ev.now, 1)), (ctx, ev) =>

@@ -6,13 +6,16 @@
 //
 // StatusDomainTransfer shows a domain's last transfer, which may have ended
 // before this operation sent anything (a rejected attempt, another operation's).
-// One requested more than EARLIER_BY_MS before this operation first sent its
-// request (carried.requestedAt, kept through resends and redrives) is such an
-// earlier transfer: reconciling a request that got no reply, it means the
-// request never got there, and it is sent again; after a cancel that found
-// nothing pending, the domain decides. Nearer, undated or in a form not read,
-// the transfer shown is taken as this operation's. The registrar's dates are
-// read as UTC: a zone ahead of UTC only makes a transfer look nearer.
+// One requested more than EARLIER_BY_MS before this operation first sent a
+// request that may have reached the registrar (carried.requestedAt: the first
+// whose outcome was unknown, kept through resends and redrives; a request
+// refused outright never got there) is such an earlier transfer: reconciling a
+// request that got no reply, it means the request never got there, and it is
+// sent again; after a cancel that found nothing pending, the domain decides.
+// Nearer, undated or in a form not read, the transfer shown is taken as this
+// operation's. The registrar's dates are read as UTC: a zone ahead of UTC only
+// makes a transfer look nearer; one behind it by more than the margin would make
+// this operation's own ended transfer look earlier (PROTOCOL.md names no zone).
 //
 // Cancel: once the request may have reached the registrar, CANCEL does not end
 // the operation at once (the transfer would go on there, and be charged): it
@@ -67,9 +70,13 @@ const earlierTransfer = (r: DefiniteReply, ctx: OpContext): boolean => {
   return requested !== undefined && requested < sent - EARLIER_BY_MS;
 };
 
-/** Entering the request: the time of the first one is kept (the engine's clock; the run's start without one). */
-const firstRequest = (ctx: OpContext, ev: OperationEvent) =>
-  ctx.carried.requestedAt !== undefined ? {} : { carried: { ...ctx.carried, requestedAt: 'now' in ev && Number.isFinite(ev.now) ? ev.now : ctx.startedAt } };
+/** Entering the request: when it is about to be sent (the engine's clock; the run's start without one). */
+const aboutToSend = (ctx: OpContext, ev: OperationEvent) => ({
+  carried: { ...ctx.carried, sentAt: 'now' in ev && Number.isFinite(ev.now) ? ev.now : ctx.startedAt },
+});
+
+/** The request's outcome is unknown: it may have reached the registrar then, and the first such time is kept. */
+const mayHaveReached = (ctx: OpContext) => (ctx.carried.requestedAt !== undefined || ctx.carried.sentAt === undefined ? {} : { carried: { ...ctx.carried, requestedAt: ctx.carried.sentAt } });
 
 /** A StatusDomainTransfer (or TransferDomain) 200: decide by TRANSFERSTATUS. */
 const byTransferStatus: Branch[] = [approved('200 approved'), rejected('200 rejected/cancelled', stateIs('rejected')), ...pollAgain('200 pending', PENDING, 'poll', 'transfer_timed_out', undefined)];
@@ -79,6 +86,7 @@ const domainOnly = (ctx: OpContext) => ({ DOMAIN: ctx.domain });
 function withoutRequestedAt(carried: Carried): Carried {
   const rest = { ...carried };
   delete rest.requestedAt;
+  delete rest.sentAt;
   return rest;
 }
 
@@ -106,7 +114,8 @@ export const transferSteps: readonly StepSpec[] = [
     command: 'TransferDomain',
     changesState: true,
     reconcile: 'reconcileTransfer',
-    onEnter: firstRequest,
+    onEnter: aboutToSend,
+    onUncertain: mayHaveReached,
     params: (ctx) => ({ DOMAIN: ctx.domain, ACTION: 'REQUEST', ...(ctx.period !== null ? { PERIOD: ctx.period } : {}) }),
     secrets: (ctx) => (ctx.hasAuth ? { AUTH: 'auth' } : undefined),
     success: byTransferStatus,

@@ -167,10 +167,10 @@ it('a cancel that comes while a transfer polls is taken at its next checkpoint, 
   // the transfer is requested and pending: the operation polls, each run a read and a wait
   await waitFor(async () => (await suite.sim.log('?domain=fast-xfer.com')).some((e) => e.command === 'StatusDomainTransfer'), 10_000, 'the first poll');
   expect((await suite.dataOf(id)).o).toBe(1);
-  // the snapshot keeps when the request was first sent (an earlier transfer at the registrar is told by it)
-  const requestedAt = ((await suite.dataOf(id)).snap as { context: { carried: { requestedAt: number } } }).context.carried.requestedAt;
-  expect(requestedAt).toBeGreaterThanOrEqual(Date.parse(xfer.operation.createdAt));
-  expect(requestedAt).toBeLessThanOrEqual(Date.now());
+  // the snapshot keeps when the request was about to be sent (an earlier transfer at the registrar is told by it)
+  const { sentAt } = ((await suite.dataOf(id)).snap as { context: { carried: { sentAt: number } } }).context.carried;
+  expect(sentAt).toBeGreaterThanOrEqual(Date.parse(xfer.operation.createdAt));
+  expect(sentAt).toBeLessThanOrEqual(Date.now());
   // a cancel that could not take the operation out of the queue (it was running) leaves the flag
   await suite.redis.set(suite.h.engine.keys.cancel(id), '1', 'EX', 60);
   const [ended] = await suite.h.waitAllFinal([id], 10_000);

@@ -132,6 +132,21 @@ describe("the domain's last transfer, when it is an earlier one", () => {
     });
   });
 
+  it('requests refused outright never reached the registrar: the time counts from the first that may have', () => {
+    // refused (421 is a transport failure; 4xx here: 420) until its tries ran out, no request reached the registrar
+    const refused = commands(baseInput('transfer'), [replyOf(218), ...Array.from({ length: 40 }, () => replyOf(420))]);
+    expect(refused.output).toMatchObject({ status: 'failed', failure: { step: 'transferDomain', type: 'retries_exhausted' } });
+    const carried = refused.output?.status === 'failed' ? refused.output.redrive.carried : undefined;
+    expect(carried).toBeDefined();
+    expect(carried).not.toHaveProperty('requestedAt');
+    // redriven a day on: someone else's transfer, requested and rejected meanwhile, is an earlier one
+    const later = T0 + 86_400_000;
+    const redriven = baseInput('transfer', { startedAt: later, redrive: { step: 'transferDomain', carried } });
+    const r = commands(redriven, [uncertainReply(), shown('clientRejected', '2026-01-01 01:00:00'), pending, approvedNow]);
+    expect(r.names).toEqual(['TransferDomain', 'StatusDomainTransfer', 'TransferDomain', 'StatusDomainTransfer']);
+    expect(r.output).toMatchObject({ status: 'succeeded' });
+  });
+
   it('a redrive that starts over (a cancelled operation) sends a new request, and its old transfer is an earlier one', () => {
     const later = T0 + 3 * 86_400_000;
     const redriven = baseInput('transfer', { startedAt: later, redrive: { step: 'checkTransfer', carried: { requestedAt: T0 } } });
@@ -140,9 +155,10 @@ describe("the domain's last transfer, when it is an earlier one", () => {
     expect(r.output).toMatchObject({ status: 'succeeded' });
   });
 
-  it('a cancel that found nothing pending, and an earlier transfer shown: the domain decides, not that transfer', () => {
-    const polling = reply(start(baseInput('transfer', { redrive: { step: 'transferDomain', carried: {} } })), pending);
-    const cancelling = reply(cancel(polling), replyOf(545));
+  it('a cancel while the request\'s outcome is unknown, nothing pending, and an earlier transfer shown: the domain decides, not that transfer', () => {
+    const unknown = reply(reply(start(baseInput('transfer')), replyOf(218)), uncertainReply());
+    expect(unknown.value).toBe('transferDomainUnknown');
+    const cancelling = reply(cancel(unknown), replyOf(545));
     expect(nextAction(cancelling)).toMatchObject({ step: 'statusAfterCancel' });
     const asked = reply(cancelling, shown('clientApproved', '2025-06-01 08:00:00'));
     expect(nextAction(asked)).toMatchObject({ kind: 'command', step: 'domainAfterCancel', command: 'StatusDomain' });
