@@ -147,6 +147,14 @@ describe("the domain's last transfer, when it is an earlier one", () => {
     expect(r.output).toMatchObject({ status: 'succeeded' });
   });
 
+  it('a worker that died with the request in flight: the time is the request\'s, not the takeover\'s', () => {
+    const sending = reply(start(baseInput('transfer')), replyOf(218), T0 + 5_000);
+    expect(sending.context.carried).toEqual({ sentAt: T0 + 5_000 });
+    // the run that takes over an hour later tells the machine the outcome is unknown (see Run.inFlightLost)
+    const lost = reply(sending, uncertainReply(), T0 + 3_600_000);
+    expect(lost.context.carried).toEqual({ sentAt: T0 + 5_000, requestedAt: T0 + 5_000 });
+  });
+
   it('a redrive that starts over (a cancelled operation) sends a new request, and its old transfer is an earlier one', () => {
     const later = T0 + 3 * 86_400_000;
     const redriven = baseInput('transfer', { startedAt: later, redrive: { step: 'checkTransfer', carried: { requestedAt: T0 } } });
