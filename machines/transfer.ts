@@ -76,14 +76,17 @@ const aboutToSend = (ctx: OpContext, ev: OperationEvent) => ({
 });
 
 /** The request's outcome is unknown: it may have reached the registrar then, and the first such time is kept. */
-const mayHaveReached = (ctx: OpContext) => (ctx.carried.requestedAt !== undefined || ctx.carried.sentAt === undefined ? {} : { carried: { ...ctx.carried, requestedAt: ctx.carried.sentAt } });
+const mayHaveReached = (ctx: OpContext) => {
+  const { requestedAt, sentAt } = ctx.carried;
+  return requestedAt !== undefined || sentAt === undefined ? {} : { carried: { ...ctx.carried, requestedAt: sentAt } };
+};
 
 /** A StatusDomainTransfer (or TransferDomain) 200: decide by TRANSFERSTATUS. */
 const byTransferStatus: Branch[] = [approved('200 approved'), rejected('200 rejected/cancelled', stateIs('rejected')), ...pollAgain('200 pending', PENDING, 'poll', 'transfer_timed_out', undefined)];
 
 const domainOnly = (ctx: OpContext) => ({ DOMAIN: ctx.domain });
 
-function withoutRequestedAt(carried: Carried): Carried {
+function withoutRequestTimes(carried: Carried): Carried {
   const rest = { ...carried };
   delete rest.requestedAt;
   delete rest.sentAt;
@@ -105,8 +108,8 @@ export const transferSteps: readonly StepSpec[] = [
     params: domainOnly,
     success: [
       failAs('219', code(219), 'transfer_not_available'),
-      // A new request: the time of an earlier one (a redrive from the start) no longer counts.
-      { label: '218 (or another 2xx)', target: 'transferDomain', update: (ctx) => ({ carried: withoutRequestedAt(ctx.carried) }) },
+      // A new request: the times of an earlier one (a redrive from the start) no longer count.
+      { label: '218 (or another 2xx)', target: 'transferDomain', update: (ctx) => ({ carried: withoutRequestTimes(ctx.carried) }) },
     ],
   },
   {
