@@ -127,7 +127,7 @@ export interface EngineConfig {
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
-  /** What to blame: the variable (or flag) the message names first, when it names one. */
+  /** What to blame: the variable (or flag) given, else the one the message begins with (a policy variable's). */
   readonly field: string | undefined;
   constructor(message: string, field?: string) {
     super(message);
@@ -139,7 +139,9 @@ export class ConfigError extends Error {
 function parseEnv<T>(schema: z.ZodType<T>, env: NodeJS.ProcessEnv): T {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => (i.message.includes(String(i.path[0] ?? '')) ? i.message : `${String(i.path[0])}: ${i.message}`)).join('; '));
+    const message = parsed.error.issues.map((i) => (i.message.includes(String(i.path[0] ?? '')) ? i.message : `${String(i.path[0])}: ${i.message}`)).join('; ');
+    const first = parsed.error.issues[0]?.path[0];
+    throw new ConfigError(message, typeof first === 'string' ? first : undefined);
   }
   return parsed.data;
 }

@@ -50,7 +50,9 @@ export function parentCandidates(host: string): string[] {
  */
 export function patternMatcher(pattern: string | undefined): (name: string) => boolean {
   if (pattern === undefined || pattern === '' || pattern === '*') return () => true;
+  // NFC, as domainToUnicode writes names: a pattern typed with combining marks matches too.
   const source = pattern
+    .normalize('NFC')
     .toLowerCase()
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
     .replace(/[*%]/g, '.*')

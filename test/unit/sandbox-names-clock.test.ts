@@ -42,6 +42,8 @@ describe('names helpers', () => {
     expect(patternMatcher('BÜCHER-?.de')(stored)).toBe(true);
     expect(patternMatcher('bücher*')('xn--bcher-kva.com')).toBe(true);
     expect(patternMatcher('bücher*')('buecher.de')).toBe(false);
+    // the same letter written as u and a combining diaeresis
+    expect(patternMatcher('bu\u0308cher*')(stored)).toBe(true);
     // the ASCII form matches as before
     expect(patternMatcher('xn--bcher*')(stored)).toBe(true);
   });
