@@ -16,7 +16,10 @@ async function main(): Promise<void> {
   const ours = (await import('./engine.ts')) as typeof EngineBench;
   // BENCH_ENGINE_OPS as for `npm run bench`: longer runs (30,000) tell 1 to 3% steps apart better on a drifting machine.
   const ops = Number(process.env.BENCH_ENGINE_OPS ?? 10_000);
-  const concurrency = 32;
+  // BENCH_COMPARE_CONCURRENCY: jobs in flight (default 256, where the engine keeps the process
+  // busy: a change's cost shows there, not hidden behind round-trip latency).
+  const concurrency = Number(process.env.BENCH_COMPARE_CONCURRENCY ?? 256);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`BENCH_COMPARE_CONCURRENCY must be a whole number >= 1, not ${process.env.BENCH_COMPARE_CONCURRENCY}`);
   await theirs.engineRun(ops, concurrency);
   await ours.engineRun(ops, concurrency);
   const ratios: number[] = [];

@@ -5,9 +5,11 @@
 //    machine restored per run, account gate per command, checkpoint before AddDomain,
 //    domain ownership, history;
 //  - bullmqOpsPerSec: BullMQ jobs making the same two registrar calls, no machine;
-//  - engineToBullmqRatio: the median of five rounds' ratios (each round: one run of each,
-//    back to back), with the lowest and highest as engineToBullmqRatioMin / Max; the two
-//    ops-per-second figures are medians too;
+//  - engineToBullmqRatio: the median of five rounds' ratios, with the lowest and highest as
+//    engineToBullmqRatioMin / Max; the two ops-per-second figures are medians too. Each round
+//    runs both at 32, 128 and 256 jobs in flight (back to back at each level) and compares
+//    each one's best: their throughputs. engineBestConcurrency / bullmqBestConcurrency say
+//    where each was best most often, engineToBullmqRatioAtN the median ratio at N for both;
 //  - redisBytesPerQueuedOp: Redis memory per submitted, not yet started operation
 //    (and the same for a plain BullMQ delayed job with small data, for reference);
 //  - commandsPerRegister: registrar commands per registered domain.
@@ -171,31 +173,77 @@ function median(values: readonly number[]): number {
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
+/** The numbers of jobs in flight each system is measured at (BENCH_ENGINE_CONCURRENCY="32,128,256"). */
+function concurrencies(): number[] {
+  const raw = process.env.BENCH_ENGINE_CONCURRENCY ?? '32,128,256';
+  const levels = raw.split(',').map(Number);
+  if (levels.length === 0 || levels.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new Error(`BENCH_ENGINE_CONCURRENCY must be whole numbers >= 1, separated by commas, not ${raw}`);
+  }
+  return levels;
+}
+
+async function enginesFirst(ops: number, c: number): Promise<[{ opsPerSec: number; commands: number }, number]> {
+  const e = await engineRun(ops, c);
+  return [e, await bullmqRun(ops, c)];
+}
+
+async function bullmqFirst(ops: number, c: number): Promise<[{ opsPerSec: number; commands: number }, number]> {
+  const b = await bullmqRun(ops, c);
+  return [await engineRun(ops, c), b];
+}
+
+/** The most frequent value (the first of equals). */
+function mode(values: readonly number[]): number {
+  const counts = new Map<number, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts].reduce((best, entry) => (entry[1] > best[1] ? entry : best))[0];
+}
+
 export async function benchEngine(): Promise<Record<string, number>> {
   // Long enough runs that timer and JIT noise do not decide the ratio (a 3,000-job BullMQ run
   // lasts ~0.2 s and varied by 2x from run to run).
   const ops = Number(process.env.BENCH_ENGINE_OPS ?? 10_000);
   const rounds = Number(process.env.BENCH_ENGINE_ROUNDS ?? 5);
-  // Enough jobs in flight to keep both the process and Redis busy; the same for both.
-  const concurrency = 32;
-  // Warm both paths up with a full-size round each (JIT, Lua script loading, Redis's memory):
-  // a first round measured up to 25% slower, the engine's more than BullMQ's.
-  await engineRun(ops, concurrency);
-  await bullmqRun(ops, concurrency);
-  // Then rounds of one engine run and one BullMQ run back to back. This machine's speed drifts
-  // (the same run differs by up to 2x from one minute to the next): the ratio is the median of
-  // the rounds' own ratios, each taken under the same conditions, not best against best.
+  // Operations a second is a system's throughput: what it does with as many jobs in flight as
+  // suits it. The engine has a round trip more per job than plain BullMQ (the checkpoint), so it
+  // needs more jobs in flight to keep the process and Redis busy: at 32 it is partly bound by
+  // latency, while BullMQ is at its best from 32 to 128 and loses a little beyond. Each system
+  // runs at every level in each round, and the round compares the best of each; the ratios at
+  // equal concurrency are reported too (engineToBullmqRatioAtN).
+  const levels = concurrencies();
+  // Warm both paths up with a full-size run each at every level (JIT, Lua script loading, Redis's
+  // memory): a first round measured up to 25% slower, the engine's more than BullMQ's.
+  for (const c of levels) {
+    await engineRun(ops, c);
+    await bullmqRun(ops, c);
+  }
+  // Then rounds of back-to-back runs. This machine's speed drifts (the same run differs by up to
+  // 2x from one minute to the next): the ratio is the median of the rounds' own ratios, each taken
+  // under the same conditions, not best against best across the whole bench.
   const engine: number[] = [];
   const bull: number[] = [];
   const ratios: number[] = [];
+  const engineAt: number[] = [];
+  const bullAt: number[] = [];
+  const ratiosAt = new Map<number, number[]>(levels.map((c) => [c, []]));
   let commands = 0;
   for (let round = 0; round < rounds; round++) {
-    const e = await engineRun(ops, concurrency);
-    const b = await bullmqRun(ops, concurrency);
-    engine.push(e.opsPerSec);
-    bull.push(b);
-    ratios.push(e.opsPerSec / b);
-    commands = e.commands;
+    let bestEngine = { opsPerSec: 0, c: 0 };
+    let bestBull = { opsPerSec: 0, c: 0 };
+    for (const c of levels) {
+      // Alternate which goes first, so that neither always runs on the other's leftovers.
+      const [e, b] = round % 2 === 0 ? await enginesFirst(ops, c) : await bullmqFirst(ops, c);
+      commands = e.commands;
+      ratiosAt.get(c)!.push(e.opsPerSec / b);
+      if (e.opsPerSec > bestEngine.opsPerSec) bestEngine = { opsPerSec: e.opsPerSec, c };
+      if (b > bestBull.opsPerSec) bestBull = { opsPerSec: b, c };
+    }
+    engine.push(bestEngine.opsPerSec);
+    bull.push(bestBull.opsPerSec);
+    ratios.push(bestEngine.opsPerSec / bestBull.opsPerSec);
+    engineAt.push(bestEngine.c);
+    bullAt.push(bestBull.c);
   }
   const memory = await memoryRun(5000);
   return {
@@ -204,6 +252,9 @@ export async function benchEngine(): Promise<Record<string, number>> {
     engineToBullmqRatio: round2(median(ratios)),
     engineToBullmqRatioMin: round2(Math.min(...ratios)),
     engineToBullmqRatioMax: round2(Math.max(...ratios)),
+    engineBestConcurrency: mode(engineAt),
+    bullmqBestConcurrency: mode(bullAt),
+    ...Object.fromEntries(levels.map((c) => [`engineToBullmqRatioAt${c}`, round2(median(ratiosAt.get(c)!))])),
     redisBytesPerQueuedOp: Math.round(memory.engine),
     bullmqDelayedJobBytes: Math.round(memory.bullmqDelayed),
     commandsPerRegister: Math.round((commands / ops) * 100) / 100,
