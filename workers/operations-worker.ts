@@ -4,17 +4,20 @@
 import { pathToFileURL } from 'node:url';
 import { createLogger } from '../src/logger.ts';
 import { openRuntime } from '../src/engine/runtime.ts';
+import { concurrencyOption, DEFAULT_WORKER_CONCURRENCY } from '../src/launcher/launch-options.ts';
 import { workerMetricsHooks } from '../src/metrics/worker-hooks.ts';
 import { closeUnlessRedisGone, onStopSignal } from '../src/stop-signals.ts';
 
 export interface WorkerProcessOptions {
-  readonly concurrency?: number;
+  /** As given on the command line (--concurrency); else DOMAINFLOW_CONCURRENCY, else 4. */
+  readonly concurrency?: string;
 }
 
 export async function runWorker(options: WorkerProcessOptions = {}): Promise<void> {
   const logger = createLogger('worker');
+  // Checked before anything is opened: a bad value is invalid input (exit 2), like a bad variable.
+  const concurrency = concurrencyOption(process.env, options.concurrency, DEFAULT_WORKER_CONCURRENCY);
   const runtime = await openRuntime(process.env, logger);
-  const concurrency = options.concurrency ?? 4;
   // Counters for /metrics, flushed to Redis about once a second (src/metrics/).
   const metrics = workerMetricsHooks(runtime.engine, { logger });
   const worker = runtime.engine.startWorker({ registrar: runtime.registrar(), concurrency, onCommand: metrics.onCommand, onFinal: metrics.onFinal });
@@ -53,7 +56,7 @@ export async function runWorker(options: WorkerProcessOptions = {}): Promise<voi
 
 // Run directly (node dist/workers/operations-worker.js) as well as through `domainflow worker`.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runWorker({ concurrency: Number(process.env.DOMAINFLOW_CONCURRENCY) || 4 }).catch((err: unknown) => {
+  runWorker().catch((err: unknown) => {
     console.error(err instanceof Error ? err.message : err);
     process.exit(1);
   });

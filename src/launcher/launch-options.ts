@@ -8,6 +8,8 @@ import { DEFAULT_REDIS_URL } from './private-redis.ts';
 
 export const DEFAULT_API_PORT = 3000;
 export const DEFAULT_CONCURRENCY = 8;
+/** Operations a `domainflow worker` runs at once unless told: one of several processes, most often. */
+export const DEFAULT_WORKER_CONCURRENCY = 4;
 /**
  * Commands a second against the embedded simulated registrar when
  * DOMAINFLOW_RATE_LIMIT is not set: half of what the simulator allows (50),
@@ -47,6 +49,11 @@ function count(name: string, raw: string | undefined, dflt: number): number {
   return Number(raw);
 }
 
+/** Operations at once: the --concurrency flag, else DOMAINFLOW_CONCURRENCY, else `dflt`. Throws ConfigError. */
+export function concurrencyOption(env: NodeJS.ProcessEnv, flag: string | undefined, dflt: number): number {
+  return flag !== undefined ? count('--concurrency', flag, dflt) : count('DOMAINFLOW_CONCURRENCY', env.DOMAINFLOW_CONCURRENCY, dflt);
+}
+
 function isRedisUrl(value: string): boolean {
   try {
     return /^rediss?:$/.test(new URL(value).protocol);
@@ -69,7 +76,7 @@ export function launchOptions(env: NodeJS.ProcessEnv, flags: StartFlags = {}): L
   if (!isLoopback(apiHost) && !config.apiToken) {
     throw new ConfigError(`--host ${apiHost} would expose the API without a token: set DOMAINFLOW_API_TOKEN, or leave --host out (loopback only)`, 'host');
   }
-  const concurrency = flags.concurrency !== undefined ? count('--concurrency', flags.concurrency, DEFAULT_CONCURRENCY) : count('DOMAINFLOW_CONCURRENCY', env.DOMAINFLOW_CONCURRENCY, DEFAULT_CONCURRENCY);
+  const concurrency = concurrencyOption(env, flags.concurrency, DEFAULT_CONCURRENCY);
   const defaultRedisUrl = env.DOMAINFLOW_DEFAULT_REDIS_URL || DEFAULT_REDIS_URL;
   if (!isRedisUrl(defaultRedisUrl)) throw new ConfigError('DOMAINFLOW_DEFAULT_REDIS_URL is not a valid redis:// URL');
   const embeddedSim = config.registrarUrl === undefined;

@@ -65,6 +65,16 @@ describe('no Redis at REDIS_URL', () => {
     expect(run.stderr).toContain('REDIS_URL must be a redis:// or rediss:// URL, got a http:// one');
   });
 
+  it.each([
+    [['worker', '--concurrency', '0'], {}, '--concurrency must be a whole number from 1 to 1000, got "0"'],
+    [['worker'], { DOMAINFLOW_CONCURRENCY: 'lots' }, 'DOMAINFLOW_CONCURRENCY must be a whole number from 1 to 1000, got "lots"'],
+  ])('a bad worker concurrency (%j) is invalid input: exit 2 before Redis is asked', async (args, env, message) => {
+    const port = await freePort();
+    const run = await runCli(args, { ...base, ...env, REDIS_URL: `redis://127.0.0.1:${port}` });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`domainflow worker: ${message}`);
+  });
+
   it('a bad backoff variable is invalid input (exit 2) for a worker as for the other commands', async () => {
     for (const args of [['worker'], ['status', 'op-1']]) {
       const run = await runCli(args, { ...base, DOMAINFLOW_BACKOFF_BASE_MS: 'soon' });

@@ -4,7 +4,7 @@
 // done twice.
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createHarness, spawnWorker, type Harness } from '../helpers/engine-harness.ts';
+import { createHarness, spawnWorker, waitFor, type Harness } from '../helpers/engine-harness.ts';
 import { startSimProcess, type SimProcess } from '../helpers/sim-process.ts';
 
 let sim: SimProcess;
@@ -57,3 +57,20 @@ it.each([
   const effects = await sim.effects();
   expect(domains.map((d) => effects[d]?.registered)).toEqual(domains.map(() => 1));
 }, 90_000);
+
+it('runs DOMAINFLOW_CONCURRENCY operations at once when --concurrency is not given, and the flag wins over it', async () => {
+  const h = createHarness('concurrency');
+  harnesses.push(h);
+  const started = async (concurrency: number | null): Promise<unknown> => {
+    const worker = spawnWorker(h.prefix, sim.url, { DOMAINFLOW_CONCURRENCY: '3', LOG_LEVEL: 'info', LOG_FORMAT: 'json' }, concurrency);
+    children.push(worker);
+    await waitFor(() => worker.stderrTail().includes('worker started'), 15_000, `the worker's start line; stderr: ${worker.stderrTail()}`);
+    const line = worker.stderrTail().split('\n').find((l) => l.includes('worker started'))!;
+    const exit = new Promise((r) => worker.once('exit', r));
+    worker.kill('SIGTERM');
+    await exit;
+    return (JSON.parse(line) as { concurrency: unknown }).concurrency;
+  };
+  expect(await started(null)).toBe(3);
+  expect(await started(5)).toBe(5);
+}, 60_000);

@@ -99,9 +99,9 @@ export async function deletePrefix(prefix: string): Promise<void> {
   }
 }
 
-/** A `domainflow worker` process on the harness's prefix. */
-export function spawnWorker(prefix: string, registrarUrl: string, env: Record<string, string> = {}, concurrency = 4): ChildProcess & { stderrTail(): string } {
-  const child = spawn(process.execPath, [CLI, 'worker', '--concurrency', String(concurrency)], {
+/** A `domainflow worker` process on the harness's prefix (concurrency null: no --concurrency flag). */
+export function spawnWorker(prefix: string, registrarUrl: string, env: Record<string, string> = {}, concurrency: number | null = 4): ChildProcess & { stderrTail(): string } {
+  const child = spawn(process.execPath, [CLI, 'worker', ...(concurrency === null ? [] : ['--concurrency', String(concurrency)])], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
       ...process.env,

@@ -6,16 +6,10 @@ export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
     .description('run a worker for the account until SIGTERM (then finish or hand back in-flight steps, exit 0)')
-    .option('--concurrency <n>', 'operations in flight at once', '4')
-    .action(async (flags: { concurrency: string }) => {
-      const concurrency = Number(flags.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency < 1) {
-        console.error('domainflow: --concurrency must be a whole number >= 1');
-        process.exitCode = 2;
-        return;
-      }
+    .option('--concurrency <n>', 'operations in flight at once (default DOMAINFLOW_CONCURRENCY or 4)')
+    .action(async (flags: { concurrency?: string }) => {
       try {
-        await runWorker({ concurrency });
+        await runWorker({ concurrency: flags.concurrency });
       } catch (err) {
         const failure = failureOf(err);
         console.error(`domainflow worker: ${failure.message}`);
