@@ -1,7 +1,8 @@
 // The CLI as scripts use it (DESIGN.md's contract): submit prints the id alone;
 // `list --type` filters by operation type and `--reason` by failure type;
 // status, retry, pause, resume and cancel, each as its own process against a
-// worker process and the simulated registrar.
+// worker process and the simulated registrar; and credit running out, then
+// `resume` and `retry ID` finishing every operation.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deletePrefix, FAST_ENV, REDIS_URL, spawnWorker, TEST_SECRET_KEY, uniquePrefix } from '../helpers/engine-harness.ts';
@@ -119,6 +120,43 @@ describe('domainflow CLI', () => {
     expect(other.code).toBe(2);
     expect(lastJson(other.stdout)).toEqual({ error: `key "cli-key-del" already names ${first.stdout.trim()} (delete cli-keyed-1.com), not delete cli-keyed-2.com: give this operation a key of its own`, field: 'key' });
   });
+
+  it('credit runs out: the breaker opens, the rest stay queued; with credit back, `resume` finishes them and `retry ID` the failed one', async () => {
+    type Listed = { id: string; domain: string; status: string; failure?: { type: string; code: number } };
+    const listed = async (ids: readonly string[]) => ((JSON.parse((await cli('list', '--json')).stdout) as Listed[]).filter((o) => ids.includes(o.id)));
+    const until = async (ids: readonly string[], done: (ops: Listed[]) => boolean, what: string) => {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const ops = await listed(ids);
+        if (done(ops)) return ops;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(ops)}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    // register costs 10 a year: credit for two registrations
+    await sim.post('/credit', { account: 'demo', amount: 20 });
+    const domains = Array.from({ length: 6 }, (_, i) => `cli-credit-${i}.com`);
+    const ops: string[] = [];
+    for (const d of domains) ops.push((await cli('register', d)).stdout.trim());
+    const stopped = await until(ops, (o) => o.some((v) => v.status === 'failed') && !o.some((v) => v.status === 'running'), 'the breaker');
+    const count = (list: Listed[], status: string) => list.filter((v) => v.status === status).length;
+    expect(count(stopped, 'succeeded')).toBe(2);
+    const failed = stopped.filter((v) => v.status === 'failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.failure).toMatchObject({ type: 'credit_limit_exceeded', code: 546 });
+    // the other three stay queued (or waiting), not failed
+    expect(stopped.filter((v) => ['queued', 'waiting'].includes(v.status))).toHaveLength(3);
+
+    await sim.post('/credit', { account: 'demo', amount: 1000 });
+    const resumed = await cli('resume', '--json');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const retried = await cli('retry', failed[0]!.id, '--json');
+    expect(retried.code, retried.stderr).toBe(0);
+    const final = await until(ops, (o) => o.length === 6 && o.every((v) => v.status === 'succeeded'), 'every registration to succeed');
+    expect(final.map((v) => v.domain).sort()).toEqual(domains);
+    const effects = await sim.effects();
+    expect(domains.map((d) => effects[d]?.registered)).toEqual(domains.map(() => 1));
+  }, 90_000);
 
   it('an unknown operation id is invalid input for status, retry and cancel alike: exit 2, field id', async () => {
     for (const verb of ['status', 'retry', 'cancel']) {
