@@ -53,6 +53,25 @@ it('runs operations on the same domain one after another, in submission order', 
   await worker.close();
 });
 
+it('keeps submission order for one domain within a batch (submitted in one millisecond), and runs them in it', async () => {
+  const k = h.engine.keys;
+  const specs: SubmitSpec[] = [];
+  for (let i = 0; i < 6; i++) specs.push({ type: 'renew', domain: 'batch-order.com', period: 1 });
+  const batch = await h.engine.store.submitMany([{ type: 'register', domain: 'batch-order.com', period: 1 }, ...specs, { type: 'delete', domain: 'batch-order.com' }]);
+  // the first owns the domain; the rest wait in the order given (not in the order of their ids)
+  expect(await h.engine.domains.owner('batch-order.com')).toBe(batch[0]!.id);
+  expect(await h.engine.redis.zrange(k.domainQueue('batch-order.com'), 0, -1)).toEqual(batch.slice(1).map((v) => v.id));
+  const worker = h.engine.startWorker({ registrar: h.client(sim.url), concurrency: 8 });
+  const views = await h.waitAllFinal(
+    batch.map((v) => v.id),
+    30_000,
+  );
+  await worker.close();
+  expect(views.map((v) => v.status)).toEqual(batch.map(() => 'succeeded'));
+  const changes = (await sim.log('?domain=batch-order.com')).filter((e) => e.command !== 'StatusDomain' && e.command !== 'CheckDomain').map((e) => e.command);
+  expect(changes).toEqual(['AddDomain', ...specs.map(() => 'RenewDomain'), 'DeleteDomain']);
+});
+
 it('maps one idempotency key to one operation however often it is submitted', async () => {
   const a = await h.engine.store.submit({ type: 'register', domain: 'idem-1.com', period: 1, key: 'order-42' });
   const b = await h.engine.store.submit({ type: 'register', domain: 'idem-1.com', period: 1, key: 'order-42' });
@@ -71,7 +90,8 @@ it('maps one idempotency key to one operation however often it is submitted', as
   await h.engine.store.cancel(won[0]!.operation.id);
   await expect(h.engine.store.submit({ type: 'renew', domain: 'idem-1.com', period: 1, key: 'order-42' })).rejects.toThrow(/^key "order-42" already names op_\S+ \(register idem-1\.com for 1 year\(s\)\), not renew idem-1\.com/);
   const counts = await h.engine.queue.getJobCounts('waiting', 'delayed', 'active', 'completed', 'failed');
-  expect(Object.values(counts).reduce((x, y) => x + y, 0)).toBe(12 + 2);
+  // the first test's 12, the batch's 8, and these 2
+  expect(Object.values(counts).reduce((x, y) => x + y, 0)).toBe(12 + 8 + 2);
   await h.engine.store.cancel(a.operation.id);
 });
 

@@ -42,6 +42,17 @@ local function holds(ownerKey, prefix, owner)
   if redis.call('EXISTS', prefix .. owner) == 1 then return redis.call('HEXISTS', prefix .. owner, 'finishedOn') == 0 end
   return OWNER_TTL_MS - redis.call('PTTL', ownerKey) < PENDING_CLAIM_MS
 end
+-- Wait for the domain in submission order: by submission time, and after the operations
+-- already waiting that were submitted in the same millisecond (a batch's operations share one:
+-- as members of equal score they would be taken in the order of their ids). Ties are 1/1024 ms
+-- apart, which a score (a double) holds exactly at today's times.
+local function enqueue(waitingKey, id, submitted)
+  if redis.call('ZSCORE', waitingKey, id) then return end
+  local score = tonumber(submitted)
+  local tie = redis.call('ZREVRANGEBYSCORE', waitingKey, '(' .. string.format('%.17g', score + 1), string.format('%.17g', score), 'WITHSCORES', 'LIMIT', 0, 1)
+  if #tie > 0 then score = tonumber(tie[2]) + 1 / 1024 end
+  redis.call('ZADD', waitingKey, string.format('%.17g', score), id)
+end
 -- Own the domain, or wait in submission order. Returns owns (1/0) and the id of an
 -- operation that was just given the domain and must be woken ('' for none).
 local function claim(ownerKey, waitingKey, prefix, id, submitted)
@@ -51,14 +62,14 @@ local function claim(ownerKey, waitingKey, prefix, id, submitted)
     return 1, ''
   end
   if owner and holds(ownerKey, prefix, owner) then
-    redis.call('ZADD', waitingKey, 'NX', submitted, id)
+    enqueue(waitingKey, id, submitted)
     return 0, ''
   end
   while true do
     local head = redis.call('ZRANGE', waitingKey, 0, 0)
     if #head == 0 or head[1] == id then break end
     if alive(prefix, head[1]) then
-      redis.call('ZADD', waitingKey, 'NX', submitted, id)
+      enqueue(waitingKey, id, submitted)
       redis.call('ZREM', waitingKey, head[1])
       redis.call('SET', ownerKey, head[1], 'PX', OWNER_TTL_MS)
       return 0, head[1]
