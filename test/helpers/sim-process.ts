@@ -95,11 +95,11 @@ export interface CliRun {
   readonly ms: number;
 }
 
-/** Run `domainflow ARGS` as a script would, with exactly this environment (plus PATH and HOME). */
-export function runCli(args: readonly string[], env: Record<string, string | undefined>, timeoutMs = 30_000): Promise<CliRun> {
+/** Run `domainflow ARGS` as a script would, with exactly this environment (plus PATH and HOME), in `cwd` (default: this process's). */
+export function runCli(args: readonly string[], env: Record<string, string | undefined>, timeoutMs = 30_000, cwd?: string): Promise<CliRun> {
   const started = Date.now();
   return new Promise((resolveRun) => {
-    execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: timeoutMs }, (err, stdout, stderr) => {
+    execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: timeoutMs, ...(cwd ? { cwd } : {}) }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolveRun({ code, stdout, stderr, ms: Date.now() - started });
     });
