@@ -61,11 +61,26 @@ export function mixedScenario(tag: string, scale = 1): Scenario {
 }
 
 /** Register the existing names directly (faults off), then return the effects they caused. */
+/**
+ * Register the scenario's existing names in the account, once each, through the registrar's
+ * API. Faults may be on (temporary failures, dropped replies): a name whose AddDomain did not
+ * answer 200 is looked up, and added again only when it is not in the account yet.
+ */
 export async function prepareExisting(scenario: Scenario, client: RegistrarClient): Promise<void> {
+  const contacts = { ownerContact: SIM_DEFAULTS.contacts.owner, adminContact: SIM_DEFAULTS.contacts.admin, techContact: SIM_DEFAULTS.contacts.tech, billingContact: SIM_DEFAULTS.contacts.billing };
   await Promise.all(
     scenario.existing.map(async (domain) => {
-      const outcome = await client.addDomain({ domain, period: 1, ownerContact: SIM_DEFAULTS.contacts.owner, adminContact: SIM_DEFAULTS.contacts.admin, techContact: SIM_DEFAULTS.contacts.tech, billingContact: SIM_DEFAULTS.contacts.billing, nameservers: [...SIM_DEFAULTS.nameservers] });
-      if (outcome.code !== 200) throw new Error(`could not prepare ${domain}: ${outcome.code} ${outcome.description}`);
+      let last = '';
+      for (let attempt = 0; attempt < 30; attempt++) {
+        const added = await client.addDomain({ domain, period: 1, ...contacts, nameservers: [...SIM_DEFAULTS.nameservers] });
+        if (added.code === 200) return;
+        // a reply lost after the registration, or an earlier attempt's: the domain is ours already
+        const status = await client.statusDomain(domain);
+        if (status.code === 200) return;
+        last = `${added.code} ${added.description}`;
+        if (added.kind === 'reply' && added.class === 'permanent' && status.code === 545) break;
+      }
+      throw new Error(`could not prepare ${domain}: ${last}`);
     }),
   );
 }

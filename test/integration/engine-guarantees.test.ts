@@ -1,11 +1,11 @@
 // What the engine promises beyond a single operation: one operation a domain at a
 // time (checked from the registrar's own command log), idempotency keys, history,
 // cancel, redrive by reason, and no auth code in clear anywhere in Redis.
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SubmitSpec } from '../../src/engine/store.ts';
 import { SIM_DEFAULTS } from '../../src/sandbox/defaults.ts';
-import { createHarness, REDIS_URL, type Harness } from '../helpers/engine-harness.ts';
+import { createHarness, REDIS_URL, waitFor, type Harness } from '../helpers/engine-harness.ts';
+import { redisText } from '../helpers/redis-text.ts';
 import { startSimProcess, type SimProcess } from '../helpers/sim-process.ts';
 
 let sim: SimProcess;
@@ -101,11 +101,29 @@ it('cancels queued and waiting operations, and refuses to cancel an ended one', 
   expect(cancelled).toMatchObject({ status: 'cancelled', failure: { type: 'cancelled', code: 0 } });
   await expect(h.engine.store.cancel(queued.operation.id)).rejects.toThrow(/already ended/);
 
-  // a transfer waiting between status polls
+  // an operation waiting out a 4xx backoff (every command fails until the faults stop)
   const worker = h.engine.startWorker({ registrar: h.client(sim.url), concurrency: 2 });
+  await sim.post('/faults', { tempFailRate: 1 });
+  const waiting = await h.engine.store.submit({ type: 'register', domain: 'cancel-2.com', period: 1 });
+  try {
+    await waitFor(async () => (await h.engine.store.get(waiting.operation.id, false))?.status === 'waiting', 5_000, 'a wait after a 4xx');
+    await h.engine.store.cancel(waiting.operation.id);
+    const [stopped] = await h.waitAllFinal([waiting.operation.id], 5_000);
+    expect(stopped).toMatchObject({ status: 'cancelled', failure: { type: 'cancelled', code: 0 } });
+  } finally {
+    await sim.post('/faults', { tempFailRate: 0 });
+  }
+  // once the faults stop, past its longest backoff: nothing more is sent for it
+  const sent = (await sim.log('?domain=cancel-2.com')).map((e) => e.command);
+  await new Promise((r) => setTimeout(r, 500));
+  expect((await sim.log('?domain=cancel-2.com')).map((e) => e.command)).toEqual(sent);
+  expect(new Set(sent)).toEqual(new Set(['CheckDomain']));
+
+  // a transfer with a wrong auth code fails at its request, and cannot be cancelled once failed
   const xfer = await h.engine.store.submit({ type: 'transfer', domain: 'guarantee-xfer.com', period: 1, auth: 'wrong-code' });
   const [ended] = await h.waitAllFinal([xfer.operation.id], 10_000);
   expect(ended!.failure?.type).toBe('transfer_auth_invalid');
+  await expect(h.engine.store.cancel(xfer.operation.id)).rejects.toThrow(/already ended \(failed\)/);
   await worker.close();
 });
 
@@ -134,23 +152,7 @@ it('records every command in the history with code, time and attempt, and keeps 
   expect(transfer.params?.AUTH).toBe('***');
 
   // Nothing under the prefix holds the auth code in clear: job data, history, anything.
-  const redis = new Redis(REDIS_URL);
-  const dump: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${h.prefix}:*`, 'COUNT', 500);
-    cursor = next;
-    for (const key of keys) {
-      const type = await redis.type(key);
-      if (type === 'string') dump.push((await redis.get(key)) ?? '');
-      if (type === 'hash') dump.push(JSON.stringify(await redis.hgetall(key)));
-      if (type === 'list') dump.push(...(await redis.lrange(key, 0, -1)));
-      if (type === 'zset') dump.push(...(await redis.zrange(key, 0, -1)));
-      if (type === 'stream') dump.push(JSON.stringify(await redis.xrange(key, '-', '+')));
-    }
-  } while (cursor !== '0');
-  await redis.quit();
-  const all = dump.join('\n');
+  const all = await redisText(REDIS_URL, h.prefix);
   expect(all).toContain('example.org');
   expect(all).not.toContain(SIM_DEFAULTS.foreignAuthCode);
   expect(JSON.stringify(full)).not.toContain(SIM_DEFAULTS.foreignAuthCode);
