@@ -56,49 +56,46 @@ async function earlierRejectedTransfer(h: Harness, domain: string, agoMs: number
   sim.registry.state.denyTransfers.delete(domain);
 }
 
-it('an ended transfer requested long before the lost request is an earlier one: the request is sent again and the transfer goes through once', async () => {
-  const h = createHarness('xfer-earlier');
+/**
+ * A transfer operation whose first request is lost, after an earlier rejected transfer `agoMs`
+ * old; the sim's clock moves on meanwhile, so that a pending transfer is approved. Returns the
+ * operation as it ended, its history, and how many requests were lost.
+ */
+async function transferAfterEarlier(name: string, domain: string, agoMs: number) {
+  const h = createHarness(name);
   harnesses.push(h);
-  const domain = 'earlier-xfer.com';
-  await earlierRejectedTransfer(h, domain, 3_600_000);
+  await earlierRejectedTransfer(h, domain, agoMs);
   const registrar = losingFirstRequest(h.client(sim.url));
   const worker = h.engine.startWorker({ registrar, concurrency: 2 });
-  try {
-    const op = await h.engine.store.submit({ type: 'transfer', domain, auth: SIM_DEFAULTS.foreignAuthCode });
-    // the transfer is pending at the sim: let its clock approve it while the operation polls
-    const timer = setInterval(() => sim.advanceClock(500), 100);
-    const [final] = await h.waitAllFinal([op.operation.id], 20_000).finally(() => clearInterval(timer));
-    expect(registrar.lost).toBe(1);
-    expect(final).toMatchObject({ status: 'succeeded' });
-    const history = await h.engine.store.history(op.operation.id);
-    const requests = history.filter((e) => e.command === 'TransferDomain');
-    // the lost request, then the one sent again once StatusDomainTransfer showed only the earlier transfer
-    expect(requests.map((e) => e.code)).toEqual([421, 200]);
-    expect(history.some((e) => e.command === 'StatusDomainTransfer' && e.code === 200)).toBe(true);
-    expect(sim.effects()[domain]?.transferred).toBe(1);
-    expect(sim.registry.transfersOf(domain).map((r: TransferRecord) => r.status)).toEqual(['clientRejected', 'serverApproved']);
-  } finally {
-    await worker.close();
-  }
-});
-
-it("an ended transfer requested about when the request was lost is taken as the operation's own: it fails transfer_rejected, nothing sent again", async () => {
-  const h = createHarness('xfer-near');
-  harnesses.push(h);
-  const domain = 'near-xfer.com';
-  await earlierRejectedTransfer(h, domain, 60_000);
-  const registrar = losingFirstRequest(h.client(sim.url));
-  const worker = h.engine.startWorker({ registrar, concurrency: 2 });
+  const timer = setInterval(() => sim.advanceClock(500), 100);
   try {
     const op = await h.engine.store.submit({ type: 'transfer', domain, auth: SIM_DEFAULTS.foreignAuthCode });
     const [final] = await h.waitAllFinal([op.operation.id], 20_000);
-    expect(registrar.lost).toBe(1);
-    expect(final).toMatchObject({ status: 'failed', failure: { type: 'transfer_rejected' } });
-    const history = await h.engine.store.history(op.operation.id);
-    expect(history.filter((e) => e.command === 'TransferDomain').map((e) => e.code)).toEqual([421]);
-    expect(sim.effects()[domain]?.transferred ?? 0).toBe(0);
-    expect(sim.registry.transfersOf(domain)).toHaveLength(1);
+    return { final, history: await h.engine.store.history(op.operation.id), lost: registrar.lost };
   } finally {
+    clearInterval(timer);
     await worker.close();
   }
+}
+
+it('an ended transfer requested long before the lost request is an earlier one: the request is sent again and the transfer goes through once', async () => {
+  const domain = 'earlier-xfer.com';
+  const { final, history, lost } = await transferAfterEarlier('xfer-earlier', domain, 3_600_000);
+  expect(lost).toBe(1);
+  expect(final).toMatchObject({ status: 'succeeded' });
+  // the lost request, then the one sent again once StatusDomainTransfer showed only the earlier transfer
+  expect(history.filter((e) => e.command === 'TransferDomain').map((e) => e.code)).toEqual([421, 200]);
+  expect(history.some((e) => e.command === 'StatusDomainTransfer' && e.code === 200)).toBe(true);
+  expect(sim.effects()[domain]?.transferred).toBe(1);
+  expect(sim.registry.transfersOf(domain).map((r: TransferRecord) => r.status)).toEqual(['clientRejected', 'serverApproved']);
+});
+
+it("an ended transfer requested about when the request was lost is taken as the operation's own: it fails transfer_rejected, nothing sent again", async () => {
+  const domain = 'near-xfer.com';
+  const { final, history, lost } = await transferAfterEarlier('xfer-near', domain, 60_000);
+  expect(lost).toBe(1);
+  expect(final).toMatchObject({ status: 'failed', failure: { type: 'transfer_rejected' } });
+  expect(history.filter((e) => e.command === 'TransferDomain').map((e) => e.code)).toEqual([421]);
+  expect(sim.effects()[domain]?.transferred ?? 0).toBe(0);
+  expect(sim.registry.transfersOf(domain)).toHaveLength(1);
 });
