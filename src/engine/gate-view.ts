@@ -30,6 +30,16 @@ export class GateView {
     return this.fresh && !this.breaker && now >= this.pausedUntil;
   }
 
+  /**
+   * What the view knows to keep the gate shut: 'breaker', the end of the 422 pause (ms), or
+   * undefined (open, or not known: the view is not fresh).
+   */
+  shut(now = Date.now()): 'breaker' | number | undefined {
+    if (!this.fresh) return undefined;
+    if (this.breaker) return 'breaker';
+    return now < this.pausedUntil ? this.pausedUntil : undefined;
+  }
+
   async start(): Promise<void> {
     if (this.subscriber) return;
     const sub = this.connect();

@@ -9,6 +9,7 @@ import type { Logger } from '../registrar/mask.ts';
 import type { Outcome } from '../registrar/outcome.ts';
 import type { Account } from './account.ts';
 import type { Checkpointer } from './checkpointer.ts';
+import type { GateView } from './gate-view.ts';
 import { PARK_MS, type DomainLocks } from './domain-lock.ts';
 import type { Keys } from './keys.ts';
 import type { AccountDefaults } from './machine-input.ts';
@@ -25,7 +26,7 @@ export interface RunnerDeps {
   readonly account: Account;
   readonly domains: DomainLocks;
   /** The account's gate as this process knows it (GateView): open lets an owner skip begin-run. */
-  readonly gate: { open(): boolean };
+  readonly gate: Pick<GateView, 'open' | 'shut'>;
   readonly registrar: Registrar;
   readonly secrets: SecretBox;
   readonly policy: BackoffPolicy;

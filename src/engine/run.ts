@@ -164,6 +164,13 @@ export class Run {
     const { account, registrar } = this.deps;
     const slot = account.limited ? await this.takeSlot() : undefined;
     if (slot === false) return;
+    if (!account.limited && !action.changesState) {
+      // Neither a rate slot nor a checkpoint asks Redis about the gate before this read: a read
+      // between two replies of a run waits out a 422 pause (or a breaker) the process knows of.
+      const shut = this.deps.gate.shut();
+      if (shut === 'breaker') return this.parkForBreaker();
+      if (shut !== undefined) return this.handBack(shut);
+    }
     if (action.changesState) {
       this.data.fl = { step: action.step, command: action.command, at: Date.now() };
       // The rate limiter's slot passed the gate just now; without one, the checkpoint passes it.

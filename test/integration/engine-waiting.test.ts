@@ -149,3 +149,33 @@ it('cancels an operation waiting its turn for a domain another operation holds; 
     await worker.close();
   }
 });
+
+it('a read right after a reply waits out a 422 pause this process knows of, with no rate limit to ask about it', async () => {
+  const h = harness('wait-pause', 30);
+  const PAUSE_MS = 1_500;
+  let pausedAt = 0;
+  // AddDomain: meanwhile another worker got a 422 (the account pauses); the reply is 554, which the
+  // register follows at once with a StatusDomain: that read must wait for the pause to end.
+  const registrar = scripted(h.client(sim.url), {
+    'wait-paused.com': async (command, pass) => {
+      if (command !== 'AddDomain') return pass();
+      await h.engine.account.startLockPause(PAUSE_MS);
+      pausedAt = Date.now();
+      // the process hears of the pause on the account's channel
+      await waitFor(() => h.engine.accountGate().shut() !== undefined, 2_000, "the process's view of the pause");
+      return replyOutcome({ code: 554, description: 'Domain already registered', properties: {} }, 1);
+    },
+  });
+  const worker = h.engine.startWorker({ registrar, concurrency: 2 });
+  try {
+    const id = (await h.engine.store.submit({ type: 'register', domain: 'wait-paused.com', period: 1 })).operation.id;
+    const [final] = await h.waitAllFinal([id], 10_000);
+    // the sim never registered it: StatusDomain says not ours, so it was someone else's
+    expect(final).toMatchObject({ status: 'failed', failure: { type: 'domain_already_registered' } });
+    expect(commandsFor(registrar, 'wait-paused.com')).toEqual(['CheckDomain', 'AddDomain', 'StatusDomain']);
+    const status = registrar.sent.find((s) => s.domain === 'wait-paused.com' && s.command === 'StatusDomain')!;
+    expect(status.at - pausedAt).toBeGreaterThanOrEqual(PAUSE_MS - 20);
+  } finally {
+    await worker.close();
+  }
+});
