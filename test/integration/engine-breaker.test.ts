@@ -1,7 +1,10 @@
 // Credit runs out in the middle of a batch: the breaker opens, the rest stays
 // queued (not failed); after credit is restored and the account resumed, they all finish.
+// A wrong password (530) stops the account the same way.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createHarness, type Harness } from '../helpers/engine-harness.ts';
+import { RegistrarClient } from '../../src/registrar/client.ts';
+import { SIM_DEFAULTS } from '../../src/sandbox/defaults.ts';
+import { createHarness, waitFor, type Harness } from '../helpers/engine-harness.ts';
 import { startSimProcess, type SimProcess } from '../helpers/sim-process.ts';
 
 let sim: SimProcess;
@@ -64,3 +67,25 @@ it('546 opens the breaker, keeps the rest queued, and resume finishes them', asy
   expect(redriven!.status).toBe('succeeded');
   await worker.close();
 }, 90_000);
+
+it('a wrong password (530) opens the breaker as 546 does: that operation fails authentication_failed, the rest stay queued, and nothing more is sent', async () => {
+  const locked = createHarness('breaker-530');
+  try {
+    const wrong = new RegistrarClient({ url: sim.url, login: SIM_DEFAULTS.login, password: 'not-the-password', timeoutMs: 5_000, maxConnections: 4 });
+    const worker = locked.engine.startWorker({ registrar: wrong, concurrency: 1 });
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push((await locked.engine.store.submit({ type: 'register', domain: `wrong-password-${i}.com`, period: 1 })).operation.id);
+    await waitFor(async () => (await locked.engine.account.state()).breaker !== null, 10_000, 'the breaker');
+    expect((await locked.engine.account.state()).breaker).toMatchObject({ code: 530, reason: 'authentication_failed' });
+    const before = (await sim.stats()).commands;
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await sim.stats()).commands).toBe(before);
+    const views = await Promise.all(ids.map((id) => locked.engine.store.get(id, false)));
+    expect(views.filter((v) => v?.status === 'failed').map((v) => v?.failure?.type)).toEqual(['authentication_failed']);
+    expect(views.filter((v) => v && ['queued', 'waiting'].includes(v.status))).toHaveLength(3);
+    await worker.close();
+    await wrong.close();
+  } finally {
+    await locked.close();
+  }
+});
