@@ -7,9 +7,9 @@
 //  - bullmqOpsPerSec: BullMQ jobs making the same two registrar calls, no machine;
 //  - engineToBullmqRatio: the median of five rounds' ratios, with the lowest and highest as
 //    engineToBullmqRatioMin / Max; the two ops-per-second figures are medians too. Each round
-//    runs both at 32, 128 and 256 jobs in flight (back to back at each level) and compares
-//    each one's best: their throughputs. engineBestConcurrency / bullmqBestConcurrency say
-//    where each was best most often, engineToBullmqRatioAtN the median ratio at N for both;
+//    runs both at 32, 128 and 256 jobs in flight (back to back at each level); each system is
+//    taken at the level of its highest median (engineBestConcurrency / bullmqBestConcurrency):
+//    their throughputs. engineToBullmqRatioAtN is the median ratio at N for both;
 //  - redisBytesPerQueuedOp: Redis memory per submitted, not yet started operation
 //    (and the same for a plain BullMQ delayed job with small data, for reference);
 //  - commandsPerRegister: registrar commands per registered domain.
@@ -193,13 +193,6 @@ async function bullmqFirst(ops: number, c: number): Promise<[{ opsPerSec: number
   return [await engineRun(ops, c), b];
 }
 
-/** The most frequent value (the first of equals). */
-function mode(values: readonly number[]): number {
-  const counts = new Map<number, number>();
-  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  return [...counts].reduce((best, entry) => (entry[1] > best[1] ? entry : best))[0];
-}
-
 export async function benchEngine(): Promise<Record<string, number>> {
   // Long enough runs that timer and JIT noise do not decide the ratio (a 3,000-job BullMQ run
   // lasts ~0.2 s and varied by 2x from run to run).
@@ -209,8 +202,8 @@ export async function benchEngine(): Promise<Record<string, number>> {
   // suits it. The engine has a round trip more per job than plain BullMQ (the checkpoint), so it
   // needs more jobs in flight to keep the process and Redis busy: at 32 it is partly bound by
   // latency, while BullMQ is at its best from 32 to 128 and loses a little beyond. Each system
-  // runs at every level in each round, and the round compares the best of each; the ratios at
-  // equal concurrency are reported too (engineToBullmqRatioAtN).
+  // runs at every level in each round and is compared at its best level; the ratios at equal
+  // concurrency are reported too (engineToBullmqRatioAtN).
   const levels = concurrencies();
   // Warm both paths up with a full-size run each at every level (JIT, Lua script loading, Redis's
   // memory): a first round measured up to 25% slower, the engine's more than BullMQ's.
@@ -219,42 +212,36 @@ export async function benchEngine(): Promise<Record<string, number>> {
     await bullmqRun(ops, c);
   }
   // Then rounds of back-to-back runs. This machine's speed drifts (the same run differs by up to
-  // 2x from one minute to the next): the ratio is the median of the rounds' own ratios, each taken
-  // under the same conditions, not best against best across the whole bench.
-  const engine: number[] = [];
-  const bull: number[] = [];
-  const ratios: number[] = [];
-  const engineAt: number[] = [];
-  const bullAt: number[] = [];
-  const ratiosAt = new Map<number, number[]>(levels.map((c) => [c, []]));
+  // 2x from one minute to the next): each round runs both at every level, back to back.
+  const engineAt = new Map<number, number[]>(levels.map((c) => [c, []]));
+  const bullAt = new Map<number, number[]>(levels.map((c) => [c, []]));
   let commands = 0;
   for (let round = 0; round < rounds; round++) {
-    let bestEngine = { opsPerSec: 0, c: 0 };
-    let bestBull = { opsPerSec: 0, c: 0 };
     for (const c of levels) {
       // Alternate which goes first, so that neither always runs on the other's leftovers.
       const [e, b] = round % 2 === 0 ? await enginesFirst(ops, c) : await bullmqFirst(ops, c);
       commands = e.commands;
-      ratiosAt.get(c)!.push(e.opsPerSec / b);
-      if (e.opsPerSec > bestEngine.opsPerSec) bestEngine = { opsPerSec: e.opsPerSec, c };
-      if (b > bestBull.opsPerSec) bestBull = { opsPerSec: b, c };
+      engineAt.get(c)!.push(e.opsPerSec);
+      bullAt.get(c)!.push(b);
     }
-    engine.push(bestEngine.opsPerSec);
-    bull.push(bestBull.opsPerSec);
-    ratios.push(bestEngine.opsPerSec / bestBull.opsPerSec);
-    engineAt.push(bestEngine.c);
-    bullAt.push(bestBull.c);
   }
+  // Each system's best level: the one with the highest median over the rounds (not the round's
+  // best run, which would favour whichever system's runs are noisier). The ratio is the median of
+  // the rounds' ratios at those levels, each round's two runs taken in the same minute.
+  const best = (at: Map<number, number[]>) => levels.reduce((a, c) => (median(at.get(c)!) > median(at.get(a)!) ? c : a));
+  const [engineLevel, bullLevel] = [best(engineAt), best(bullAt)];
+  const ratios = engineAt.get(engineLevel)!.map((e, r) => e / bullAt.get(bullLevel)![r]!);
+  const ratioAt = (c: number) => round2(median(engineAt.get(c)!.map((e, r) => e / bullAt.get(c)![r]!)));
   const memory = await memoryRun(5000);
   return {
-    engineOpsPerSec: Math.round(median(engine)),
-    bullmqOpsPerSec: Math.round(median(bull)),
+    engineOpsPerSec: Math.round(median(engineAt.get(engineLevel)!)),
+    bullmqOpsPerSec: Math.round(median(bullAt.get(bullLevel)!)),
     engineToBullmqRatio: round2(median(ratios)),
     engineToBullmqRatioMin: round2(Math.min(...ratios)),
     engineToBullmqRatioMax: round2(Math.max(...ratios)),
-    engineBestConcurrency: mode(engineAt),
-    bullmqBestConcurrency: mode(bullAt),
-    ...Object.fromEntries(levels.map((c) => [`engineToBullmqRatioAt${c}`, round2(median(ratiosAt.get(c)!))])),
+    engineBestConcurrency: engineLevel,
+    bullmqBestConcurrency: bullLevel,
+    ...Object.fromEntries(levels.map((c) => [`engineToBullmqRatioAt${c}`, ratioAt(c)])),
     redisBytesPerQueuedOp: Math.round(memory.engine),
     bullmqDelayedJobBytes: Math.round(memory.bullmqDelayed),
     commandsPerRegister: Math.round((commands / ops) * 100) / 100,
