@@ -33,9 +33,14 @@ export function ownerRenewalDue(submittedAt: number, now: number): boolean {
 /** Lua helpers shared by the run scripts and the domain scripts. */
 export const DOMAIN_FUNCTIONS = `local OWNER_TTL_MS = ${OWNER_TTL_MS}
 local PENDING_CLAIM_MS = ${PENDING_CLAIM_MS}
-local function alive(prefix, op)
+-- A waiting operation that has not ended. One with no job yet is being submitted (operations
+-- claim their domains just before their jobs are added) when it waited from less than
+-- PENDING_CLAIM_MS ago (its score: its submission time); after that, its submission failed.
+local function alive(prefix, op, score)
   local job = prefix .. op
-  return redis.call('EXISTS', job) == 1 and redis.call('HEXISTS', job, 'finishedOn') == 0
+  if redis.call('EXISTS', job) == 1 then return redis.call('HEXISTS', job, 'finishedOn') == 0 end
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - tonumber(score) < PENDING_CLAIM_MS
 end
 -- The owner holds the domain: its operation has not ended, or was claimed at submission moments ago.
 local function holds(ownerKey, prefix, owner)
@@ -66,9 +71,9 @@ local function claim(ownerKey, waitingKey, prefix, id, submitted)
     return 0, ''
   end
   while true do
-    local head = redis.call('ZRANGE', waitingKey, 0, 0)
+    local head = redis.call('ZRANGE', waitingKey, 0, 0, 'WITHSCORES')
     if #head == 0 or head[1] == id then break end
-    if alive(prefix, head[1]) then
+    if alive(prefix, head[1], head[2]) then
       enqueue(waitingKey, id, submitted)
       redis.call('ZREM', waitingKey, head[1])
       redis.call('SET', ownerKey, head[1], 'PX', OWNER_TTL_MS)
@@ -87,7 +92,7 @@ local function release(ownerKey, waitingKey, prefix, id)
   while true do
     local head = redis.call('ZPOPMIN', waitingKey)
     if #head == 0 then break end
-    if alive(prefix, head[1]) then
+    if alive(prefix, head[1], head[2]) then
       redis.call('SET', ownerKey, head[1], 'PX', OWNER_TTL_MS)
       return head[1]
     end
