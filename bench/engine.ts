@@ -5,7 +5,7 @@
 //    machine restored per run, account gate per command, checkpoint before AddDomain,
 //    domain ownership, history;
 //  - bullmqOpsPerSec: BullMQ jobs making the same two registrar calls, no machine;
-//  - engineToBullmqRatio: the median of five rounds' ratios, with the lowest and highest as
+//  - engineToBullmqRatio: the median of six rounds' ratios, with the lowest and highest as
 //    engineToBullmqRatioMin / Max; the two ops-per-second figures are medians too. Each round
 //    runs both at 32, 128 and 256 jobs in flight (back to back at each level); each system is
 //    taken at the level of its highest median (engineBestConcurrency / bullmqBestConcurrency):
@@ -176,7 +176,7 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
 /** The numbers of jobs in flight each system is measured at (BENCH_ENGINE_CONCURRENCY="32,128,256"). */
 function concurrencies(): number[] {
   const raw = process.env.BENCH_ENGINE_CONCURRENCY ?? '32,128,256';
-  const levels = raw.split(',').map(Number);
+  const levels = [...new Set(raw.split(',').map(Number))];
   if (levels.length === 0 || levels.some((n) => !Number.isInteger(n) || n < 1)) {
     throw new Error(`BENCH_ENGINE_CONCURRENCY must be whole numbers >= 1, separated by commas, not ${raw}`);
   }
@@ -197,7 +197,8 @@ export async function benchEngine(): Promise<Record<string, number>> {
   // Long enough runs that timer and JIT noise do not decide the ratio (a 3,000-job BullMQ run
   // lasts ~0.2 s and varied by 2x from run to run).
   const ops = Number(process.env.BENCH_ENGINE_OPS ?? 10_000);
-  const rounds = Number(process.env.BENCH_ENGINE_ROUNDS ?? 5);
+  // An even number: each system goes first in half of them.
+  const rounds = Number(process.env.BENCH_ENGINE_ROUNDS ?? 6);
   // Operations a second is a system's throughput: what it does with as many jobs in flight as
   // suits it. The engine has a round trip more per job than plain BullMQ (the checkpoint), so it
   // needs more jobs in flight to keep the process and Redis busy: at 32 it is partly bound by
@@ -217,8 +218,9 @@ export async function benchEngine(): Promise<Record<string, number>> {
   const bullAt = new Map<number, number[]>(levels.map((c) => [c, []]));
   let commands = 0;
   for (let round = 0; round < rounds; round++) {
-    for (const c of levels) {
-      // Alternate which goes first, so that neither always runs on the other's leftovers.
+    // Alternate which goes first, and the order of the levels, so that neither system nor level
+    // always runs on the other's leftovers or at the same point of a round.
+    for (const c of round % 2 === 0 ? levels : [...levels].reverse()) {
       const [e, b] = round % 2 === 0 ? await enginesFirst(ops, c) : await bullmqFirst(ops, c);
       commands = e.commands;
       engineAt.get(c)!.push(e.opsPerSec);
@@ -227,7 +229,7 @@ export async function benchEngine(): Promise<Record<string, number>> {
   }
   // Each system's best level: the one with the highest median over the rounds (not the round's
   // best run, which would favour whichever system's runs are noisier). The ratio is the median of
-  // the rounds' ratios at those levels, each round's two runs taken in the same minute.
+  // the rounds' ratios at those levels, each round's two runs taken within the same few seconds.
   const best = (at: Map<number, number[]>) => levels.reduce((a, c) => (median(at.get(c)!) > median(at.get(a)!) ? c : a));
   const [engineLevel, bullLevel] = [best(engineAt), best(bullAt)];
   const ratios = engineAt.get(engineLevel)!.map((e, r) => e / bullAt.get(bullLevel)![r]!);

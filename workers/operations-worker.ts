@@ -3,6 +3,7 @@
 // exits 0.
 import { pathToFileURL } from 'node:url';
 import { createLogger } from '../src/logger.ts';
+import { ConfigError } from '../src/engine/config.ts';
 import { openRuntime } from '../src/engine/runtime.ts';
 import { concurrencyOption, DEFAULT_WORKER_CONCURRENCY } from '../src/launcher/launch-options.ts';
 import { workerMetricsHooks } from '../src/metrics/worker-hooks.ts';
@@ -58,6 +59,7 @@ export async function runWorker(options: WorkerProcessOptions = {}): Promise<voi
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   runWorker().catch((err: unknown) => {
     console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
+    // invalid input (a bad variable), as `domainflow worker` says it
+    process.exit(err instanceof ConfigError ? 2 : 1);
   });
 }

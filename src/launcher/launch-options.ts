@@ -43,15 +43,17 @@ function port(name: string, raw: string | undefined, dflt: number): number {
   return Number(raw);
 }
 
-function count(name: string, raw: string | undefined, dflt: number): number {
-  if (raw === undefined || raw.trim() === '') return dflt;
+function count(name: string, raw: string | undefined, dflt: number, emptyIsDefault = true): number {
+  if (raw === undefined || (emptyIsDefault && raw.trim() === '')) return dflt;
   if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1 || Number(raw) > 1000) throw new ConfigError(`${name} must be a whole number from 1 to 1000, got ${JSON.stringify(raw)}`, name.replace(/^--/, ''));
   return Number(raw);
 }
 
 /** Operations at once: the --concurrency flag, else DOMAINFLOW_CONCURRENCY, else `dflt`. Throws ConfigError. */
 export function concurrencyOption(env: NodeJS.ProcessEnv, flag: string | undefined, dflt: number): number {
-  return flag !== undefined ? count('--concurrency', flag, dflt) : count('DOMAINFLOW_CONCURRENCY', env.DOMAINFLOW_CONCURRENCY, dflt);
+  // A flag given empty is a mistake, not "the default" (an empty variable is: as if unset).
+  if (flag !== undefined) return count('--concurrency', flag, dflt, false);
+  return count('DOMAINFLOW_CONCURRENCY', env.DOMAINFLOW_CONCURRENCY, dflt);
 }
 
 function isRedisUrl(value: string): boolean {

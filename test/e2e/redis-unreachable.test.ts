@@ -68,11 +68,27 @@ describe('no Redis at REDIS_URL', () => {
   it.each([
     [['worker', '--concurrency', '0'], {}, '--concurrency must be a whole number from 1 to 1000, got "0"'],
     [['worker'], { DOMAINFLOW_CONCURRENCY: 'lots' }, 'DOMAINFLOW_CONCURRENCY must be a whole number from 1 to 1000, got "lots"'],
+    [['worker', '--concurrency', ''], { DOMAINFLOW_CONCURRENCY: '3' }, '--concurrency must be a whole number from 1 to 1000, got ""'],
   ])('a bad worker concurrency (%j) is invalid input: exit 2 before Redis is asked', async (args, env, message) => {
     const port = await freePort();
     const run = await runCli(args, { ...base, ...env, REDIS_URL: `redis://127.0.0.1:${port}` });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`domainflow worker: ${message}`);
+  });
+
+  it('the worker run directly (node dist/workers/operations-worker.js) says the same of a bad DOMAINFLOW_CONCURRENCY: exit 2', async () => {
+    const port = await freePort();
+    const run = await new Promise<{ code: number | null; stderr: string }>((done) => {
+      const child = spawn(process.execPath, [resolve(ROOT, 'dist/workers/operations-worker.js')], {
+        env: { PATH: process.env.PATH, ...base, DOMAINFLOW_CONCURRENCY: '0', REDIS_URL: `redis://127.0.0.1:${port}` },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once('exit', (code) => done({ code, stderr }));
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('DOMAINFLOW_CONCURRENCY must be a whole number from 1 to 1000, got "0"');
   });
 
   it('a bad backoff variable is invalid input (exit 2) for a worker as for the other commands', async () => {

@@ -60,7 +60,6 @@ export function mixedScenario(tag: string, scale = 1): Scenario {
   return { ops, taken, existing };
 }
 
-/** Register the existing names directly (faults off), then return the effects they caused. */
 /**
  * Register the scenario's existing names in the account, once each, through the registrar's
  * API. Faults may be on (temporary failures, dropped replies): a name whose AddDomain did not

@@ -70,9 +70,9 @@ it('546 opens the breaker, keeps the rest queued, and resume finishes them', asy
 
 it('a wrong password (530) opens the breaker as 546 does: that operation fails authentication_failed, the rest stay queued, and nothing more is sent', async () => {
   const locked = createHarness('breaker-530');
+  const wrong = new RegistrarClient({ url: sim.url, login: SIM_DEFAULTS.login, password: 'not-the-password', timeoutMs: 5_000, maxConnections: 4 });
+  const worker = locked.engine.startWorker({ registrar: wrong, concurrency: 1 });
   try {
-    const wrong = new RegistrarClient({ url: sim.url, login: SIM_DEFAULTS.login, password: 'not-the-password', timeoutMs: 5_000, maxConnections: 4 });
-    const worker = locked.engine.startWorker({ registrar: wrong, concurrency: 1 });
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) ids.push((await locked.engine.store.submit({ type: 'register', domain: `wrong-password-${i}.com`, period: 1 })).operation.id);
     await waitFor(async () => (await locked.engine.account.state()).breaker !== null, 10_000, 'the breaker');
@@ -83,9 +83,9 @@ it('a wrong password (530) opens the breaker as 546 does: that operation fails a
     const views = await Promise.all(ids.map((id) => locked.engine.store.get(id, false)));
     expect(views.filter((v) => v?.status === 'failed').map((v) => v?.failure?.type)).toEqual(['authentication_failed']);
     expect(views.filter((v) => v && ['queued', 'waiting'].includes(v.status))).toHaveLength(3);
+  } finally {
     await worker.close();
     await wrong.close();
-  } finally {
     await locked.close();
   }
 });

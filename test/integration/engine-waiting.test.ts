@@ -159,8 +159,9 @@ it('a read right after a reply waits out a 422 pause this process knows of, with
   const registrar = scripted(h.client(sim.url), {
     'wait-paused.com': async (command, pass) => {
       if (command !== 'AddDomain') return pass();
-      await h.engine.account.startLockPause(PAUSE_MS);
+      // taken before the pause starts: the pause ends PAUSE_MS after this at the earliest
       pausedAt = Date.now();
+      await h.engine.account.startLockPause(PAUSE_MS);
       // the process hears of the pause on the account's channel
       await waitFor(() => h.engine.accountGate().shut() !== undefined, 2_000, "the process's view of the pause");
       return replyOutcome({ code: 554, description: 'Domain already registered', properties: {} }, 1);

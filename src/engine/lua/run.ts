@@ -50,7 +50,9 @@ end
 -- Wait for the domain in submission order: by submission time, and after the operations
 -- already waiting that were submitted in the same millisecond (a batch's operations share one:
 -- as members of equal score they would be taken in the order of their ids). Ties are 1/1024 ms
--- apart, which a score (a double) holds exactly at today's times.
+-- apart, which a score (a double) holds exactly at today's times; past 1,024 ties on one domain
+-- in one millisecond the order among the later ones is their ids' (a submission's round trip
+-- carries 500 claims at most).
 local function enqueue(waitingKey, id, submitted)
   if redis.call('ZSCORE', waitingKey, id) then return end
   local score = tonumber(submitted)
