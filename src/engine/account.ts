@@ -2,6 +2,8 @@
 // rate, its 422 cool-down, and its breaker (opened by account-level failures
 // or by hand; while open, no operation of the account is dispatched).
 import type { Queue } from 'bullmq';
+import { ABUSE_LOCK_CODE, ACCOUNT_LEVEL_CODES } from '../codes.ts';
+import type { Outcome } from '../registrar/outcome.ts';
 import { announceGateChange } from './gate-view.ts';
 import type { Keys } from './keys.ts';
 import type { EngineRedis } from './scripts.ts';
@@ -36,6 +38,8 @@ export interface AccountOptions {
   readonly rateMarginMs: number;
   /** The registrar request timeout: a command in flight longer than this (plus a second) is over. */
   readonly requestTimeoutMs?: number;
+  /** The job lock's duration: a slot taken for a job renews its lock for that long. */
+  readonly lockMs?: number;
 }
 
 let seq = 0;
@@ -81,6 +85,7 @@ export class Account {
       member,
       (this.options.requestTimeoutMs ?? 30_000) + 1_000,
       token ?? '',
+      this.options.lockMs ?? 30_000,
     );
     switch (status) {
       case 0:
@@ -107,6 +112,22 @@ export class Account {
   async settle(slot: string): Promise<void> {
     if (this.max === 0) return;
     await this.redis.settleCommandSlot(this.keys.rate, this.keys.inFlight, slot, this.windowMs);
+  }
+
+  /**
+   * What a reply means for the account: a 422 pauses it for `lockPauseMs`; 530, 531, 535 and 546
+   * open its breaker, unless the step takes the code as the operation's own (`operationCodes`: a
+   * wrong auth code to a transfer's request). Undefined for a reply that means nothing to the
+   * account (no promise: most replies), else what came of it: 'stopped already' when another
+   * operation opened the breaker for it first.
+   */
+  heard(outcome: Outcome, operationCodes: readonly number[] | undefined, operation: string, lockPauseMs: number): Promise<'stopped already' | undefined> | undefined {
+    if (outcome.kind !== 'reply') return undefined;
+    if (ACCOUNT_LEVEL_CODES.has(outcome.code) && !operationCodes?.includes(outcome.code)) {
+      return this.openBreaker({ reason: outcome.type, code: outcome.code, operation }).then((opened) => (opened ? undefined : 'stopped already'));
+    }
+    if (outcome.code === ABUSE_LOCK_CODE) return this.startLockPause(lockPauseMs).then(() => undefined);
+    return undefined;
   }
 
   /** A 422: every worker stops sending for `ms`. */

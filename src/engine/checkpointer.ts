@@ -45,9 +45,12 @@ export class Checkpointer {
   constructor(
     private readonly redis: EngineRedis,
     keys: Keys,
+    /** The job lock's duration: a checkpoint written renews the lock for that long. */
+    readonly lockMs: number,
   ) {
-    // KEYS: the account's gate; ARGV[1..4]: the prefixes the script builds each operation's keys from
-    this.head = [keys.breaker, keys.lockPause, ...keys.checkpointPrefixes];
+    // KEYS: the account's gate; ARGV[1..4]: the prefixes the script builds each operation's keys
+    // from; ARGV[5]: the lock's duration
+    this.head = [keys.breaker, keys.lockPause, ...keys.checkpointPrefixes, String(Math.round(lockMs))];
   }
 
   write(request: CheckpointRequest): Promise<CheckpointResult> {
@@ -79,8 +82,8 @@ export class Checkpointer {
         args.push(r.token, r.data, r.takeCancel === true ? '2' : r.gate ? '1' : '0', r.id, r.domain, r.renewOwner ? '1' : '0', String(r.entries.length));
         for (const e of r.entries) args.push(e);
       }
-      const [breaker, lockPause, jobs, history, cancel, domains] = this.head as [string, string, string, string, string, string];
-      const out = await this.redis.checkpoint(breaker, lockPause, jobs, history, cancel, domains, ...args);
+      const [breaker, lockPause, jobs, history, cancel, domains, lockMs] = this.head as [string, string, string, string, string, string, string];
+      const out = await this.redis.checkpoint(breaker, lockPause, jobs, history, cancel, domains, lockMs, ...args);
       batch.forEach((p, i) => p.resolve([out[3 * i]!, out[3 * i + 1]!, out[3 * i + 2]!]));
     } catch (err) {
       for (const p of batch) p.reject(err);

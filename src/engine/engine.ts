@@ -88,11 +88,13 @@ export class Engine {
       rateLimit: options.rateLimit,
       rateMarginMs: options.rateMarginMs ?? 10,
       requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+      lockMs: options.stallMs ?? 30_000,
     });
     this.domains = new DomainLocks(this.redis, this.keys, this.queue);
     this.store = new OperationStore(this.queue, this.redis, this.keys, options.secrets, this.domains);
     this.policies = new PolicyRefs(this.redis, this.keys, options.policy, options.logger);
-    this.checkpoints = new Checkpointer(this.redis, this.keys);
+    // The job lock lasts the stall time (see startWorker); a checkpoint renews it.
+    this.checkpoints = new Checkpointer(this.redis, this.keys, options.stallMs ?? 30_000);
     this.batches = new Batches(this.store, this.redis, this.keys, this.account, options.policy.lockPauseMs);
   }
 
@@ -145,7 +147,7 @@ export class Engine {
       ...(options.onCommand ? { onCommand: options.onCommand } : {}),
       ...(options.onFinal ? { onFinal: options.onFinal } : {}),
     });
-    const stallMs = this.options.stallMs ?? 30_000;
+    const stallMs = this.checkpoints.lockMs;
     const connection = this.connect();
     const worker = new Worker<OpData, JobResult>(this.keys.queue, (job, token) => runner.process(job, token), {
       connection,

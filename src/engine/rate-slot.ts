@@ -8,7 +8,8 @@ const BUSY_HAND_BACK_MS = 15_000;
 
 /** What came of waiting: a slot, or what the run must do instead (`later`: hand the job back until `at`). */
 export type SlotWait =
-  | { readonly kind: 'go'; readonly slot: string }
+  /** `at`: when the call that took the slot (and renewed the job's lock) was sent. */
+  | { readonly kind: 'go'; readonly slot: string; readonly at: number }
   | { readonly kind: 'later'; readonly at: number }
   | { readonly kind: 'breaker' }
   | { readonly kind: 'lost' }
@@ -33,8 +34,10 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
 export async function waitForSlot(account: Account, id: string, token: string, shutdown: AbortSignal): Promise<SlotWait> {
   const handBackAfter = Date.now() + BUSY_HAND_BACK_MS;
   for (;;) {
+    const at = Date.now();
     const slot = await account.reserve(id, token);
     if (slot.kind === 'locked') return { kind: 'later', at: Date.now() + slot.ms };
+    if (slot.kind === 'go') return { ...slot, at };
     if (slot.kind !== 'busy') return slot;
     // The rate is used up for now: wait for the next free slot, but do not hold a worker for long.
     if (Date.now() + slot.ms > handBackAfter) return { kind: 'later', at: Date.now() + slot.ms };

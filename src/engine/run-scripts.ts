@@ -2,10 +2,10 @@
 // the account's gate), and how a run ends its job once the machine is done: the
 // last history lines and, when operations wait for the domain, the domain handed
 // on (finish-run); then the job's result, or its failure, which BullMQ writes as
-// it ends the job.
-import { UnrecoverableError } from 'bullmq';
+// it ends the job; and a run that lost its domain giving it up.
+import { UnrecoverableError, type Job } from 'bullmq';
 import type { OperationOutput } from '../../machines/contract.ts';
-import type { HistoryEntry } from './operation.ts';
+import { withoutClaim, type HistoryEntry, type OpData } from './operation.ts';
 import { LostJobError, type JobResult, type RunnerDeps } from './run-contract.ts';
 
 /**
@@ -57,4 +57,17 @@ export function jobEnd(output: OperationOutput, tail: readonly HistoryEntry[]): 
   const error = new UnrecoverableError(JSON.stringify(reason));
   error.stack = '';
   throw error;
+}
+
+/**
+ * A run that believed it owned its domain lost it: keep what it learnt that counts (its history
+ * lines; a worker_lost line it made up, `synthesized`, is made up again next run while the
+ * in-flight marker stands) and take the claim out of what Redis holds (`written`: the data its last
+ * checkpoint wrote, else the job's as found), so that a later run claims the domain through begin-run.
+ */
+export async function giveUpDomain(deps: RunnerDeps, job: Job<OpData, JobResult>, written: string | undefined, history: readonly HistoryEntry[], synthesized: HistoryEntry | undefined): Promise<void> {
+  const stored = written ? (JSON.parse(written) as OpData) : job.data;
+  const lines = stored.fl ? history.filter((e) => e !== synthesized) : history;
+  if (lines.length > 0) await deps.redis.rpush(deps.keys.history(job.id as string), ...asLines(lines));
+  if (stored.o === 1) await job.updateData(withoutClaim(stored));
 }

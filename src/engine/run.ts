@@ -14,16 +14,16 @@ import { DelayedError, type Job } from 'bullmq';
 import type { NextAction, OperationEvent, OperationOutput } from '../../machines/contract.ts';
 import { nextAction, planFor, type MachinePlan, type PlanSnapshot } from '../../machines/index.ts';
 import { toStepReply } from '../../machines/step-reply.ts';
-import { ABUSE_LOCK_CODE, ACCOUNT_LEVEL_CODES } from '../codes.ts';
 import { PARK_MS } from './domain-lock.ts';
 import { historyEntry, UNCERTAIN_WORKER_LOST } from './history.ts';
+import { LockClock } from './lock-clock.ts';
 import { ownerRenewalDue } from './lua/run.ts';
 import { machineInput } from './machine-input.ts';
-import { withoutClaim, type HistoryEntry, type OpData } from './operation.ts';
+import type { HistoryEntry, OpData } from './operation.ts';
 import { waitForSlot } from './rate-slot.ts';
 import { openSecrets } from './secret-box.ts';
 import { CancelTaken, cancelNeedsRun, LostJobError, parkDelay, type JobResult, type RunnerDeps } from './run-contract.ts';
-import { asLines, beginRun, handOnDomain, jobEnd } from './run-scripts.ts';
+import { asLines, beginRun, giveUpDomain, handOnDomain, jobEnd } from './run-scripts.ts';
 
 export class Run {
   private readonly data: OpData;
@@ -37,6 +37,8 @@ export class Run {
   private synthesized: HistoryEntry | undefined;
   private readonly plan: MachinePlan;
   private snapshot!: PlanSnapshot;
+  /** How long a command stays this run's: see LockClock. */
+  private readonly lock: LockClock;
 
   constructor(
     private readonly deps: RunnerDeps,
@@ -47,6 +49,7 @@ export class Run {
     // would cost a hidden-class change, measured at about 1 us a run); JSON leaves the undefined ones out.
     this.data = Object.assign({ fl: undefined, snap: undefined, w: undefined }, job.data);
     this.plan = planFor(this.data.t);
+    this.lock = new LockClock(job.processedOn ?? Date.now(), deps.checkpoints.lockMs);
   }
 
   private get id(): string {
@@ -148,6 +151,7 @@ export class Run {
     const wait = await waitForSlot(this.deps.account, this.id, this.token, this.deps.shutdown);
     switch (wait.kind) {
       case 'go':
+        this.lock.renewed(wait.at);
         return wait.slot;
       case 'lost':
         throw new LostJobError();
@@ -172,7 +176,8 @@ export class Run {
       if (shut !== undefined) return this.handBack(shut);
     }
     if (action.changesState) {
-      this.data.fl = { step: action.step, command: action.command, at: Date.now() };
+      const at = Date.now();
+      this.data.fl = { step: action.step, command: action.command, at };
       // The rate limiter's slot passed the gate just now; without one, the checkpoint passes it.
       const shut = await this.checkpoint(!account.limited);
       if (shut) {
@@ -180,27 +185,24 @@ export class Run {
         if (slot) await account.settle(slot);
         return this.refused(shut);
       }
+      this.lock.renewed(at);
     }
+    // A command still waiting for a connection when the lock may have passed to another worker (a
+    // Redis outage stops lock renewals; connection leases are in Redis too) is not sent: not_sent,
+    // which the machine takes as an unknown outcome (a read is tried again, an effect reconciled).
     const params = action.secrets ? openSecrets(this.deps.secrets, action.params, action.secrets, this.data.s) : action.params;
-    const outcome = await registrar.call(Object.assign({ COMMAND: action.command }, params));
+    const outcome = await registrar.call(Object.assign({ COMMAND: action.command }, params), this.lock.fence());
     if (slot) await account.settle(slot);
     const reply = toStepReply(outcome);
     const entry = historyEntry(action.command, action.step, reply, outcome.ms, params, this.attempt(action.step));
     this.history.push(entry);
     this.deps.onCommand?.(entry, outcome);
 
-    // The step may take the code as the operation's own (a wrong auth code to a transfer's request).
-    if (outcome.kind === 'reply' && ACCOUNT_LEVEL_CODES.has(outcome.code) && !action.operationCodes?.includes(outcome.code)) {
-      const opened = await account.openBreaker({ reason: outcome.type, code: outcome.code, operation: this.id });
-      if (!opened) {
-        // Another operation already stopped the account for the same cause: this one had no effect
-        // and stays queued (the step runs again after `domainflow resume`).
-        this.data.fl = undefined;
-        return this.parkForBreaker();
-      }
-    }
-    if (outcome.kind === 'reply' && outcome.code === ABUSE_LOCK_CODE) await account.startLockPause(this.deps.policy.lockPauseMs);
     this.data.fl = undefined;
+    // Another operation already stopped the account for the same cause: this one had no effect
+    // and stays queued (the step runs again after `domainflow resume`).
+    const heard = account.heard(outcome, action.operationCodes, this.id, this.deps.policy.lockPauseMs);
+    if (heard && (await heard) === 'stopped already') return this.parkForBreaker();
     this.send({ type: 'REPLY', reply, now: Date.now(), random: Math.random() });
   }
 
@@ -230,20 +232,9 @@ export class Run {
     return undefined;
   }
 
-  /**
-   * Another operation owns the domain: wait to be handed it, or look again (see parkDelay). A run
-   * that believed it owned the domain (its claim expired or was taken over) learnt nothing that
-   * counts: its history lines are kept, the job goes back to its last checkpoint without the
-   * claim, and a later run claims the domain through begin-run.
-   */
+  /** Another operation owns the domain: give it up (giveUpDomain), and wait to be handed it or look again (parkDelay). */
   private async domainLost(): Promise<never> {
-    const k = this.deps.keys;
-    // What Redis holds: the job's data as this run found it, or as its last checkpoint wrote it.
-    const stored = this.written ? (JSON.parse(this.written) as OpData) : this.job.data;
-    // A worker_lost line the run made up is made up again next run while the marker stands.
-    const lines = stored.fl ? this.history.filter((e) => e !== this.synthesized) : this.history;
-    if (lines.length > 0) await this.deps.redis.rpush(k.history(this.id), ...asLines(lines));
-    if (stored.o === 1) await this.job.updateData(withoutClaim(stored));
+    await giveUpDomain(this.deps, this.job, this.written, this.history, this.synthesized);
     return this.delay(Date.now() + parkDelay(Date.now() - this.job.timestamp));
   }
 

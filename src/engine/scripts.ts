@@ -26,6 +26,7 @@ export interface EngineRedis extends Redis {
     member: string,
     maxInFlightMs: number,
     token: string,
+    lockMs: number,
   ): Promise<[number, number]>;
   settleCommandSlot(settled: string, inflight: string, member: string, windowMs: number): Promise<number>;
   acquireLease(leases: string, max: number, ttlMs: number, permit: string): Promise<number>;
@@ -43,8 +44,8 @@ export interface EngineRedis extends Redis {
     token: string,
     claimFirst: '0' | '1',
   ): Promise<[number, number, string, number]>;
-  /** See CHECKPOINT: the operations' arguments, one after another, after the key prefixes. */
-  checkpoint(breaker: string, lockPause: string, jobs: string, history: string, cancel: string, domains: string, ...ops: string[]): Promise<number[]>;
+  /** See CHECKPOINT: the operations' arguments, one after another, after the key prefixes and the lock's duration. */
+  checkpoint(breaker: string, lockPause: string, jobs: string, history: string, cancel: string, domains: string, lockMs: string, ...ops: string[]): Promise<number[]>;
   finishRun(job: string, lock: string, history: string, owner: string, waiting: string, token: string, data: string, jobPrefix: string, id: string, ...entries: string[]): Promise<[number, string]>;
   releaseDomain(owner: string, waiting: string, id: string, jobPrefix: string): Promise<string>;
   prepareRedrive(job: string, history: string, failed: string, cancel: string, id: string, reason: string, finishedOn: string, stripped: string, data: string, ...entries: string[]): Promise<number>;

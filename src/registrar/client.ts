@@ -30,8 +30,17 @@ export interface RegistrarClientOptions {
 }
 
 /** The port the machines' engine talks to. */
+export interface CallOptions {
+  /**
+   * Send the command only until this time (ms since the epoch): past it, nothing is sent and the
+   * outcome is `not_sent`. The engine gives a state-changing command the time its job's lock is
+   * known to last: a command that waited longer for a connection may no longer be its worker's.
+   */
+  readonly sendBy?: number;
+}
+
 export interface Registrar {
-  call(command: CommandInput): Promise<Outcome>;
+  call(command: CommandInput, options?: CallOptions): Promise<Outcome>;
   close(): Promise<void>;
 }
 
@@ -95,11 +104,11 @@ export class RegistrarClient implements Registrar {
     return secrets;
   }
 
-  private async send(command: Command): Promise<Outcome> {
+  private async send(command: Command, sendBy?: number): Promise<Outcome> {
     const creds = this.sessionId
       ? { sessionId: this.sessionId, ...(this.options.entity ? { entity: this.options.entity } : {}) }
       : { login: this.options.login, password: this.options.password, ...(this.options.entity ? { entity: this.options.entity } : {}) };
-    return this.transport.post(encodeRequest(creds, command, this.options.form ?? 's_command'), this.secretsOf(command));
+    return this.transport.post(encodeRequest(creds, command, this.options.form ?? 's_command'), this.secretsOf(command), sendBy);
   }
 
   /** Log in (persistent=1); concurrent callers share one login. */
@@ -123,19 +132,19 @@ export class RegistrarClient implements Registrar {
     return this.loginInFlight;
   }
 
-  async call(input: CommandInput): Promise<Outcome> {
+  async call(input: CommandInput, options?: CallOptions): Promise<Outcome> {
     const command = flattenCommand(input);
     if (this.options.session && !this.sessionId) {
       const login = await this.login();
       if (login.kind !== 'reply' || login.class !== 'success' || !this.sessionId) return login;
     }
-    let outcome = await this.send(command);
+    let outcome = await this.send(command, options?.sendBy);
     if (this.options.session && outcome.kind === 'reply' && outcome.code === 530) {
       // The session expired (or the command's own credentials are wrong): log in again and re-send once.
       this.sessionId = undefined;
       const login = await this.login();
       if (login.kind !== 'reply' || login.class !== 'success' || !this.sessionId) return login;
-      outcome = await this.send(command);
+      outcome = await this.send(command, options?.sendBy);
     }
     if (outcome.kind === 'reply' && [520, 521].includes(outcome.code)) this.sessionId = undefined;
     const masked = maskCommand(command);

@@ -28,8 +28,11 @@ export interface HttpTransportOptions {
 }
 
 export interface Transport {
-  /** Post a form body; `secrets` are masked from any detail the outcome carries. */
-  post(body: string, secrets: readonly (string | undefined)[]): Promise<Outcome>;
+  /**
+   * Post a form body; `secrets` are masked from any detail the outcome carries. With `sendBy`,
+   * nothing is sent once that time is past (the outcome is `not_sent`).
+   */
+  post(body: string, secrets: readonly (string | undefined)[], sendBy?: number): Promise<Outcome>;
   close(): Promise<void>;
 }
 
@@ -141,7 +144,7 @@ export class HttpTransport implements Transport {
     this.wake();
   }
 
-  async post(body: string, secrets: readonly (string | undefined)[]): Promise<Outcome> {
+  async post(body: string, secrets: readonly (string | undefined)[], sendBy?: number): Promise<Outcome> {
     const started = performance.now();
     const elapsed = () => Math.round((performance.now() - started) * 1000) / 1000;
     if (this.closed) return uncertainOutcome('network_error', 'transport is closed', 0);
@@ -151,6 +154,10 @@ export class HttpTransport implements Transport {
     let status: number;
     try {
       connection = await this.take(signal);
+      if (sendBy !== undefined && Date.now() > sendBy) {
+        this.giveBack(connection);
+        return uncertainOutcome('not_sent', `not sent: a connection came ${Date.now() - sendBy} ms after the command's time to be sent was up`, elapsed());
+      }
       const res = await connection.client.request({
         path: this.path,
         method: 'POST',

@@ -11,7 +11,9 @@ export type UncertainReason =
   | 'network_error'
   | 'http_status'
   | 'empty_body'
-  | 'protocol_error';
+  | 'protocol_error'
+  /** Not sent at all: its time to be sent (CallOptions.sendBy) was up before a connection was free. */
+  | 'not_sent';
 
 export interface ReplyOutcome<T = unknown> {
   readonly kind: 'reply';

@@ -27,7 +27,11 @@ export interface Scenario {
   readonly existing: readonly string[];
 }
 
-export function mixedScenario(tag: string, scale = 1): Scenario {
+/**
+ * The mix, `scale` times over; with `chains`, that many names more, each registered, renewed and
+ * deleted by three operations submitted one after another (they must run in that order).
+ */
+export function mixedScenario(tag: string, scale = 1, chains = 0): Scenario {
   const ops: PlannedOp[] = [];
   const taken: string[] = [];
   const existing: string[] = [];
@@ -57,7 +61,20 @@ export function mixedScenario(tag: string, scale = 1): Scenario {
     existing.push(n('del', i));
     ops.push({ spec: { type: 'delete', domain: n('del', i) }, status: 'succeeded', effect: 'deleted' });
   }
+  for (let i = 0; i < chains; i++) {
+    const domain = n('chain', i);
+    ops.push({ spec: { type: 'register', domain, period: 1 }, status: 'succeeded', effect: 'registered' });
+    ops.push({ spec: { type: 'renew', domain, period: 1 }, status: 'succeeded', effect: 'renewed' });
+    ops.push({ spec: { type: 'delete', domain }, status: 'succeeded', effect: 'deleted' });
+  }
   return { ops, taken, existing };
+}
+
+/** The names given by more than one operation, with the effects their operations must have, in order. */
+export function chainsOf(scenario: Scenario): Map<string, Effect[]> {
+  const byDomain = new Map<string, Effect[]>();
+  for (const op of scenario.ops) if (op.effect) byDomain.set(op.spec.domain, [...(byDomain.get(op.spec.domain) ?? []), op.effect]);
+  return new Map([...byDomain].filter(([, effects]) => effects.length > 1));
 }
 
 /**
@@ -94,17 +111,18 @@ export async function checkOutcomes(scenario: Scenario, views: readonly Operatio
     .filter(({ op, view }) => view.status !== op.status || (op.failureType !== undefined && view.failure?.type !== op.failureType))
     .map(({ op, view }) => `${op.spec.type} ${op.spec.domain}: expected ${op.status} ${op.failureType ?? ''}, got ${view.status} ${JSON.stringify(view.failure ?? view.result)}`);
   const effects = await sim.effects();
+  // The effects each name must show: its operations' together, and a registration before the run.
   const existing = new Set(scenario.existing);
+  const expectedOf = new Map<string, Record<Effect, number>>();
   for (const op of scenario.ops) {
-    const e = effects[op.spec.domain] ?? { registered: 0, renewed: 0, transferred: 0, deleted: 0 };
-    const expected = {
-      registered: (existing.has(op.spec.domain) ? 1 : 0) + (op.effect === 'registered' ? 1 : 0),
-      renewed: op.effect === 'renewed' ? 1 : 0,
-      transferred: op.effect === 'transferred' ? 1 : 0,
-      deleted: op.effect === 'deleted' ? 1 : 0,
-    };
+    const expected = expectedOf.get(op.spec.domain) ?? { registered: existing.has(op.spec.domain) ? 1 : 0, renewed: 0, transferred: 0, deleted: 0 };
+    if (op.effect) expected[op.effect]++;
+    expectedOf.set(op.spec.domain, expected);
+  }
+  for (const [domain, expected] of expectedOf) {
+    const e = effects[domain] ?? { registered: 0, renewed: 0, transferred: 0, deleted: 0 };
     const actual = { registered: e.registered, renewed: e.renewed, transferred: e.transferred, deleted: e.deleted };
-    if (JSON.stringify(actual) !== JSON.stringify(expected)) wrong.push(`${op.spec.domain}: expected effects ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+    if (JSON.stringify(actual) !== JSON.stringify(expected)) wrong.push(`${domain}: expected effects ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
   }
   return wrong;
 }

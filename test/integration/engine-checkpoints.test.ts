@@ -10,7 +10,7 @@ import { PolicyRefs } from '../../src/engine/policy-refs.ts';
 import type { EngineRedis } from '../../src/engine/scripts.ts';
 import { silentLogger } from '../../src/registrar/mask.ts';
 import { SIM_DEFAULTS } from '../../src/sandbox/defaults.ts';
-import { fastPolicy, waitFor } from '../helpers/engine-harness.ts';
+import { createHarness, fastPolicy, waitFor } from '../helpers/engine-harness.ts';
 import { engineSimSuite } from '../helpers/engine-sim-suite.ts';
 
 const suite = engineSimSuite('checkpoints', ['--rate', '5000', '--latency-ms', '2', '--transfer-seconds', '3600', '--taken', 'fast-xfer.com']);
@@ -64,7 +64,7 @@ it('checkpoints asked for at the same moment go to Redis together, each written 
   const calls = { count: 0 };
   const counted = Object.create(suite.h.engine.redis) as EngineRedis;
   counted.checkpoint = (...args: Parameters<EngineRedis['checkpoint']>) => (calls.count++, suite.h.engine.redis.checkpoint(...args));
-  const checkpoints = new Checkpointer(counted, k);
+  const checkpoints = new Checkpointer(counted, k, 30_000);
   const request = async (id: string, token: string, gate = true, renewOwner = true) => {
     const domain = `${id}.com`;
     await suite.redis.hset(k.job(id), 'data', '{}');
@@ -131,9 +131,43 @@ it('checkpoints asked for at the same moment go to Redis together, each written 
   expect(await suite.redis.exists(k.cancel('gc-t'))).toBe(1);
 });
 
+it("a checkpoint written renews the job's lock for the lock's duration; one refused leaves the lock as it was", async () => {
+  const k = suite.h.engine.keys;
+  const checkpoints = new Checkpointer(suite.h.engine.redis, k, 20_000);
+  for (const id of ['lk-a', 'lk-b']) {
+    await suite.redis.hset(k.job(id), 'data', '{}');
+    await suite.redis.set(k.jobLock(id), 'tok', 'PX', 1_000);
+    await suite.redis.set(k.domainLock(`${id}.com`), id);
+  }
+  const [written, refused] = await Promise.all([
+    checkpoints.write({ id: 'lk-a', domain: 'lk-a.com', token: 'tok', data: '{"n":1}', gate: false, renewOwner: false, entries: [] }),
+    checkpoints.write({ id: 'lk-b', domain: 'lk-b.com', token: 'another worker', data: '{"n":2}', gate: false, renewOwner: false, entries: [] }),
+  ]);
+  expect([written[0], refused[0]]).toEqual([1, -1]);
+  expect(await suite.redis.pttl(k.jobLock('lk-a'))).toBeGreaterThan(15_000);
+  expect(await suite.redis.pttl(k.jobLock('lk-b'))).toBeLessThanOrEqual(1_000);
+});
+
+it("a rate slot taken for a job renews the job's lock, with a rate limit or without; refused, it leaves the lock alone", async () => {
+  for (const rateLimit of [0, 50]) {
+    const h = createHarness(`slot-lock-${rateLimit}`, { rateLimit, stallMs: 20_000 });
+    try {
+      const k = h.engine.keys;
+      await suite.redis.set(k.jobLock('sl-a'), 'tok', 'PX', 1_000);
+      await suite.redis.set(k.jobLock('sl-b'), 'tok', 'PX', 1_000);
+      expect(await h.engine.account.reserve('sl-a', 'tok')).toMatchObject({ kind: 'go' });
+      expect(await h.engine.account.reserve('sl-b', 'not the worker')).toEqual({ kind: 'lost' });
+      expect(await suite.redis.pttl(k.jobLock('sl-a')), `rate ${rateLimit}`).toBeGreaterThan(15_000);
+      expect(await suite.redis.pttl(k.jobLock('sl-b')), `rate ${rateLimit}`).toBeLessThanOrEqual(1_000);
+    } finally {
+      await h.close();
+    }
+  }
+});
+
 it('checkpoints carry any text: non-ASCII, long data, many history lines or none; a malformed one is refused alone', async () => {
   const k = suite.h.engine.keys;
-  const checkpoints = new Checkpointer(suite.h.engine.redis, k);
+  const checkpoints = new Checkpointer(suite.h.engine.redis, k, 30_000);
   const setUp = async (id: string) => {
     await suite.redis.hset(k.job(id), 'data', '{}');
     await suite.redis.set(k.jobLock(id), 'tok');

@@ -7,7 +7,7 @@
 // is taken as the operation's own, and the operation fails as it did.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { uncertainOutcome, type Outcome } from '../../src/registrar/outcome.ts';
-import type { Registrar } from '../../src/registrar/client.ts';
+import type { CallOptions, Registrar } from '../../src/registrar/client.ts';
 import { flattenCommand, type CommandInput } from '../../src/registrar/request.ts';
 import { SIM_DEFAULTS } from '../../src/sandbox/defaults.ts';
 import { startSim, type SimHandle } from '../../src/sandbox/server.ts';
@@ -30,13 +30,13 @@ afterAll(async () => {
 function losingFirstRequest(real: Registrar): Registrar & { lost: number } {
   return {
     lost: 0,
-    async call(input: CommandInput): Promise<Outcome> {
+    async call(input: CommandInput, options?: CallOptions): Promise<Outcome> {
       const flat = flattenCommand(input);
       if (flat.COMMAND === 'TransferDomain' && String(flat.ACTION).toUpperCase() === 'REQUEST' && this.lost === 0) {
         this.lost++;
         return uncertainOutcome('connection_reset', 'the connection closed before the request was sent (test)', 1);
       }
-      return real.call(input);
+      return real.call(input, options);
     },
     close: () => real.close(),
   };

@@ -6,7 +6,7 @@
 // process, through a Registrar that makes up the replies a test needs (or holds
 // one back) and records every command it is given.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Registrar } from '../../src/registrar/client.ts';
+import type { CallOptions, Registrar } from '../../src/registrar/client.ts';
 import { replyOutcome, type Outcome } from '../../src/registrar/outcome.ts';
 import { flattenCommand, type CommandInput } from '../../src/registrar/request.ts';
 import { startSim, type SimHandle } from '../../src/sandbox/server.ts';
@@ -44,10 +44,10 @@ function scripted(real: Registrar, answers: Record<string, Answer>): Registrar &
   const sent: Sent[] = [];
   return {
     sent,
-    call(input: CommandInput): Promise<Outcome> {
+    call(input: CommandInput, options?: CallOptions): Promise<Outcome> {
       const { COMMAND: command = '', DOMAIN: domain = '' } = flattenCommand(input);
       sent.push({ domain, command, at: Date.now() });
-      const pass = () => real.call(input);
+      const pass = () => real.call(input, options);
       return answers[domain]?.(command, pass) ?? pass();
     },
     close: () => real.close(),
@@ -176,6 +176,74 @@ it('a read right after a reply waits out a 422 pause this process knows of, with
     expect(commandsFor(registrar, 'wait-paused.com')).toEqual(['CheckDomain', 'AddDomain', 'StatusDomain']);
     const status = registrar.sent.find((s) => s.domain === 'wait-paused.com' && s.command === 'StatusDomain')!;
     expect(status.at - pausedAt).toBeGreaterThanOrEqual(PAUSE_MS - 20);
+  } finally {
+    await worker.close();
+  }
+});
+
+it("a state-changing command still waiting for a connection when half its job lock's time is gone is not sent: the run reconciles, and the domain is registered once", async () => {
+  // The job lock lasts 2 s: a command must leave within 1 s of its checkpoint.
+  const h = createHarness('fence', { stallMs: 2_000, policy: fastPolicy() });
+  harnesses.push(h);
+  let waited = false;
+  const registrar = scripted(h.client(sim.url), {
+    'fenced.com': async (command, pass) => {
+      // as if the first AddDomain waited 1.3 s for a connection (another process held them all)
+      if (command === 'AddDomain' && !waited) {
+        waited = true;
+        await new Promise((r) => setTimeout(r, 1_300));
+      }
+      return pass();
+    },
+  });
+  const worker = h.engine.startWorker({ registrar, concurrency: 1 });
+  try {
+    const id = (await h.engine.store.submit({ type: 'register', domain: 'fenced.com', period: 1 })).operation.id;
+    const [final] = await h.waitAllFinal([id], 15_000);
+    expect(final).toMatchObject({ status: 'succeeded' });
+    const history = await h.engine.store.history(id);
+    // the late AddDomain was not sent (an unknown outcome to the machine, which looked, and sent it again)
+    expect(history.map((e) => [e.command, e.code])).toEqual([
+      ['CheckDomain', 210],
+      ['AddDomain', 421],
+      ['StatusDomain', 545],
+      ['AddDomain', 200],
+    ]);
+    expect(history[1]!.description).toBe('Outcome unknown: not sent');
+    expect(sim.effects()['fenced.com']?.registered).toBe(1);
+    const atSim = (await (await fetch(`${sim.baseUrl}/_sim/log?domain=fenced.com`)).json()) as { command: string }[];
+    expect(atSim.map((e) => e.command)).toEqual(['CheckDomain', 'StatusDomain', 'AddDomain']);
+  } finally {
+    await worker.close();
+  }
+});
+
+it("a read still waiting for a connection when half the job lock's time since the job was fetched is gone is not sent, and is tried again", async () => {
+  const h = createHarness('fence-read', { stallMs: 2_000, policy: fastPolicy() });
+  harnesses.push(h);
+  let waited = false;
+  const registrar = scripted(h.client(sim.url), {
+    'fenced-read.com': async (command, pass) => {
+      if (command === 'CheckDomain' && !waited) {
+        waited = true;
+        await new Promise((r) => setTimeout(r, 1_300));
+      }
+      return pass();
+    },
+  });
+  const worker = h.engine.startWorker({ registrar, concurrency: 1 });
+  try {
+    const id = (await h.engine.store.submit({ type: 'register', domain: 'fenced-read.com', period: 1 })).operation.id;
+    const [final] = await h.waitAllFinal([id], 15_000);
+    expect(final).toMatchObject({ status: 'succeeded' });
+    const history = await h.engine.store.history(id);
+    expect(history.map((e) => [e.command, e.code, e.description])).toEqual([
+      ['CheckDomain', 421, 'Outcome unknown: not sent'],
+      ['CheckDomain', 210, expect.any(String)],
+      ['AddDomain', 200, expect.any(String)],
+    ]);
+    const atSim = (await (await fetch(`${sim.baseUrl}/_sim/log?domain=fenced-read.com`)).json()) as { command: string }[];
+    expect(atSim.map((e) => e.command)).toEqual(['CheckDomain', 'AddDomain']);
   } finally {
     await worker.close();
   }

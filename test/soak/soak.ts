@@ -5,7 +5,8 @@
 // again, and Redis itself killed and restarted on its AOF (--redis-restarts).
 // At the end: every operation ended as planned, every intended effect happened
 // exactly once, no two commands on one domain overlapped in time (no operation
-// ran twice at once), and the account was never locked (422). Prints one JSON
+// ran twice at once), a name's operations took effect in the order they were
+// submitted in, and the account was never locked (422). Prints one JSON
 // line of figures; exit 0 when all held, 1 when any did not.
 //
 //   npm run soak -- [--scale 5] [--workers 3] [--kill-every-ms 4000] [--redis-restarts 2]
@@ -21,9 +22,9 @@ import { createSecretBox } from '../../src/engine/secret-box.ts';
 import { RegistrarClient } from '../../src/registrar/client.ts';
 import { SIM_DEFAULTS } from '../../src/sandbox/defaults.ts';
 import { fastPolicy, spawnWorker, TEST_SECRET_KEY } from '../helpers/engine-harness.ts';
-import { checkOutcomes, mixedScenario, prepareExisting } from '../helpers/mixed-scenario.ts';
+import { chainsOf, checkOutcomes, mixedScenario, prepareExisting, type Scenario } from '../helpers/mixed-scenario.ts';
 import { freePort, startRedisServer } from '../helpers/redis-process.ts';
-import { overlaps, startSimProcess, type SimProcess } from '../helpers/sim-process.ts';
+import { overlaps, startSimProcess, type SimLogEntry, type SimProcess } from '../helpers/sim-process.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -43,6 +44,18 @@ function whole(name: keyof typeof flags, min: number): number {
 }
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
+const EFFECT_OF: Record<string, string> = { AddDomain: 'registered', RenewDomain: 'renewed', TransferDomain: 'transferred', DeleteDomain: 'deleted' };
+
+/** Names whose operations took effect in another order than they were submitted in (the sim's log). */
+function chainOrder(scenario: Scenario, log: readonly SimLogEntry[]): string[] {
+  const chains = chainsOf(scenario);
+  const seen = new Map<string, string[]>();
+  for (const e of [...log].sort((a, b) => a.start - b.start)) {
+    const effect = EFFECT_OF[String(e.command)];
+    if (effect && e.domain && chains.has(e.domain) && e.code < 300) seen.set(e.domain, [...(seen.get(e.domain) ?? []), effect]);
+  }
+  return [...chains].filter(([domain, planned]) => JSON.stringify(seen.get(domain) ?? []) !== JSON.stringify(planned)).map(([domain, planned]) => `${domain}: effects in the order ${JSON.stringify(seen.get(domain) ?? [])}, planned ${JSON.stringify(planned)}`);
+}
 const say = (line: string) => process.stderr.write(`soak: ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -59,7 +72,8 @@ async function main(): Promise<number> {
   const port = await freePort();
   const redisUrl = `redis://127.0.0.1:${port}`;
   let redis: ChildProcess = await startRedisServer(port, dir);
-  const scenario = mixedScenario('soak', scale);
+  // and 10 names a scale registered, renewed and deleted by three operations each, in that order
+  const scenario = mixedScenario('soak', scale, 10 * scale);
   let sim: SimProcess | undefined;
   let engine: Engine | undefined;
   const workers: ChildProcess[] = [];
@@ -124,7 +138,17 @@ async function main(): Promise<number> {
     for (const w of workers.splice(0)) w.kill('SIGTERM');
     const ended = final.filter((v): v is OperationView => v !== undefined && FINAL.has(v.status));
     const wrong = ended.length === ids.length ? await checkOutcomes(scenario, ended, sim) : [`${ids.length - ended.length} operations did not end`];
-    const overlapping = overlaps(await sim.log('?account=demo'));
+    // What the first few operations that did not end as planned did, and what the sim saw for their names.
+    const astray = scenario.ops.flatMap((op, i) => (final[i] && (final[i]!.status !== op.status || (op.failureType !== undefined && final[i]!.failure?.type !== op.failureType)) ? [final[i]!] : []));
+    for (const view of astray.slice(0, 3)) {
+      const history = await engine.store.history(view.id).catch(() => []);
+      say(`${view.type} ${view.domain} (${view.id}) history: ${history.map((e) => `${e.command}${e.params?.ACTION ? `/${String(e.params.ACTION)}` : ''} ${e.code} attempt ${e.attempt} at ${e.at}`).join('; ')}`);
+      const seen = await sim.log(`?domain=${encodeURIComponent(view.domain)}`);
+      say(`${view.domain} at the sim: ${seen.map((e) => `#${e.seq} ${String(e.command)} ${e.code}${e.dropped ? ' (reply dropped)' : ''} at ${new Date(e.start).toISOString()}`).join('; ')}`);
+    }
+    const log = await sim.log('?account=demo');
+    const overlapping = overlaps(log);
+    const outOfOrder = chainOrder(scenario, log);
     const stats = await sim.stats();
     const result = {
       operations: ids.length,
@@ -132,6 +156,7 @@ async function main(): Promise<number> {
       failed: ended.filter((v) => v.status === 'failed').length,
       notAsPlanned: wrong.length,
       overlappingCommands: overlapping.length,
+      chainsOutOfOrder: outOfOrder.length,
       locks: stats.locks,
       commands: stats.commands,
       droppedReplies: stats.dropped,
@@ -139,9 +164,9 @@ async function main(): Promise<number> {
       redisRestarts: restarts,
       seconds: Math.round((Date.now() - started) / 1000),
     };
-    for (const line of [...wrong, ...overlapping].slice(0, 20)) say(line);
+    for (const line of [...wrong, ...overlapping, ...outOfOrder].slice(0, 20)) say(line);
     process.stdout.write(`${JSON.stringify(result)}\n`);
-    return wrong.length === 0 && overlapping.length === 0 && stats.locks === 0 ? 0 : 1;
+    return wrong.length === 0 && overlapping.length === 0 && outOfOrder.length === 0 && stats.locks === 0 ? 0 : 1;
   } finally {
     for (const w of workers) w.kill('SIGKILL');
     await engine?.close().catch(() => undefined);

@@ -122,6 +122,19 @@ describe('RegistrarClient over HTTP', () => {
     expect(outcome.ms).toBeGreaterThanOrEqual(150);
   });
 
+  it('sends nothing once the time given to send it is up (not_sent), and sends while it is not', async () => {
+    // one connection, busy with a command the registrar answers slowly: the next waits for it
+    handler = (req, res) => void setTimeout(() => reply(res, 200, 'Command completed successfully'), req.command?.COMMAND === 'StatusDomain' ? 300 : 0);
+    const c = client({ maxConnections: 1 });
+    const slow = c.call({ COMMAND: 'StatusDomain', DOMAIN: 'slow.com' });
+    const late = await c.call({ COMMAND: 'AddDomain', DOMAIN: 'late.com', PERIOD: 1 }, { sendBy: Date.now() + 100 });
+    expect(late).toMatchObject({ kind: 'uncertain', code: 421, reason: 'not_sent', description: 'Outcome unknown: not sent' });
+    await slow;
+    const inTime = await c.call({ COMMAND: 'AddDomain', DOMAIN: 'in-time.com', PERIOD: 1 }, { sendBy: Date.now() + 5_000 });
+    expect(inTime).toMatchObject({ kind: 'reply', code: 200 });
+    expect(seen.map((r) => r.command?.DOMAIN)).toEqual(['slow.com', 'in-time.com']);
+  });
+
   it('a reset connection is an uncertain outcome', async () => {
     handler = (_req, res) => res.socket?.destroy();
     const outcome = await client().addDomain({ domain: 'x.com' });

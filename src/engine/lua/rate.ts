@@ -14,6 +14,8 @@ ARGV[2] window length in ms (1000 + a safety margin)
 ARGV[3] a unique member for this command
 ARGV[4] how long a command may stay in flight before it counts as over (ms)
 ARGV[5] the worker's lock token
+ARGV[6] the job lock's duration (ms): a slot taken renews the lock for that long, so that the
+  worker knows how long the command stays its own (see Run.command)
 The registrar saw a settled command no later than its reply, and may see one in flight as
 late as now: counting them so makes the limit hold whatever the network or a stalled
 process does between us and the registrar. Commands are also paced evenly (window / allowed
@@ -33,7 +35,10 @@ if redis.call('EXISTS', KEYS[4]) == 1 then return {2, 0} end
 local pttl = redis.call('PTTL', KEYS[3])
 if pttl > 0 then return {1, pttl} end
 local max = tonumber(ARGV[1])
-if max == 0 then return {0, 0} end
+if max == 0 then
+  if KEYS[5] ~= '' then redis.call('PEXPIRE', KEYS[5], ARGV[6]) end
+  return {0, 0}
+end
 local window = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[4]))
@@ -54,6 +59,7 @@ redis.call('SET', KEYS[7], tostring(math.max(tat, now) + spacing), 'PX', window 
 redis.call('ZADD', KEYS[2], now, ARGV[3])
 redis.call('PEXPIRE', KEYS[1], window * 2)
 redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[4]) * 2)
+if KEYS[5] ~= '' then redis.call('PEXPIRE', KEYS[5], ARGV[6]) end
 return {0, 0}`;
 
 export const SETTLE_COMMAND_SLOT = `--[[ settle-command-slot: a sent command has its reply (or was given up on)

@@ -141,7 +141,9 @@ KEYS[1] the account's breaker, KEYS[2] its 422 cool-down
 ARGV[1..4] the key prefixes of job hashes, history lists, cancel flags and domains (an operation's
   keys are built from its id and domain, as BullMQ's scripts build a job's: all of them share the
   hash tag of KEYS[1])
-ARGV[5..] the operations, one after another, each as: lock token, job data (JSON), '1' to pass
+ARGV[5] the job lock's duration (ms): a checkpoint written renews the lock for that long, so that
+  the worker knows how long the command it is about to send stays its own (see Run.command)
+ARGV[6..] the operations, one after another, each as: lock token, job data (JSON), '1' to pass
   the gate first, '2' to take the cancel flag (the snapshot written took the cancel: the flag is
   deleted with the write instead of refusing it), else '0', operation id, domain, '1' to renew the domain owner's expiry (else
   '0': it was set less than a day ago, and a week is left), the number n of history entries,
@@ -154,7 +156,7 @@ Returns {status_1, ms_1, waiting_1, status_2, ...}, for each operation:
   waiting: how many operations wait for the domain.
 ]]
 ${GATE}
-local jobPrefix, historyPrefix, cancelPrefix, domainPrefix = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local jobPrefix, historyPrefix, cancelPrefix, domainPrefix, lockMs = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 -- The gate is the account's: read once for all the operations that pass it.
 local gateStatus, gateMs
 -- Refused: 0 rather than the reason when the job itself is gone (removed while its worker held
@@ -183,13 +185,14 @@ local function checkpoint(token, data, gated, id, domain, renew, first, n)
     redis.call('DEL', job)
     return 0, 0, 0
   end
+  redis.call('PEXPIRE', job .. ':lock', lockMs)
   if held[3] then redis.call('DEL', cancel) end
   if renew == '1' then redis.call('PEXPIRE', owner, ${OWNER_TTL_MS}) end
   if n > 0 then redis.call('RPUSH', historyPrefix .. id, unpack(ARGV, first, first + n - 1)) end
   return 1, 0, redis.call('ZCARD', domainPrefix .. domain .. ':waiting')
 end
 local out = {}
-local i = 5
+local i = 6
 while i <= #ARGV do
   local n = tonumber(ARGV[i + 6])
   local status, ms, waiting = checkpoint(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], i + 7, n)

@@ -1,0 +1,32 @@
+// How long a run's registrar command stays its own. A job's lock lasts lockMs from
+// the last time it was set or renewed to its full duration; until half of that is
+// gone no other worker can have taken the job over, so a command leaves by then or
+// not at all (CallOptions.sendBy). BullMQ renews the lock too, but says so only
+// when that fails; the times known here are the run's own: the job's fetch
+// (BullMQ's processedOn, the fetch's own time) and each checkpoint or rate slot
+// asked for since (their scripts renew the lock).
+import type { CallOptions } from '../registrar/client.ts';
+
+export class LockClock {
+  private from: number;
+  /** Reused for every command of the run: the call's options. */
+  private readonly options = { sendBy: 0 };
+
+  constructor(
+    fetchedAt: number,
+    private readonly lockMs: number,
+  ) {
+    this.from = fetchedAt;
+  }
+
+  /** The lock was renewed to its full duration by a call sent at `at`. */
+  renewed(at: number): void {
+    if (at > this.from) this.from = at;
+  }
+
+  /** The options of a command about to be sent now. */
+  fence(): CallOptions {
+    this.options.sendBy = this.from + this.lockMs / 2;
+    return this.options;
+  }
+}
