@@ -187,12 +187,16 @@ export class Run {
       }
       this.lock.renewed(at);
     }
-    // A command still waiting for a connection when the lock may have passed to another worker (a
-    // Redis outage stops lock renewals; connection leases are in Redis too) is not sent: not_sent,
-    // which the machine takes as an unknown outcome (a read is tried again, an effect reconciled).
     const params = action.secrets ? openSecrets(this.deps.secrets, action.params, action.secrets, this.data.s) : action.params;
     const outcome = await registrar.call(Object.assign({ COMMAND: action.command }, params), this.lock.fence());
     if (slot) await account.settle(slot);
+    // Still waiting for a connection when the job may have passed to another worker (a Redis
+    // outage stops lock renewals; connection leases are in Redis too): nothing was sent, and the
+    // machine hears nothing of it. The job goes back for a moment, if it is still this worker's.
+    if (outcome.kind === 'uncertain' && outcome.reason === 'not_sent') {
+      this.data.fl = undefined;
+      return this.handBack(Date.now() + this.deps.policy.temporary.baseMs);
+    }
     const reply = toStepReply(outcome);
     const entry = historyEntry(action.command, action.step, reply, outcome.ms, params, this.attempt(action.step));
     this.history.push(entry);

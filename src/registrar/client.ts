@@ -3,7 +3,9 @@
 // transparent re-login when the registrar says the session is gone (530 to a
 // session request has no effect, so re-sending it is safe).
 import type { ConnectionGate } from './connection-gate.ts';
-import { HttpTransport, type Transport } from './http-transport.ts';
+import { HttpTransport, type CallOptions, type Transport } from './http-transport.ts';
+
+export type { CallOptions } from './http-transport.ts';
 import { silentLogger, type Logger } from './mask.ts';
 import type { Outcome, ReplyOutcome } from './outcome.ts';
 import * as read from './readers.ts';
@@ -30,15 +32,6 @@ export interface RegistrarClientOptions {
 }
 
 /** The port the machines' engine talks to. */
-export interface CallOptions {
-  /**
-   * Send the command only until this time (ms since the epoch): past it, nothing is sent and the
-   * outcome is `not_sent`. The engine gives a state-changing command the time its job's lock is
-   * known to last: a command that waited longer for a connection may no longer be its worker's.
-   */
-  readonly sendBy?: number;
-}
-
 export interface Registrar {
   call(command: CommandInput, options?: CallOptions): Promise<Outcome>;
   close(): Promise<void>;
@@ -104,11 +97,11 @@ export class RegistrarClient implements Registrar {
     return secrets;
   }
 
-  private async send(command: Command, sendBy?: number): Promise<Outcome> {
+  private async send(command: Command, options?: CallOptions): Promise<Outcome> {
     const creds = this.sessionId
       ? { sessionId: this.sessionId, ...(this.options.entity ? { entity: this.options.entity } : {}) }
       : { login: this.options.login, password: this.options.password, ...(this.options.entity ? { entity: this.options.entity } : {}) };
-    return this.transport.post(encodeRequest(creds, command, this.options.form ?? 's_command'), this.secretsOf(command), sendBy);
+    return this.transport.post(encodeRequest(creds, command, this.options.form ?? 's_command'), this.secretsOf(command), options);
   }
 
   /** Log in (persistent=1); concurrent callers share one login. */
@@ -138,13 +131,13 @@ export class RegistrarClient implements Registrar {
       const login = await this.login();
       if (login.kind !== 'reply' || login.class !== 'success' || !this.sessionId) return login;
     }
-    let outcome = await this.send(command, options?.sendBy);
+    let outcome = await this.send(command, options);
     if (this.options.session && outcome.kind === 'reply' && outcome.code === 530) {
       // The session expired (or the command's own credentials are wrong): log in again and re-send once.
       this.sessionId = undefined;
       const login = await this.login();
       if (login.kind !== 'reply' || login.class !== 'success' || !this.sessionId) return login;
-      outcome = await this.send(command, options?.sendBy);
+      outcome = await this.send(command, options);
     }
     if (outcome.kind === 'reply' && [520, 521].includes(outcome.code)) this.sessionId = undefined;
     const masked = maskCommand(command);

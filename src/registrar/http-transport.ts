@@ -27,12 +27,29 @@ export interface HttpTransportOptions {
   readonly idleMs?: number;
 }
 
+/** When a command may leave, and when it is given up (Registrar.call). */
+export interface CallOptions {
+  /**
+   * Send the command only until this time (ms since the epoch): past it, nothing is sent and the
+   * outcome is `not_sent`. The engine gives a command half the time its job's lock is known to
+   * last: a command that waited longer for a connection may no longer be its worker's.
+   */
+  readonly sendBy?: number;
+  /**
+   * Give the request up at this time (ms since the epoch): the connection is destroyed, so that
+   * nothing of it reaches the registrar later (the outcome is uncertain, `timeout`). The engine
+   * gives the time before which no other worker can take the job over.
+   */
+  readonly abandonBy?: number;
+}
+
 export interface Transport {
   /**
    * Post a form body; `secrets` are masked from any detail the outcome carries. With `sendBy`,
-   * nothing is sent once that time is past (the outcome is `not_sent`).
+   * nothing is sent once that time is past (the outcome is `not_sent`); with `abandonBy`, the
+   * request is given up at that time (see CallOptions).
    */
-  post(body: string, secrets: readonly (string | undefined)[], sendBy?: number): Promise<Outcome>;
+  post(body: string, secrets: readonly (string | undefined)[], times?: CallOptions): Promise<Outcome>;
   close(): Promise<void>;
 }
 
@@ -144,11 +161,13 @@ export class HttpTransport implements Transport {
     this.wake();
   }
 
-  async post(body: string, secrets: readonly (string | undefined)[], sendBy?: number): Promise<Outcome> {
+  async post(body: string, secrets: readonly (string | undefined)[], times?: CallOptions): Promise<Outcome> {
     const started = performance.now();
     const elapsed = () => Math.round((performance.now() - started) * 1000) / 1000;
     if (this.closed) return uncertainOutcome('network_error', 'transport is closed', 0);
-    const signal = AbortSignal.timeout(this.timeoutMs);
+    const sendBy = times?.sendBy;
+    const abandonIn = times?.abandonBy === undefined ? Infinity : times.abandonBy - Date.now();
+    const signal = AbortSignal.timeout(Math.max(0, Math.min(this.timeoutMs, abandonIn)));
     let connection: Connection | undefined;
     let text: string;
     let status: number;
@@ -180,6 +199,8 @@ export class HttpTransport implements Transport {
       text = Buffer.concat(chunks).toString('utf8');
     } catch (err) {
       if (connection) void this.drop(connection);
+      // Given up while still waiting for a connection: nothing was sent.
+      else if (sendBy !== undefined && Date.now() > sendBy) return uncertainOutcome('not_sent', `not sent: no connection came before the command's time to be sent was up`, elapsed());
       const reason = reasonOf(err);
       const message = err instanceof Error ? err.message : String(err);
       return uncertainOutcome(reason, maskText(`${reason.replace(/_/g, ' ')}: ${message}`, secrets), elapsed());

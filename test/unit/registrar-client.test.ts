@@ -1,7 +1,7 @@
 // The registrar client against a small local HTTP server that answers however a test tells it to.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RegistrarClient, type RegistrarClientOptions } from '../../src/registrar/client.ts';
 import type { Logger } from '../../src/registrar/mask.ts';
 import { serializeReply } from '../../src/registrar/reply.ts';
@@ -133,6 +133,18 @@ describe('RegistrarClient over HTTP', () => {
     const inTime = await c.call({ COMMAND: 'AddDomain', DOMAIN: 'in-time.com', PERIOD: 1 }, { sendBy: Date.now() + 5_000 });
     expect(inTime).toMatchObject({ kind: 'reply', code: 200 });
     expect(seen.map((r) => r.command?.DOMAIN)).toEqual(['slow.com', 'in-time.com']);
+  });
+
+  it('gives a request up at its abandonBy time, destroying the connection (an uncertain timeout)', async () => {
+    handler = () => undefined; // never answers
+    const c = client({ timeoutMs: 5_000 });
+    const started = Date.now();
+    const outcome = await c.call({ COMMAND: 'AddDomain', DOMAIN: 'slow.com', PERIOD: 1 }, { sendBy: Date.now() + 1_000, abandonBy: Date.now() + 200 });
+    expect(outcome).toMatchObject({ kind: 'uncertain', code: 421, reason: 'timeout' });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    // the server saw the request, and then its connection closed
+    expect(seen.map((r) => r.command?.DOMAIN)).toEqual(['slow.com']);
+    await vi.waitFor(() => expect(sockets.size).toBe(0), { timeout: 2_000 });
   });
 
   it('a reset connection is an uncertain outcome', async () => {
