@@ -62,11 +62,23 @@ export function operationView(job: Job<OpData, JobResult>, state: string, histor
     ...(d.b ? { batch: d.b } : {}),
     ...(d.key !== undefined ? { key: d.key } : {}),
     ...stateOf(status, snap),
-    ...(status === 'waiting' && d.w ? { nextRunAt: new Date(d.w).toISOString() } : {}),
+    ...(status === 'waiting' ? nextRunOf(job, d) : {}),
     createdAt: new Date(job.timestamp).toISOString(),
     updatedAt: new Date(updated).toISOString(),
     ...(history ? { history } : {}),
   };
+}
+
+/**
+ * When a waiting operation runs next: the time its last run handed it back for (`w`, written
+ * with the checkpoint), else, for a run that wrote none (one parked behind another operation on
+ * its domain), that run's start plus the delay BullMQ recorded as it moved the job to delayed.
+ * A `w` from before the last run started is an earlier wait's.
+ */
+function nextRunOf(job: Job<OpData, JobResult>, d: OpData): { nextRunAt?: string } {
+  const ran = job.processedOn;
+  const at = d.w !== undefined && (ran === undefined || d.w > ran) ? d.w : ran !== undefined && job.delay > 0 ? ran + job.delay : undefined;
+  return at === undefined ? {} : { nextRunAt: new Date(at).toISOString() };
 }
 
 /**

@@ -128,6 +128,10 @@ it('cancels an operation waiting its turn for a domain another operation holds; 
     await waitFor(() => commandsFor(registrar, domain).length === 1, 5_000, 'the first operation to send its CheckDomain');
     // The second has tried to run and was put aside (delayed) until the domain is its turn.
     await waitFor(async () => (await h.engine.queue.getJobState(second)) === 'delayed' && (await h.engine.store.get(second, false))?.status === 'waiting', 5_000, 'the second operation to wait its turn');
+    // It says when it looks again (its run wrote nothing: the time comes from BullMQ's delay).
+    const parked = await h.engine.store.get(second, false);
+    expect(Date.parse(parked!.nextRunAt!)).toBeGreaterThan(Date.now());
+    expect(Date.parse(parked!.nextRunAt!)).toBeLessThanOrEqual(Date.now() + 30_000);
     await h.engine.store.cancel(second);
     const [ended] = await h.waitAllFinal([second], 2_000);
     expect(ended).toMatchObject({ status: 'cancelled', failure: { type: 'cancelled', code: 0 } });

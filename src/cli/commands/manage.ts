@@ -30,7 +30,8 @@ export function registerManageCommands(program: Command): void {
         if (!op) throw new UsageError(`no operation ${id}`, 'id');
         if (flags.json) return printJson(op);
         console.log(line(op));
-        if (op.state) console.log(`  state: ${op.state}${op.nextRunAt ? `, next run ${op.nextRunAt}` : ''}`);
+        const where = [op.state ? `state: ${op.state}` : '', op.nextRunAt ? `next run ${op.nextRunAt}` : ''].filter(Boolean).join(', ');
+        if (where) console.log(`  ${where}`);
         if (op.failure) console.log(`  failure: ${op.failure.type} at ${op.failure.step}: ${op.failure.code} ${op.failure.description}`);
         for (const h of op.history ?? []) console.log(`  ${h.at}  ${h.step}: ${h.command} -> ${h.code} ${h.description} (${h.ms} ms, attempt ${h.attempt})`);
       }),
