@@ -97,7 +97,9 @@ const schema = z.object({
   DOMAINFLOW_API_TOKEN: z.string().optional(),
   // Its form is checked for every command (its use, by those that seal or open secrets).
   DOMAINFLOW_SECRET_KEY: variable<string, undefined>(undefined, (v) => (keyBytes(v) ? { value: v } : SECRET_KEY_FORM)),
-  DOMAINFLOW_STALL_MS: intMs('DOMAINFLOW_STALL_MS', 30_000, 100),
+  // A command must leave within half of it (see LockClock): under a second, too little for a
+  // registrar round trip with a new connection.
+  DOMAINFLOW_STALL_MS: intMs('DOMAINFLOW_STALL_MS', 30_000, 1_000),
   DOMAINFLOW_RATE_MARGIN_MS: intMs('DOMAINFLOW_RATE_MARGIN_MS', 10, 0),
   DOMAINFLOW_DATA_DIR: z.string().optional(),
   DOMAINFLOW_DEFAULT_NS: nameservers,

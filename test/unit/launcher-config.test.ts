@@ -37,6 +37,8 @@ describe('launchOptions', () => {
     [{ REDIS_URL: 'nope' }, /REDIS_URL/],
     [{ DOMAINFLOW_RATE_LIMIT: '-1' }, /DOMAINFLOW_RATE_LIMIT/],
     [{ DOMAINFLOW_BACKOFF_BASE_MS: 'soon' }, /DOMAINFLOW_BACKOFF_BASE_MS/],
+    // a command must leave within half the stall time: under a second is too little
+    [{ DOMAINFLOW_STALL_MS: '500' }, /DOMAINFLOW_STALL_MS must be a whole number >= 1000, got "500"/],
   ])('refuses %o naming the variable', (env, name) => {
     expect(() => launchOptions(env)).toThrow(ConfigError);
     expect(() => launchOptions(env)).toThrow(name);
