@@ -11,10 +11,10 @@
 // (every burst passes 20 a second), and a lock needs 20 admitted commands, so the
 // number of locks follows from the workload whatever the engine does. What shows
 // that a locked account is not hammered is the number of 422s a lock.
-import type { ChildProcess } from 'node:child_process';
-import { afterEach, expect, it } from 'vitest';
-import { createHarness, spawnWorker, waitFor, type Harness } from '../helpers/engine-harness.ts';
-import { startSimProcess, type SimLogEntry, type SimProcess } from '../helpers/sim-process.ts';
+import { expect, it } from 'vitest';
+import { waitFor } from '../helpers/engine-harness.ts';
+import type { SimLogEntry } from '../helpers/sim-process.ts';
+import { processesPerTest } from '../helpers/test-processes.ts';
 
 const RATE = 20;
 const LOCK_MS = 2_000;
@@ -33,26 +33,17 @@ const MARGIN_MS = 400;
 // wall clock in two ways (performance.timeOrigin + now, Date.now), a millisecond apart at most.
 const CLOCKS_MS = 20;
 
-let sim: SimProcess | undefined;
-let h: Harness | undefined;
-const children: ChildProcess[] = [];
-
-afterEach(async () => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-  await h?.close();
-  await sim?.stop();
-});
+const run = processesPerTest();
 
 it('a 422 pauses both worker processes for DOMAINFLOW_LOCK_PAUSE_MS; then every operation succeeds once', async () => {
-  sim = await startSimProcess(['--rate', String(RATE), '--lock-seconds', String(LOCK_MS / 1000)]);
-  h = createHarness('lockpause');
+  const sim = await run.sim(['--rate', String(RATE), '--lock-seconds', String(LOCK_MS / 1000)]);
+  const h = run.harness('lockpause');
   // 8 connections, one for each operation in flight: no command waits for a connection (4 by default).
   const env = { DOMAINFLOW_RATE_LIMIT: '0', DOMAINFLOW_LOCK_PAUSE_MS: String(PAUSE_MS), DOMAINFLOW_CONNECTIONS: '8', LOG_LEVEL: 'debug', LOG_FORMAT: 'json' };
   // Each process's replies from its debug log, to tell which process sent a command the sim logged.
   const replies: { key: string; time: number }[][] = [[], []];
   const workers = replies.map((mine) => {
-    const worker = spawnWorker(h!.prefix, sim!.url, env, CONCURRENCY);
-    children.push(worker);
+    const worker = run.worker(h.prefix, sim.url, env, CONCURRENCY);
     let partial = '';
     worker.stderr!.on('data', (chunk: Buffer) => {
       const lines = (partial + chunk.toString()).split('\n');

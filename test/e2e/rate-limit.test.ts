@@ -2,26 +2,17 @@
 // three worker processes against `domainflow sim --rate 20` never trigger the
 // 422 lock, and still use at least 90% of the allowed rate; they share the
 // account's connection cap; and they never run two commands on one domain at once.
-import type { ChildProcess } from 'node:child_process';
-import { afterEach, expect, it } from 'vitest';
-import { createHarness, spawnWorker, type Harness } from '../helpers/engine-harness.ts';
-import { overlaps, startSimProcess, type SimProcess } from '../helpers/sim-process.ts';
+import { expect, it } from 'vitest';
+import { overlaps } from '../helpers/sim-process.ts';
+import { processesPerTest } from '../helpers/test-processes.ts';
 
-let sim: SimProcess | undefined;
-let h: Harness | undefined;
-const children: ChildProcess[] = [];
-
-afterEach(async () => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-  await h?.close();
-  await sim?.stop();
-});
+const run = processesPerTest();
 
 it('three worker processes at DOMAINFLOW_RATE_LIMIT=20: zero locks, >= 90% of the limit', async () => {
-  sim = await startSimProcess(['--rate', '20', '--lock-seconds', '2']);
-  h = createHarness('rate');
+  const sim = await run.sim(['--rate', '20', '--lock-seconds', '2']);
+  const h = run.harness('rate');
   const ops = 130; // CheckDomain + AddDomain each: 260 commands
-  for (let i = 0; i < 3; i++) children.push(spawnWorker(h.prefix, sim.url, { DOMAINFLOW_RATE_LIMIT: '20', DOMAINFLOW_CONNECTIONS: '4' }, 6));
+  for (let i = 0; i < 3; i++) run.worker(h.prefix, sim.url, { DOMAINFLOW_RATE_LIMIT: '20', DOMAINFLOW_CONNECTIONS: '4' }, 6);
   const specs = Array.from({ length: ops }, (_, i) => ({ type: 'register' as const, domain: `rate-${i}.com`, period: 1 }));
   const views = await h.engine.store.submitMany(specs);
   const final = await h.waitAllFinal(
@@ -58,9 +49,9 @@ it('three worker processes at DOMAINFLOW_RATE_LIMIT=20: zero locks, >= 90% of th
 
 it("three worker processes share the account's connection cap: never a 521", async () => {
   // Slow replies keep many commands in flight at once; the registrar allows 3 connections.
-  sim = await startSimProcess(['--sessions', '3', '--latency-ms', '40', '--rate', '5000']);
-  h = createHarness('conns');
-  for (let i = 0; i < 3; i++) children.push(spawnWorker(h.prefix, sim.url, { DOMAINFLOW_RATE_LIMIT: '0', DOMAINFLOW_CONNECTIONS: '3' }, 6));
+  const sim = await run.sim(['--sessions', '3', '--latency-ms', '40', '--rate', '5000']);
+  const h = run.harness('conns');
+  for (let i = 0; i < 3; i++) run.worker(h.prefix, sim.url, { DOMAINFLOW_RATE_LIMIT: '0', DOMAINFLOW_CONNECTIONS: '3' }, 6);
   const views = await h.engine.store.submitMany(Array.from({ length: 60 }, (_, i) => ({ type: 'register' as const, domain: `conn-${i}.com`, period: 1 })));
   const final = await h.waitAllFinal(
     views.map((v) => v.id),
@@ -75,9 +66,9 @@ it("three worker processes share the account's connection cap: never a 521", asy
 it('three worker processes never run two operations on one domain at the same time: each waits its turn, in submission order', async () => {
   // Slow replies, and each domain's register, renew and delete submitted back to back, so that
   // the three processes' workers are offered a domain's next operation while its last one runs.
-  sim = await startSimProcess(['--latency-ms', '30', '--rate', '5000']);
-  h = createHarness('turns');
-  for (let i = 0; i < 3; i++) children.push(spawnWorker(h.prefix, sim.url, { DOMAINFLOW_RATE_LIMIT: '0' }, 6));
+  const sim = await run.sim(['--latency-ms', '30', '--rate', '5000']);
+  const h = run.harness('turns');
+  for (let i = 0; i < 3; i++) run.worker(h.prefix, sim.url, { DOMAINFLOW_RATE_LIMIT: '0' }, 6);
   const domains = Array.from({ length: 15 }, (_, i) => `turn-${i}.com`);
   const specs = domains.flatMap((domain) => [
     { type: 'register' as const, domain, period: 1 },
