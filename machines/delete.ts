@@ -34,6 +34,8 @@ export const deleteSteps: readonly StepSpec[] = [
 export const { machine: deleteMachine, plan: deletePlan } = createOperation({
   type: 'delete',
   steps: deleteSteps,
+  // Its first command: nothing is read before it.
+  firstEffect: () => 'deleteDomain',
   entries: [{ step: 'deleteDomain', label: 'start', when: () => true }],
   // From the moment DeleteDomain may have reached the registrar: ends as it says (cancelled if it did not delete).
   cancel: { noted: [unknownState('deleteDomain'), 'reconcileDelete'] },

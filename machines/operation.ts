@@ -14,6 +14,14 @@ export interface OperationSpec {
   readonly polls?: Readonly<Record<string, string>>;
   /** The first step without a redrive, with the input condition it stands for. */
   readonly entries: ReadonlyArray<{ readonly step: string; readonly label: string; readonly when: (input: OperationInput) => boolean }>;
+  /**
+   * The step of the first state-changing command a run sends from the start, when its parameters,
+   * and what its reconcile makes of an unknown outcome, need nothing but the input (no reply read
+   * before it): the engine may then send it in an operation's first run without writing a
+   * checkpoint first, and a later run that finds that run lost starts here, its outcome unknown
+   * (MachinePlan.firstEffectStart). Undefined: every effect needs a checkpoint.
+   */
+  readonly firstEffect?: (input: OperationInput) => string | undefined;
   /** A redrive to `step` that lacks the data it needs starts elsewhere (renew: without the old expiration). */
   readonly redriveTo?: (step: string, carried: Carried) => string;
   /**
@@ -148,7 +156,14 @@ export function createOperation(spec: OperationSpec) {
     output,
   } as unknown as MachineConfig;
   const machine = base.createMachine(config);
-  const plan = new MachinePlan({ type: spec.type, initial: 'start', states, on: { CANCEL: [cancel] }, context, output: (ctx) => output({ context: ctx }) });
+  const firstEffect = spec.firstEffect;
+  const effectContext = firstEffect
+    ? (input: OperationInput) => {
+        const step = input.redrive ? undefined : firstEffect(input);
+        return step === undefined ? undefined : initialContext(input, step);
+      }
+    : undefined;
+  const plan = new MachinePlan({ type: spec.type, initial: 'start', states, on: { CANCEL: [cancel] }, context, effectContext, output: (ctx) => output({ context: ctx }) });
   return { machine, plan };
 }
 

@@ -20,6 +20,8 @@ export interface PlanDefinition {
   /** Transitions of the root: taken from any state whose own transitions do not take the event. */
   readonly on: Readonly<Record<string, readonly TransitionConfig[]>>;
   readonly context: (input: OperationInput) => OpContext;
+  /** The context of a start at the first state-changing step, where OperationSpec.firstEffect allows one. */
+  readonly effectContext?: ((input: OperationInput) => OpContext | undefined) | undefined;
   readonly output: (ctx: OpContext) => OperationOutput;
 }
 
@@ -103,6 +105,23 @@ export class MachinePlan {
     let ctx = this.definition.context(input);
     if (initial.entry) ctx = updated(ctx, initial.entry(ctx, NO_EVENT));
     return this.settle(initial, ctx, NO_EVENT);
+  }
+
+  /**
+   * The snapshot at the operation's first state-changing command, its request made, when that
+   * command needs nothing but the input (OperationSpec.firstEffect); undefined otherwise. A run
+   * that may have sent it unrecorded (the engine's first-run checkpoint) is resumed from here.
+   */
+  /** The step of that command (see firstEffectStart), or undefined. */
+  firstEffectStep(input: OperationInput): string | undefined {
+    return this.definition.effectContext?.(input)?.entry;
+  }
+
+  firstEffectStart(input: OperationInput): PlanSnapshot | undefined {
+    const ctx = this.definition.effectContext?.(input);
+    if (!ctx) return undefined;
+    const initial = this.state(this.definition.initial);
+    return this.settle(initial, initial.entry ? updated(ctx, initial.entry(ctx, NO_EVENT)) : ctx, NO_EVENT);
   }
 
   /** The snapshot after `event`; the same snapshot when no transition takes it or the machine is done. */

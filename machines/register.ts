@@ -97,6 +97,8 @@ export const { machine: registerMachine, plan: registerPlan } = createOperation(
   polls: { [PENDING]: 'pollRegistration' },
   // From the moment AddDomain may have reached the registrar: ends as it says (cancelled if it did not register).
   cancel: { noted: [unknownState('addDomain'), 'reconcileAdd', 'statusAfterTaken', PENDING, 'pollRegistration'] },
+  // AddDomain's parameters come from the input, and StatusDomain tells whether the domain is ours: the check before it is an optimisation (a batch check skips it too).
+  firstEffect: () => 'addDomain',
   entries: [
     { step: 'addDomain', label: 'input.checked', when: (input) => input.type === 'register' && input.checked === true },
     { step: 'checkDomain', label: 'start', when: () => true },

@@ -98,6 +98,9 @@ const NEEDS_EXPIRATION = new Set(['renewDomain', 'reconcileRenew', 'statusAfterR
 export const { machine: renewMachine, plan: renewPlan } = createOperation({
   type: 'renew',
   steps: renewSteps,
+  // With the current expiration given, RenewDomain is its first command and the reconcile compares
+  // against the given date; without, the date read first is what both rest on: no first effect.
+  firstEffect: (input) => (input.type === 'renew' && yearOf(input.expiration) !== undefined ? 'renewDomain' : undefined),
   entries: [
     { step: 'renewDomain', label: 'input.expiration', when: (input) => input.type === 'renew' && yearOf(input.expiration) !== undefined },
     { step: 'readExpiration', label: 'start', when: () => true },

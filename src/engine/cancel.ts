@@ -28,8 +28,8 @@ const WAKE_LOOKS = 10;
  * Move a job that no worker holds to failed with this reason: 1 done, 0 a worker holds it (or
  * it ended), -1 its data is not `expected` any more ('' for any: nothing is compared).
  */
-export function failQueued(redis: EngineRedis, k: Keys, id: string, reason: string, expected = ''): Promise<number> {
-  return redis.failQueued(k.job(id), k.bull('wait'), k.bull('paused'), k.bull('delayed'), k.bull('prioritized'), k.bull('failed'), k.bull('events'), id, reason, expected);
+export function failQueued(redis: EngineRedis, k: Keys, id: string, reason: string, expected = '', expectedRuns = ''): Promise<number> {
+  return redis.failQueued(k.job(id), k.bull('wait'), k.bull('paused'), k.bull('delayed'), k.bull('prioritized'), k.bull('failed'), k.bull('events'), id, reason, expected, expectedRuns);
 }
 
 export class Cancels {
@@ -62,18 +62,22 @@ export class Cancels {
       const data = JSON.parse(raw) as OpData;
       // After a few runs in between, leave it to the run: the flag is right whatever it finds.
       let moved = 0;
-      if (tries <= CANCEL_TRIES && !cancelNeedsRun(planFor(data.t), data)) {
+      // The runs started so far: a first run may have sent its first effect before writing anything.
+      const runs = job.attemptsStarted;
+      if (tries <= CANCEL_TRIES && !cancelNeedsRun(planFor(data.t), data, runs)) {
         const step = (data.snap as { context?: { step?: string } } | undefined)?.context?.step ?? 'queued';
         const reason = JSON.stringify({ failure: { type: 'cancelled', code: 0, description: 'Cancelled by a user', step, scope: 'operation' } });
-        moved = await failQueued(this.redis, k, id, reason, raw);
+        moved = await failQueued(this.redis, k, id, reason, raw, String(runs));
         // -1: a run moved it on meanwhile (to where the registrar may have acted, perhaps): decide again.
         if (moved === -1) continue;
       }
       if (moved === 1) {
         await this.domains.release(data.d, id);
       } else {
-        // A worker holds it, or its run must take the cancel: the flag tells the run, which comes now.
+        // A worker holds it, or its run must take the cancel: the flag tells the run, which comes now;
+        // the notice tells a first run that has written nothing yet (see Notices).
         await this.redis.set(k.cancel(id), '1', 'EX', CANCEL_FLAG_TTL_S);
+        await this.redis.publish(k.noticeChannel, `c${id}`);
         await this.wake(job);
       }
       return (await this.get(id)) as OperationView;

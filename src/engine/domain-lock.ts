@@ -25,13 +25,13 @@ export class DomainLocks {
   /**
    * Operations about to be submitted claim their domains, in order, in one round trip (callers
    * pass a few hundred at most: a claim holds for PENDING_CLAIM_MS before its job exists): true
-   * for each that owns its domain now; the others wait their turn (begin-run).
+   * for each that owns its domain now; the others wait their turn (begin-run). `now`: the
+   * submission time (the order in which operations wait for a domain).
    */
-  async claimForSubmission(items: readonly { readonly domain: string; readonly id: string }[]): Promise<boolean[]> {
-    const now = Date.now();
+  async claimForSubmission(items: readonly { readonly domain: string; readonly id: string }[], now = Date.now()): Promise<boolean[]> {
     const keys = items.flatMap(({ domain }) => [this.keys.domainLock(domain), this.keys.domainQueue(domain)]);
     const args = items.flatMap(({ id }) => [id, now]);
-    const out = await this.redis.claimDomains(keys.length, ...keys, this.jobPrefix, ...args);
+    const out = await this.redis.claimDomains(keys.length, ...keys, this.jobPrefix, this.keys.noticeChannel, ...args);
     const owns: boolean[] = [];
     for (let j = 0; j < items.length; j++) {
       owns.push(out[2 * j] === 1);

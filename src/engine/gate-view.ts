@@ -4,11 +4,14 @@
 // An operation that owns its domain starts its run on this view instead of a
 // round trip to Redis (begin-run); while the view is not known to be fresh (not
 // subscribed yet, connection lost, a message being handled) it says "ask Redis".
-// Effects stay behind the authoritative check: the checkpoint before every
-// state-changing command passes the gate in Redis.
+// Effects stay behind the authoritative check: the checkpoint before a
+// state-changing command passes the gate in Redis, except a first run's first
+// effect, which a fresh view lets go (Run.firstRunCheckpoint). The same
+// connection hears the account's notices (cancels, waiters: Notices).
 import type { Redis } from 'ioredis';
 import type { Logger } from '../registrar/mask.ts';
 import type { Keys } from './keys.ts';
+import { Notices } from './notices.ts';
 
 export class GateView {
   private subscriber: Redis | undefined;
@@ -17,6 +20,9 @@ export class GateView {
   private fresh = false;
   private breaker = false;
   private pausedUntil = 0;
+  /** Since when both channels have been subscribed without a break (undefined: not now). */
+  private since: number | undefined;
+  readonly notices = new Notices();
 
   constructor(
     private readonly redis: Redis,
@@ -40,26 +46,44 @@ export class GateView {
     return now < this.pausedUntil ? this.pausedUntil : undefined;
   }
 
+  /**
+   * Whether this process has heard every notice published since `at` (ms): subscribed since
+   * then without a break. A notice takes a moment to come, as a write does to reach Redis.
+   */
+  listeningSince(at: number): boolean {
+    return this.since !== undefined && this.since <= at;
+  }
+
   async start(): Promise<void> {
     if (this.subscriber) return;
     const sub = this.connect();
     this.subscriber = sub;
-    sub.on('message', () => this.refresh());
+    sub.on('message', (channel: string, message: string) => {
+      if (channel === this.keys.noticeChannel) this.notices.heard(message);
+      else void this.refresh();
+    });
     // Anything may have changed while the connection was down: distrust the view until re-read.
     sub.on('close', () => {
       this.generation++;
       this.fresh = false;
+      this.since = undefined;
     });
     // On a reconnect ioredis subscribes again only after 'ready': read the gate once a subscription
     // of ours is confirmed, so that no change falls between the read and the subscription.
     sub.on('ready', () => void this.resubscribe(sub));
-    await sub.subscribe(this.keys.gateChannel);
+    await this.subscribe(sub);
     await this.refresh();
+  }
+
+  private async subscribe(sub: Redis): Promise<void> {
+    const at = Date.now();
+    await sub.subscribe(this.keys.gateChannel, this.keys.noticeChannel);
+    if (this.subscriber === sub && sub.status === 'ready') this.since ??= at;
   }
 
   private async resubscribe(sub: Redis): Promise<void> {
     try {
-      await sub.subscribe(this.keys.gateChannel);
+      await this.subscribe(sub);
     } catch (err) {
       this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not subscribe to the account gate; runs ask Redis');
       return;
@@ -85,6 +109,7 @@ export class GateView {
     const sub = this.subscriber;
     this.subscriber = undefined;
     this.fresh = false;
+    this.since = undefined;
     await sub?.quit().catch(() => undefined);
   }
 }

@@ -80,6 +80,14 @@ export class Keys {
     return `${this.base}:acct:${this.account}:gate`;
   }
 
+  /**
+   * Pub/sub channel of notices to the processes running operations (see Notices): 'c' + id, the
+   * operation was cancelled; 'w' + id, an operation waits for that one's domain.
+   */
+  get noticeChannel(): string {
+    return `${this.base}:acct:${this.account}:notices`;
+  }
+
   /** Connection permits held by processes (sorted set, score = lease expiry). */
   get connections(): string {
     return `${this.base}:acct:${this.account}:connections`;

@@ -25,8 +25,11 @@ export interface RunnerDeps {
   readonly keys: Keys;
   readonly account: Account;
   readonly domains: DomainLocks;
-  /** The account's gate as this process knows it (GateView): open lets an owner skip begin-run. */
-  readonly gate: Pick<GateView, 'open' | 'shut'>;
+  /**
+   * The account's gate as this process knows it (GateView): open lets an owner skip begin-run;
+   * with its notices, a first run's first effect goes without a checkpoint (Run.firstRunCheckpoint).
+   */
+  readonly gate: Pick<GateView, 'open' | 'shut' | 'listeningSince' | 'notices'>;
   readonly registrar: Registrar;
   readonly secrets: SecretBox;
   readonly policy: BackoffPolicy;
@@ -48,13 +51,35 @@ export interface RunnerDeps {
 export type JobResult = Extract<OperationOutput, { status: 'succeeded' }> & { readonly h?: readonly HistoryEntry[] };
 
 /**
+ * Whether an operation's data is as submitted with its domain claimed then: what lets its first
+ * run send the first effect before it writes anything (Run.firstRunCheckpoint).
+ */
+export function asSubmitted(data: OpData): boolean {
+  return data.o === 1 && data.snap === undefined && data.fl === undefined && data.rd === undefined;
+}
+
+/**
+ * Whether an operation's first effect may have been sent with nothing written of it: `runs`
+ * runs of it started before (BullMQ's attemptsStarted counts them as it hands a job to a
+ * worker), and none wrote anything, while its first run may send the first effect without a
+ * checkpoint (its machine can start at that effect: MachinePlan.firstEffectStart, checked by
+ * the caller). Such an operation resumes there, the effect's outcome unknown.
+ */
+export function firstEffectInDoubt(data: OpData, runs: number): boolean {
+  return runs > 0 && asSubmitted(data);
+}
+
+/**
  * Whether a cancel must go through a run of the operation rather than end it at once: its
  * machine takes CANCEL where it stands (MachinePlan.takesCancel: the registrar may have acted,
  * or the cancel goes to the registrar), or a state-changing command was in flight when a worker
- * died. Such a run may send commands, so it claims the operation's domain first.
+ * died (an in-flight marker, or `runs` runs started with nothing written: firstEffectInDoubt).
+ * Such a run may send commands, so it claims the operation's domain first.
  */
-export function cancelNeedsRun(plan: MachinePlan, data: OpData): boolean {
+export function cancelNeedsRun(plan: MachinePlan, data: OpData, runs: number): boolean {
   if (data.fl !== undefined) return true;
+  // (Whether the machine could start at that effect is not asked: a run finds out.)
+  if (firstEffectInDoubt(data, runs)) return true;
   const snap = data.snap as { value?: unknown } | undefined;
   // Not run since a redrive: it starts at the redriven step (a poll of a transfer still pending, a reconcile ...).
   return plan.takesCancel(snap ? snap.value : data.rd?.step);

@@ -19,7 +19,7 @@ export function beginRun(
 ): Promise<[number, number, string, number]> {
   const k = deps.keys;
   const { id, domain } = run;
-  return deps.redis.beginRun(k.domainLock(domain), k.domainQueue(domain), k.jobLock(id), k.cancel(id), k.breaker, k.lockPause, id, deps.domains.jobPrefix, run.submittedAt, run.token, claimFirst ? '1' : '0');
+  return deps.redis.beginRun(k.domainLock(domain), k.domainQueue(domain), k.jobLock(id), k.cancel(id), k.breaker, k.lockPause, id, deps.domains.jobPrefix, run.submittedAt, run.token, claimFirst ? '1' : '0', k.noticeChannel);
 }
 
 /** History entries as the lines the history list holds (JSON). */
@@ -62,12 +62,12 @@ export function jobEnd(output: OperationOutput, tail: readonly HistoryEntry[]): 
 /**
  * A run that believed it owned its domain lost it: keep what it learnt that counts (its history
  * lines; a worker_lost line it made up, `synthesized`, is made up again next run while the
- * in-flight marker stands) and take the claim out of what Redis holds (`written`: the data its last
- * checkpoint wrote, else the job's as found), so that a later run claims the domain through begin-run.
+ * in-flight marker stands) and take the claim out of what Redis holds (`stored`: the data its last
+ * checkpoint wrote, else the job's as found, with an in-flight marker for an effect that may have
+ * gone unwritten), so that a later run claims the domain through begin-run.
  */
-export async function giveUpDomain(deps: RunnerDeps, job: Job<OpData, JobResult>, written: string | undefined, history: readonly HistoryEntry[], synthesized: HistoryEntry | undefined): Promise<void> {
-  const stored = written ? (JSON.parse(written) as OpData) : job.data;
+export async function giveUpDomain(deps: RunnerDeps, job: Job<OpData, JobResult>, stored: OpData, history: readonly HistoryEntry[], synthesized: HistoryEntry | undefined): Promise<void> {
   const lines = stored.fl ? history.filter((e) => e !== synthesized) : history;
   if (lines.length > 0) await deps.redis.rpush(deps.keys.history(job.id as string), ...asLines(lines));
-  if (stored.o === 1) await job.updateData(withoutClaim(stored));
+  if (stored.o === 1 || stored !== job.data) await job.updateData(withoutClaim(stored));
 }

@@ -11,18 +11,18 @@
 // known open; finish-run (history, hand the domain on) only when operations wait
 // for the domain; with a rate limit, a slot per command too.
 import { DelayedError, type Job } from 'bullmq';
-import type { NextAction, OperationEvent, OperationOutput } from '../../machines/contract.ts';
+import type { NextAction, OperationEvent, OperationInput, OperationOutput } from '../../machines/contract.ts';
 import { nextAction, planFor, type MachinePlan, type PlanSnapshot } from '../../machines/index.ts';
 import { toStepReply } from '../../machines/step-reply.ts';
 import { PARK_MS } from './domain-lock.ts';
 import { historyEntry, UNCERTAIN_WORKER_LOST } from './history.ts';
 import { LockClock } from './lock-clock.ts';
-import { ownerRenewalDue } from './lua/run.ts';
+import { FIRST_RUN_WITHIN_MS, ownerRenewalDue } from './lua/run.ts';
 import { machineInput } from './machine-input.ts';
-import type { HistoryEntry, OpData } from './operation.ts';
+import type { HistoryEntry, InFlight, OpData } from './operation.ts';
 import { waitForSlot } from './rate-slot.ts';
 import { openSecrets } from './secret-box.ts';
-import { CancelTaken, cancelNeedsRun, LostJobError, parkDelay, type JobResult, type RunnerDeps } from './run-contract.ts';
+import { asSubmitted, CancelTaken, cancelNeedsRun, firstEffectInDoubt, LostJobError, parkDelay, type JobResult, type RunnerDeps } from './run-contract.ts';
 import { asLines, beginRun, giveUpDomain, handOnDomain, jobEnd } from './run-scripts.ts';
 
 export class Run {
@@ -37,6 +37,13 @@ export class Run {
   private synthesized: HistoryEntry | undefined;
   private readonly plan: MachinePlan;
   private snapshot!: PlanSnapshot;
+  private input: OperationInput | undefined;
+  /**
+   * A state-changing command that may have been sent with nothing in Redis saying so (this run's
+   * first effect, sent on the first-run checkpoint, or the earlier run's this one resumes), until
+   * this run writes a checkpoint.
+   */
+  private unwritten: InFlight | undefined;
   /** How long a command stays this run's: see LockClock. */
   private readonly lock: LockClock;
 
@@ -70,7 +77,7 @@ export class Run {
       return this.proceed();
     }
     // A cancel that goes through the run may send commands, which needs the domain: claimed before it hears of a cancel.
-    const claimFirst = cancelNeedsRun(this.plan, this.data);
+    const claimFirst = cancelNeedsRun(this.plan, this.data, this.runsBefore());
     const begun = beginRun(this.deps, { id: this.id, domain: this.data.d, token: this.token, submittedAt: this.job.timestamp }, claimFirst);
     // Restoring the machine is CPU work: do it while Redis answers.
     let restored: Promise<void>;
@@ -124,12 +131,34 @@ export class Run {
     this.send({ type: 'REPLY', reply: UNCERTAIN_WORKER_LOST, now: Date.now(), random: Math.random() });
   }
 
-  /** The machine where the last checkpoint left it (it carries its context), or at its start. */
+  /** Runs of this job that started before this one (BullMQ counts them as it hands the job to a worker). */
+  private runsBefore(): number {
+    return Math.max(0, (this.job.attemptsStarted ?? 1) - 1);
+  }
+
+  /**
+   * The machine where the last checkpoint left it (it carries its context), or at its start: at
+   * its first effect, its outcome unknown, when an earlier run may have sent it with nothing
+   * written (see firstRunCheckpoint).
+   */
   private restore(): Promise<void> | undefined {
     const snap = this.data.snap as Record<string, unknown> | undefined;
     // A fresh start needs nothing from Redis: no promise (a run's awaits are a measurable share of its cost).
     if (!snap) {
-      this.snapshot = this.plan.start(machineInput(this.data, this.deps.defaults, this.deps.policy, Date.now()));
+      const input = machineInput(this.data, this.deps.defaults, this.deps.policy, Date.now());
+      this.input = input;
+      if (this.data.fl !== undefined || firstEffectInDoubt(this.data, this.runsBefore())) {
+        const start = this.plan.firstEffectStart(input);
+        const action = start && nextAction(start);
+        if (action?.kind === 'command' && action.changesState) {
+          this.snapshot = start!;
+          // As if the earlier run had checkpointed it in flight: proceed (or a cancel) makes its outcome unknown.
+          this.data.fl = { step: action.step, command: action.command, at: this.job.processedOn ?? Date.now() };
+          this.unwritten = this.data.fl;
+          return undefined;
+        }
+      }
+      this.snapshot = this.plan.start(input);
       return undefined;
     }
     return this.deps.policies.expand(snap).then((expanded) => {
@@ -175,7 +204,9 @@ export class Run {
       if (shut === 'breaker') return this.parkForBreaker();
       if (shut !== undefined) return this.handBack(shut);
     }
-    if (action.changesState) {
+    if (action.changesState && this.firstRunCheckpoint(action)) {
+      this.unwritten = { step: action.step, command: action.command, at: Date.now() };
+    } else if (action.changesState) {
       const at = Date.now();
       this.data.fl = { step: action.step, command: action.command, at };
       // The rate limiter's slot passed the gate just now; without one, the checkpoint passes it.
@@ -211,6 +242,28 @@ export class Run {
   }
 
   /**
+   * Whether this first effect can go on the first run's own checkpoint: BullMQ counted the run
+   * (attemptsStarted) in the same step as it gave this worker the job's lock, so a later run that
+   * finds one started with nothing written knows the effect may have been sent, and resumes at it,
+   * its outcome unknown (restore; cancel likewise: cancelNeedsRun). That holds for an operation as
+   * submitted whose machine can start at this effect (its parameters, and the reconcile of an
+   * unknown outcome, need nothing the run read before it: MachinePlan.firstEffectStart). What the
+   * checkpoint would check in Redis besides, this process knows well enough: the domain is the
+   * operation's (claimed at submission, and run within FIRST_RUN_WITHIN_MS of its job's timestamp:
+   * the job was there before the claim could be taken over, and no one takes a domain from a live
+   * operation); the account's gate is open (the rate slot passed it in
+   * Redis just now, or the gate view is fresh: a 422 or a breaker is announced); no cancel came
+   * (the notice channel was heard all through the run). A round trip less per operation.
+   */
+  private firstRunCheckpoint(action: Extract<NextAction, { kind: 'command' }>): boolean {
+    const { job, deps } = this;
+    if (job.attemptsStarted !== 1 || this.written !== undefined || this.unwritten !== undefined || !asSubmitted(job.data) || !this.input) return false;
+    if ((job.processedOn ?? Infinity) - job.timestamp >= FIRST_RUN_WITHIN_MS || this.plan.firstEffectStep(this.input) !== action.step) return false;
+    if (!deps.account.limited && !deps.gate.open()) return false;
+    return deps.gate.listeningSince(job.processedOn ?? 0) && !deps.gate.notices.cancelled(this.id);
+  }
+
+  /**
    * Write the snapshot, the in-flight marker and the new history lines in one step. With
    * `gate`, nothing is written when the account's gate is shut, and that is returned.
    */
@@ -230,6 +283,7 @@ export class Run {
     if (status === 0 || status === -1) throw new LostJobError();
     if (status !== 1) return { status, ms };
     this.written = data;
+    this.unwritten = undefined;
     this.synthesized = undefined;
     this.history.length = 0;
     this.waiters = waiting > 0;
@@ -238,7 +292,9 @@ export class Run {
 
   /** Another operation owns the domain: give it up (giveUpDomain), and wait to be handed it or look again (parkDelay). */
   private async domainLost(): Promise<never> {
-    await giveUpDomain(this.deps, this.job, this.written, this.history, this.synthesized);
+    // What Redis holds: the last checkpoint's data, else the job's as found, with the effect that may have gone unwritten.
+    const stored = this.written ? (JSON.parse(this.written) as OpData) : this.unwritten ? { ...this.job.data, fl: this.unwritten } : this.job.data;
+    await giveUpDomain(this.deps, this.job, stored, this.history, this.synthesized);
     return this.delay(Date.now() + parkDelay(Date.now() - this.job.timestamp));
   }
 
@@ -300,7 +356,7 @@ export class Run {
    */
   private async finish(output: OperationOutput): Promise<JobResult> {
     let tail = this.history;
-    if (this.waiters) {
+    if (this.waiters || this.deps.gate.notices.waitedFor(this.id)) {
       await handOnDomain(this.deps, { id: this.id, domain: this.data.d, token: this.token }, tail);
       tail = [];
     }

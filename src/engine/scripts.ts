@@ -43,6 +43,7 @@ export interface EngineRedis extends Redis {
     submittedAt: number,
     token: string,
     claimFirst: '0' | '1',
+    notices: string,
   ): Promise<[number, number, string, number]>;
   /** See CHECKPOINT: the operations' arguments, one after another, after the key prefixes and the lock's duration. */
   checkpoint(breaker: string, lockPause: string, jobs: string, history: string, cancel: string, domains: string, lockMs: string, ...ops: string[]): Promise<number[]>;
@@ -60,7 +61,7 @@ export interface EngineRedis extends Redis {
   indexOps(index: string, jobPrefix: string, at: number, ...ids: string[]): Promise<number[]>;
   pruneIndex(index: string, jobPrefix: string, ...how: ['ids', ...string[]] | ['range', number, number]): Promise<number>;
   keepBatchCounts(batch: string, redrives: string, counts: string): Promise<number>;
-  failQueued(job: string, wait: string, paused: string, delayed: string, prioritized: string, failed: string, events: string, id: string, reason: string, expectedData: string): Promise<number>;
+  failQueued(job: string, wait: string, paused: string, delayed: string, prioritized: string, failed: string, events: string, id: string, reason: string, expectedData: string, expectedRuns: string): Promise<number>;
 }
 
 /** keys: how many KEYS the script takes; -1 when the caller passes the count first. */

@@ -7,6 +7,7 @@ import type { Contacts, OperationType } from '../../machines/contract.ts';
 import { Cancels, failQueued } from './cancel.ts';
 import type { DomainLocks } from './domain-lock.ts';
 import { Listing, type ListFilter } from './listing.ts';
+import { CLAIM_TO_ADD_MS } from './lua/run.ts';
 import { ConflictError } from './errors.ts';
 import { OperationsIndex } from './operations-index.ts';
 import { Redrives } from './redrive.ts';
@@ -98,8 +99,9 @@ export class OperationStore {
         return { operation: existing, created: false };
       }
     }
-    const [owns] = await this.domains.claimForSubmission([{ domain: spec.domain, id }]);
-    const added = await this.index.adding([id], async () => [await this.queue.add(spec.type, this.dataFor(spec, owns), { jobId: id })]);
+    const claimedAt = Date.now();
+    const [owns] = await this.domains.claimForSubmission([{ domain: spec.domain, id }], claimedAt);
+    const added = await this.index.adding([id], async () => [await this.queue.add(spec.type, this.dataFor(spec, owns && claimFresh(claimedAt)), { jobId: id })]);
     const job = added[0]!;
     // Another submission with the same key may have made the job between the look above and the add.
     const [race] = await this.storedConflicts([{ spec, id }]);
@@ -134,10 +136,15 @@ export class OperationStore {
     for (let i = 0; i < specs.length; i += 500) {
       const chunk = specs.slice(i, i + 500);
       const ids = chunk.map((spec) => this.idFor(spec.key));
-      const owns = await this.domains.claimForSubmission(chunk.map((spec, j) => ({ domain: spec.domain, id: ids[j]! })));
+      const claimedAt = Date.now();
+      const owns = await this.domains.claimForSubmission(
+        chunk.map((spec, j) => ({ domain: spec.domain, id: ids[j]! })),
+        claimedAt,
+      );
       const jobs = await this.index.adding(ids, async () => {
         await this.recordChecks(chunk, ids);
-        return this.queue.addBulk(chunk.map((spec, j) => ({ name: spec.type, data: this.dataFor(spec, owns[j]), opts: { jobId: ids[j]! } })));
+        const fresh = claimFresh(claimedAt);
+        return this.queue.addBulk(chunk.map((spec, j) => ({ name: spec.type, data: this.dataFor(spec, owns[j] && fresh), opts: { jobId: ids[j]! } })));
       });
       views.push(...jobs.map((job) => operationView(job, 'waiting')));
     }
@@ -273,4 +280,14 @@ export class OperationStore {
   retryMany(filter: { reason?: string; batch?: string }): Promise<OperationView[]> {
     return this.redrives.many(filter);
   }
+}
+
+/**
+ * Whether jobs made now may carry their submission's claims (`o`): made within CLAIM_TO_ADD_MS of
+ * them, as their timestamps (BullMQ's, taken as the job is made) then tell (see
+ * Run.firstRunCheckpoint). Later, they claim their domains again as they run (begin-run finds
+ * the claim theirs, or waits its turn).
+ */
+function claimFresh(claimedAt: number): boolean {
+  return Date.now() - claimedAt < CLAIM_TO_ADD_MS;
 }

@@ -258,15 +258,17 @@ it('a redriven transfer that is queued again, its transfer still pending at the 
   expect((await domain('cancel-redriven.com')).transfers.map((t) => t.status)).toEqual(['clientCancelled']);
 });
 
-it('fail-queued ends a queued operation only while its data is what the cancel decided on', async () => {
+it('fail-queued ends a queued operation only while its data, and the count of its runs started, are what the cancel decided on', async () => {
   const k = doubt.engine.keys;
   const { operation } = await doubt.engine.store.submit({ type: 'register', domain: 'cas-cancel.com', period: 1 });
   const raw = (await doubt.engine.redis.hget(k.job(operation.id), 'data'))!;
-  const fail = (expected: string) =>
-    doubt.engine.redis.failQueued(k.job(operation.id), k.bull('wait'), k.bull('paused'), k.bull('delayed'), k.bull('prioritized'), k.bull('failed'), k.bull('events'), operation.id, '{"failure":{"type":"cancelled"}}', expected);
+  const fail = (expected: string, runs = '') =>
+    doubt.engine.redis.failQueued(k.job(operation.id), k.bull('wait'), k.bull('paused'), k.bull('delayed'), k.bull('prioritized'), k.bull('failed'), k.bull('events'), operation.id, '{"failure":{"type":"cancelled"}}', expected, runs);
   expect(await fail(`${raw} `)).toBe(-1);
+  // a run started since the cancel looked (it may have sent its first effect with nothing written)
+  expect(await fail(raw, '1')).toBe(-1);
   expect((await doubt.engine.store.get(operation.id, false))?.status).toBe('queued');
-  expect(await fail(raw)).toBe(1);
+  expect(await fail(raw, '0')).toBe(1);
   expect((await doubt.engine.store.get(operation.id, false))?.status).toBe('cancelled');
 });
 
@@ -275,7 +277,7 @@ it('begin-run tells a run of its cancel at once, or, when the cancel needs comma
   const r = h.engine.redis;
   const begin = async (id: string, claimFirst: '0' | '1') => {
     const domain = `${id}.com`;
-    return h.engine.redis.beginRun(k.domainLock(domain), k.domainQueue(domain), k.jobLock(id), k.cancel(id), k.breaker, k.lockPause, id, k.jobPrefix, Date.now(), 'tok', claimFirst);
+    return h.engine.redis.beginRun(k.domainLock(domain), k.domainQueue(domain), k.jobLock(id), k.cancel(id), k.breaker, k.lockPause, id, k.jobPrefix, Date.now(), 'tok', claimFirst, k.noticeChannel);
   };
   for (const id of ['br-a', 'br-b']) {
     await r.hset(k.job(id), 'data', '{}');

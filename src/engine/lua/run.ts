@@ -20,6 +20,21 @@ export const OWNER_TTL_MS = 7 * 24 * 3600_000;
 export const PENDING_CLAIM_MS = 60_000;
 
 /**
+ * A submission makes its jobs within this long of its claims, or makes them without the claims
+ * (they claim their domains again as they run): a claimed job's timestamp (BullMQ's, taken as the
+ * job is made) is at most this long after its claim.
+ */
+export const CLAIM_TO_ADD_MS = PENDING_CLAIM_MS / 6;
+
+/**
+ * A claimed job that starts within this long of its timestamp was in Redis within
+ * CLAIM_TO_ADD_MS + FIRST_RUN_WITHIN_MS of its claim, half of PENDING_CLAIM_MS (the other half
+ * for the clocks of the submitting and the running host to differ): before the claim could be
+ * taken over. After that no one takes the domain from a live operation (see Run.firstRunCheckpoint).
+ */
+export const FIRST_RUN_WITHIN_MS = PENDING_CLAIM_MS / 3;
+
+/**
  * Whether a checkpoint must renew the domain owner's expiry: once it may have been set a day or
  * more ago. Every claim or renewal of an operation's ownership happened after its submission (a
  * claim at most PENDING_CLAIM_MS before its job was added), always for OWNER_TTL_MS: an operation
@@ -61,8 +76,10 @@ local function enqueue(waitingKey, id, submitted)
   redis.call('ZADD', waitingKey, string.format('%.17g', score), id)
 end
 -- Own the domain, or wait in submission order. Returns owns (1/0) and the id of an
--- operation that was just given the domain and must be woken ('' for none).
-local function claim(ownerKey, waitingKey, prefix, id, submitted)
+-- operation that was just given the domain and must be woken ('' for none). A waiter tells the
+-- owner's run on the notice channel (a hint: it hands the domain on as it ends; see Notices),
+-- each time it looks.
+local function claim(ownerKey, waitingKey, prefix, id, submitted, notices)
   local owner = redis.call('GET', ownerKey)
   if owner == id then
     redis.call('PEXPIRE', ownerKey, OWNER_TTL_MS)
@@ -70,6 +87,7 @@ local function claim(ownerKey, waitingKey, prefix, id, submitted)
   end
   if owner and holds(ownerKey, prefix, owner) then
     enqueue(waitingKey, id, submitted)
+    redis.call('PUBLISH', notices, 'w' .. owner)
     return 0, ''
   end
   while true do
@@ -79,6 +97,7 @@ local function claim(ownerKey, waitingKey, prefix, id, submitted)
       enqueue(waitingKey, id, submitted)
       redis.call('ZREM', waitingKey, head[1])
       redis.call('SET', ownerKey, head[1], 'PX', OWNER_TTL_MS)
+      redis.call('PUBLISH', notices, 'w' .. head[1])
       return 0, head[1]
     end
     redis.call('ZREM', waitingKey, head[1])
@@ -117,6 +136,7 @@ KEYS[3] the job's lock (BullMQ), KEYS[4] the cancel flag, KEYS[5] the breaker, K
 ARGV[1] operation id, ARGV[2] job hash key prefix, ARGV[3] submission time (ms), ARGV[4] the worker's lock token,
 ARGV[5] '1' when a cancel may need commands (the registrar may have acted: see cancelNeedsRun): the
   operation claims its domain first, and is told it was cancelled only once it owns the domain ('0': at once)
+ARGV[6] the account's notice channel (a waiter tells the domain's owner)
 Returns {status, ms, wake, waiting}:
   status 0 go on; 1 the account cools down for ms; 2 the breaker is open; 4 the worker lost the job;
   5 cancelled (with ARGV[5] '1': and it owns the domain); 6 another operation owns the domain (wait for it);
@@ -128,7 +148,7 @@ ${GATE}
 if redis.call('GET', KEYS[3]) ~= ARGV[4] then return {4, 0, '', 0} end
 local cancelled = redis.call('EXISTS', KEYS[4]) == 1
 if cancelled and ARGV[5] ~= '1' then return {5, 0, '', 0} end
-local owns, wake = claim(KEYS[1], KEYS[2], ARGV[2], ARGV[1], ARGV[3])
+local owns, wake = claim(KEYS[1], KEYS[2], ARGV[2], ARGV[1], ARGV[3], ARGV[6])
 if owns == 0 then return {6, 0, wake, 0} end
 if cancelled then return {5, 0, wake, redis.call('ZCARD', KEYS[2])} end
 local status, ms = gate(KEYS[5], KEYS[6])
@@ -251,14 +271,15 @@ return 1`;
 
 export const CLAIM_DOMAINS = `--[[ claim-domains: operations about to be submitted claim their domains, in order
 KEYS[2i-1], KEYS[2i] the owner and the waiting operations of operation i's domain
-ARGV[1] job hash key prefix, ARGV[2i], ARGV[2i+1] operation i's id and submission time (ms)
+ARGV[1] job hash key prefix, ARGV[2] the account's notice channel (a waiter tells the domain's owner),
+ARGV[2i+1], ARGV[2i+2] operation i's id and submission time (ms)
 Returns {owns_1, wake_1, owns_2, wake_2, ...}: owns 1 when the operation owns its domain now
   (0: it waits its turn); wake: an operation that was just given a domain and must be woken.
 ]]
 ${DOMAIN_FUNCTIONS}
 local out = {}
 for i = 1, #KEYS / 2 do
-  local owns, wake = claim(KEYS[2 * i - 1], KEYS[2 * i], ARGV[1], ARGV[2 * i], ARGV[2 * i + 1])
+  local owns, wake = claim(KEYS[2 * i - 1], KEYS[2 * i], ARGV[1], ARGV[2 * i + 1], ARGV[2 * i + 2], ARGV[2])
   out[#out + 1] = owns
   out[#out + 1] = wake
 end

@@ -1,0 +1,219 @@
+// An operation's first run sends its first effect without a checkpoint of its
+// own (Run.firstRunCheckpoint): BullMQ counted the run as it gave the worker the
+// job, so a later run that finds that one lost with nothing written resumes at
+// the effect, its outcome unknown, and the registrar says what happened. What
+// the checkpoint would check in Redis besides comes from the process's gate view
+// and the account's notices (a cancel, an operation waiting for the domain).
+// Real Redis, the simulated registrar over HTTP; a lost run is a worker process
+// killed (SIGKILL) while a proxy holds its registrar call.
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { expect, it } from 'vitest';
+import type { Registrar } from '../../src/registrar/client.ts';
+import { flattenCommand } from '../../src/registrar/request.ts';
+import { waitFor, type Harness } from '../helpers/engine-harness.ts';
+import { engineSimSuite } from '../helpers/engine-sim-suite.ts';
+import { processesPerTest } from '../helpers/test-processes.ts';
+
+const suite = engineSimSuite('first-run', ['--rate', '5000', '--latency-ms', '2']);
+
+const processes = processesPerTest();
+
+/** A harness whose job locks last a second: a lost run's job is taken over soon after. */
+function quickStall(name: string): Harness {
+  return processes.harness(name, { stallMs: 1_000 });
+}
+
+/**
+ * An HTTP proxy to the sim that never answers `command`: sends it on first (`forward`) or not at
+ * all. `reached` resolves once the command came. Everything else passes through.
+ */
+async function stallingProxy(target: string, command: string, forward: boolean): Promise<{ url: string; reached: Promise<void>; close(): Promise<void> }> {
+  let reach!: () => void;
+  const reached = new Promise<void>((r) => (reach = r));
+  const held: ServerResponse[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const send = () => fetch(target + (req.url ?? '/'), { method: req.method ?? 'POST', headers: { 'content-type': req.headers['content-type'] ?? 'application/x-www-form-urlencoded' }, body });
+      const text = decodeURIComponent(body.toString().replace(/\+/g, ' '));
+      if (new RegExp(`command\\s*=\\s*${command}\\b`, 'i').test(text)) {
+        held.push(res);
+        void (forward ? send().then((r) => r.arrayBuffer()) : Promise.resolve()).then(() => reach());
+        return;
+      }
+      void send().then(async (r) => {
+        res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'text/plain' });
+        res.end(Buffer.from(await r.arrayBuffer()));
+      });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    reached,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const res of held) res.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+const commandsOf = async (domain: string) => (await suite.sim.log(`?domain=${domain}`)).map((e) => `${e.command} ${e.code}`);
+
+/** A worker process whose registrar never answers `command` is killed (SIGKILL) once it sent it; another worker goes on. */
+async function killedAt(h: Harness, command: string, forward: boolean): Promise<void> {
+  const proxy = await stallingProxy(suite.sim.url, command, forward);
+  try {
+    const child = processes.worker(h.prefix, proxy.url, { DOMAINFLOW_STALL_MS: '1000' }, 1);
+    await proxy.reached;
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+  } finally {
+    await proxy.close();
+  }
+}
+
+it('a first run killed after sending AddDomain, having written nothing, is resumed at it: the registration is found, not made twice', async () => {
+  const h = quickStall('first-run-lost-after');
+  const { operation } = await h.engine.store.submit({ type: 'register', domain: 'lost-after.com', period: 1 });
+  await killedAt(h, 'AddDomain', true);
+  // AddDomain went out with nothing in Redis saying so: the job as submitted, no history list, one run counted
+  const data = JSON.parse((await suite.redis.hget(h.engine.keys.job(operation.id), 'data'))!) as Record<string, unknown>;
+  expect(data).toMatchObject({ o: 1 });
+  expect(data['snap'] ?? data['fl']).toBeUndefined();
+  expect(await suite.redis.llen(h.engine.keys.history(operation.id))).toBe(0);
+  expect(await suite.redis.hget(h.engine.keys.job(operation.id), 'ats')).toBe('1');
+  const second = h.engine.startWorker({ registrar: h.client(suite.sim.url), concurrency: 1 });
+  const [done] = await h.waitAllFinal([operation.id], 15_000);
+  await second.close();
+  expect(done).toMatchObject({ status: 'succeeded', result: { reconciled: true } });
+  // the second run made the lost AddDomain's outcome unknown and asked the registrar
+  const history = await h.engine.store.history(operation.id);
+  expect(history.map((e) => [e.command, e.uncertain])).toEqual([
+    ['AddDomain', 'worker_lost'],
+    ['StatusDomain', undefined],
+  ]);
+  expect(await commandsOf('lost-after.com')).toEqual(['CheckDomain 210', 'AddDomain 200', 'StatusDomain 200']);
+  expect((await suite.sim.effects())['lost-after.com']).toMatchObject({ registered: 1 });
+});
+
+it('a first run killed before its first effect: the next run cannot tell, asks the registrar, and registers once', async () => {
+  const h = quickStall('first-run-lost-before');
+  const { operation } = await h.engine.store.submit({ type: 'register', domain: 'lost-before.com', period: 1 });
+  await killedAt(h, 'CheckDomain', false);
+  const second = h.engine.startWorker({ registrar: h.client(suite.sim.url), concurrency: 1 });
+  const [done] = await h.waitAllFinal([operation.id], 15_000);
+  await second.close();
+  expect(done!.status).toBe('succeeded');
+  expect(await commandsOf('lost-before.com')).toEqual(['StatusDomain 545', 'AddDomain 200']);
+  expect((await suite.sim.effects())['lost-before.com']).toMatchObject({ registered: 1 });
+});
+
+it('a cancel of an operation whose first run was lost goes through a run: it ends as the registrar says', async () => {
+  const h = quickStall('first-run-lost-cancel');
+  const { operation } = await h.engine.store.submit({ type: 'register', domain: 'lost-cancel.com', period: 1 });
+  await killedAt(h, 'AddDomain', true);
+  // A worker's stall check puts the job back, as submitted (the queue paused: it stays there)
+  await h.engine.queue.pause();
+  const worker = h.engine.startWorker({ registrar: h.client(suite.sim.url), concurrency: 1 });
+  await waitFor(async () => (await h.engine.queue.getJobState(operation.id)) !== 'active', 10_000, 'the lost job back in the queue');
+  // no worker holds it, yet it is not ended at once as cancelled: the registrar may have acted
+  const view = await h.engine.store.cancel(operation.id);
+  expect(view.status).not.toBe('cancelled');
+  await h.engine.queue.resume();
+  const [done] = await h.waitAllFinal([operation.id], 15_000);
+  await worker.close();
+  // the registration it sent happened: the operation says so
+  expect(done).toMatchObject({ status: 'succeeded', result: { reconciled: true } });
+  expect((await suite.sim.effects())['lost-cancel.com']).toMatchObject({ registered: 1 });
+});
+
+it('a cancel that comes while a first run reads sends its effect through a checkpoint, which takes the cancel: nothing is registered', async () => {
+  const h = quickStall('first-run-cancel');
+  const { operation } = await h.engine.store.submit({ type: 'register', domain: 'cancel-first.com', period: 1 });
+  const inner = h.client(suite.sim.url);
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let reading!: () => void;
+  const read = new Promise<void>((r) => (reading = r));
+  const slowCheck: Registrar = {
+    async call(input, options) {
+      if (flattenCommand(input).COMMAND === 'CheckDomain') {
+        reading();
+        await released;
+      }
+      return inner.call(input, options);
+    },
+    close: () => inner.close(),
+  };
+  const worker = h.engine.startWorker({ registrar: slowCheck, concurrency: 1 });
+  await read;
+  await h.engine.store.cancel(operation.id);
+  await waitFor(() => h.engine.accountGate().notices.cancelled(operation.id), 2_000, 'the cancel notice');
+  release();
+  const [done] = await h.waitAllFinal([operation.id], 10_000);
+  await worker.close();
+  expect(done!.status).toBe('cancelled');
+  expect(await commandsOf('cancel-first.com')).toEqual(['CheckDomain 210']);
+});
+
+it('an operation waiting for the domain is heard of: the first run hands the domain on as it ends', async () => {
+  const h = quickStall('first-run-waiter');
+  let handedOn = 0;
+  const redis = h.engine.redis;
+  const finishRun = redis.finishRun.bind(redis);
+  redis.finishRun = (...args: Parameters<typeof finishRun>) => {
+    handedOn++;
+    return finishRun(...args);
+  };
+  const view = h.engine.accountGate();
+  await waitFor(() => view.listeningSince(Date.now()), 2_000, 'the notice channel');
+  // alone on its domain: nobody to hand it to
+  const [alone] = await h.engine.store.submitMany([{ type: 'register', domain: 'waiter-none.com', period: 1 }]);
+  // a batch of two on one domain: the second waits, and says so as it claims
+  const [register, renew] = await h.engine.store.submitMany([
+    { type: 'register', domain: 'waiter-heard.com', period: 1 },
+    { type: 'renew', domain: 'waiter-heard.com', period: 1 },
+  ]);
+  await waitFor(() => view.notices.waitedFor(register!.id), 2_000, 'the waiter notice');
+  expect(view.notices.waitedFor(alone!.id)).toBe(false);
+  const worker = h.engine.startWorker({ registrar: h.client(suite.sim.url), concurrency: 2 });
+  const done = await h.waitAllFinal([alone!.id, register!.id, renew!.id], 10_000);
+  await worker.close();
+  expect(done.map((v) => v.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+  // the register of the batch handed its domain to the renew; the lone register had nobody
+  expect(handedOn).toBe(1);
+  expect(await commandsOf('waiter-heard.com')).toEqual(['CheckDomain 210', 'AddDomain 200', 'StatusDomain 200', 'RenewDomain 200']);
+});
+
+it('a first effect goes through a checkpoint when the run could not hear every notice, or needs what it read before', async () => {
+  const h = quickStall('first-run-checkpointed');
+  const worker = h.engine.startWorker({ registrar: h.client(suite.sim.url), concurrency: 2 });
+  const view = h.engine.accountGate();
+  await waitFor(() => view.open(), 2_000, 'the gate view');
+  // a renew with its expiration given starts at RenewDomain: no checkpoint, its lines come with its end
+  const reg = await h.engine.store.submit({ type: 'register', domain: 'checkpointed.com', period: 1 });
+  const [registered] = await h.waitAllFinal([reg.operation.id], 10_000);
+  expect(await suite.redis.llen(h.engine.keys.history(reg.operation.id))).toBe(0);
+  const year = String(registered!.result!['expirationDate']).slice(0, 4);
+  const given = await h.engine.store.submit({ type: 'renew', domain: 'checkpointed.com', period: 1, expiration: `${year}-01-01` });
+  await h.waitAllFinal([given.operation.id], 10_000);
+  expect(await suite.redis.llen(h.engine.keys.history(given.operation.id))).toBe(0);
+  // without it, RenewDomain rests on the date read first: the checkpoint writes that read's line
+  const read = await h.engine.store.submit({ type: 'renew', domain: 'checkpointed.com', period: 1 });
+  const [renewed] = await h.waitAllFinal([read.operation.id], 10_000);
+  expect(renewed!.status).toBe('succeeded');
+  expect((await suite.redis.lrange(h.engine.keys.history(read.operation.id), 0, -1)).map((l) => (JSON.parse(l) as { command: string }).command)).toEqual(['StatusDomain']);
+  // a process not listening to the account's channels: every effect behind a checkpoint
+  await view.close();
+  const deaf = await h.engine.store.submit({ type: 'register', domain: 'checkpointed-deaf.com', period: 1 });
+  const [deafDone] = await h.waitAllFinal([deaf.operation.id], 10_000);
+  await worker.close();
+  expect(deafDone!.status).toBe('succeeded');
+  expect(await suite.redis.llen(h.engine.keys.history(deaf.operation.id))).toBe(1);
+});
