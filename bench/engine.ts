@@ -2,8 +2,9 @@
 // in-process registrar that answers at once (so that the engine, not the
 // registrar, is what is measured):
 //  - engineOpsPerSec: registrations (CheckDomain + AddDomain) through the engine:
-//    machine restored per run, account gate per command, checkpoint before AddDomain,
-//    domain ownership, history;
+//    machine restored per run, account gate per command, AddDomain on the first run's own
+//    checkpoint (BullMQ's count of the job's runs: see Run.firstRunCheckpoint), domain
+//    ownership, history;
 //  - bullmqOpsPerSec: BullMQ jobs making the same two registrar calls, no machine;
 //  - engineToBullmqRatio: the median of six rounds' ratios, with the lowest and highest as
 //    engineToBullmqRatioMin / Max; the two ops-per-second figures are medians too. Each round

@@ -76,9 +76,9 @@ export class GateView {
   }
 
   private async subscribe(sub: Redis): Promise<void> {
-    const at = Date.now();
     await sub.subscribe(this.keys.gateChannel, this.keys.noticeChannel);
-    if (this.subscriber === sub && sub.status === 'ready') this.since ??= at;
+    // From the confirmation on (not from the request: a message published in between is not heard).
+    if (this.subscriber === sub && sub.status === 'ready') this.since ??= Date.now();
   }
 
   private async resubscribe(sub: Redis): Promise<void> {

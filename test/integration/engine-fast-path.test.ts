@@ -106,6 +106,9 @@ it('a gate view whose connection drops reads the gate again once subscribed, and
   const other = new Engine({ ...suite.h.engine.options, logger: silentLogger });
   try {
     const reconnected = new Promise<void>((resolve) => seen.subscriber.once('ready', () => resolve()));
+    await waitFor(() => view.listeningSince(Date.now()), 1_000, 'the notice channel');
+    const droppedAt = Date.now();
+    expect(view.listeningSince(droppedAt)).toBe(true);
     seen.subscriber.disconnect(true);
     await waitFor(() => !seen.fresh, 1_000, 'the view to distrust itself once its connection closed');
     // while it is away, another process pauses the account: a message it cannot hear
@@ -113,6 +116,9 @@ it('a gate view whose connection drops reads the gate again once subscribed, and
     await reconnected;
     await waitFor(() => seen.fresh && seen.breaker, 2_000, 'the view to read the breaker again after the reconnect');
     expect(view.open()).toBe(false);
+    // notices published while it was away were not heard: a run that started before the drop cannot rely on them
+    await waitFor(() => view.listeningSince(Date.now()), 1_000, 'the notice channel again');
+    expect(view.listeningSince(droppedAt)).toBe(false);
     // subscribed again: it hears the next change
     await other.account.resume();
     await waitFor(() => view.open(), 1_000, 'the view to open on resume after the reconnect');
