@@ -16,12 +16,18 @@ export interface OperationSpec {
   readonly entries: ReadonlyArray<{ readonly step: string; readonly label: string; readonly when: (input: OperationInput) => boolean }>;
   /**
    * The step of the first state-changing command a run sends from the start, when its parameters,
-   * and what its reconcile makes of an unknown outcome, need nothing but the input (no reply read
+   * and what a reconcile makes of an unknown outcome, need nothing but the input (no reply read
    * before it): the engine may then send it in an operation's first run without writing a
-   * checkpoint first, and a later run that finds that run lost starts here, its outcome unknown
-   * (MachinePlan.firstEffectStart). Undefined: every effect needs a checkpoint.
+   * checkpoint first, and a later run that finds that run lost resumes at it, its outcome unknown
+   * (MachinePlan.firstEffectResume). Undefined: every effect needs a checkpoint.
    */
   readonly firstEffect?: (input: OperationInput) => string | undefined;
+  /**
+   * Where such a later run resumes instead: a step that reads what the lost run did and goes on
+   * as a fresh run would (register: the domain ours already, or its availability checked as at
+   * the start, so a taken name fails as it would have).
+   */
+  readonly firstEffectResume?: string;
   /** A redrive to `step` that lacks the data it needs starts elsewhere (renew: without the old expiration). */
   readonly redriveTo?: (step: string, carried: Carried) => string;
   /**
@@ -160,7 +166,8 @@ export function createOperation(spec: OperationSpec) {
   const effectContext = firstEffect
     ? (input: OperationInput) => {
         const step = input.redrive ? undefined : firstEffect(input);
-        return step === undefined ? undefined : initialContext(input, step);
+        const command = spec.steps.find((s) => s.name === step)?.command;
+        return step === undefined || command === undefined ? undefined : { effect: step, command, context: initialContext(input, spec.firstEffectResume ?? step) };
       }
     : undefined;
   const plan = new MachinePlan({ type: spec.type, initial: 'start', states, on: { CANCEL: [cancel] }, context, effectContext, output: (ctx) => output({ context: ctx }) });

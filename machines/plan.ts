@@ -20,8 +20,11 @@ export interface PlanDefinition {
   /** Transitions of the root: taken from any state whose own transitions do not take the event. */
   readonly on: Readonly<Record<string, readonly TransitionConfig[]>>;
   readonly context: (input: OperationInput) => OpContext;
-  /** The context of a start at the first state-changing step, where OperationSpec.firstEffect allows one. */
-  readonly effectContext?: ((input: OperationInput) => OpContext | undefined) | undefined;
+  /**
+   * Where OperationSpec.firstEffect allows one: the first state-changing step, and the context of
+   * a start where a run resumes when an earlier one may have sent it unrecorded.
+   */
+  readonly effectContext?: ((input: OperationInput) => { readonly effect: string; readonly command: string; readonly context: OpContext } | undefined) | undefined;
   readonly output: (ctx: OpContext) => OperationOutput;
 }
 
@@ -107,21 +110,24 @@ export class MachinePlan {
     return this.settle(initial, ctx, NO_EVENT);
   }
 
-  /**
-   * The snapshot at the operation's first state-changing command, its request made, when that
-   * command needs nothing but the input (OperationSpec.firstEffect); undefined otherwise. A run
-   * that may have sent it unrecorded (the engine's first-run checkpoint) is resumed from here.
-   */
-  /** The step of that command (see firstEffectStart), or undefined. */
+  /** The step of the operation's first state-changing command when it needs nothing but the input (OperationSpec.firstEffect), or undefined. */
   firstEffectStep(input: OperationInput): string | undefined {
-    return this.definition.effectContext?.(input)?.entry;
+    return this.definition.effectContext?.(input)?.effect;
   }
 
-  firstEffectStart(input: OperationInput): PlanSnapshot | undefined {
-    const ctx = this.definition.effectContext?.(input);
-    if (!ctx) return undefined;
+  /**
+   * Where a run resumes when an earlier one may have sent that command with nothing recorded:
+   * at the command itself, its request made (`unknown`: the run makes its outcome unknown, as for
+   * an in-flight marker), or at the step that reads what happened (OperationSpec.firstEffectResume).
+   * Undefined where the operation has no such command.
+   */
+  firstEffectResume(input: OperationInput): { readonly snapshot: PlanSnapshot; readonly unknown: boolean; readonly step: string; readonly command: string } | undefined {
+    const resume = this.definition.effectContext?.(input);
+    if (!resume) return undefined;
     const initial = this.state(this.definition.initial);
-    return this.settle(initial, initial.entry ? updated(ctx, initial.entry(ctx, NO_EVENT)) : ctx, NO_EVENT);
+    const ctx = resume.context;
+    const snapshot = this.settle(initial, initial.entry ? updated(ctx, initial.entry(ctx, NO_EVENT)) : ctx, NO_EVENT);
+    return { snapshot, unknown: snapshot.value === resume.effect, step: resume.effect, command: resume.command };
   }
 
   /** The snapshot after `event`; the same snapshot when no transition takes it or the machine is done. */

@@ -1,6 +1,7 @@
 // register: CheckDomain (skipped after a batch check) -> AddDomain. StatusDomain
 // runs only when AddDomain leaves the outcome open: 554 (ours from a lost
-// earlier reply, or someone else's?), a pending registration, or no reply.
+// earlier reply, or someone else's?), a pending registration, no reply, or a
+// first run lost with nothing recorded (recheckAdd).
 // StatusDomain answers 200 only for a domain in our account, 545 otherwise.
 import type { DefiniteReply } from './contract.ts';
 import { codeInfo } from '../src/codes.ts';
@@ -74,6 +75,16 @@ export const registerSteps: readonly StepSpec[] = [
     permanent: resend('545 not ours: add again', 'addDomain', code(545)),
   },
   {
+    // Resumed after a first run that may have sent AddDomain with nothing recorded (the engine's
+    // first-run checkpoint), its availability check included: ours already, or on as from the start.
+    name: 'recheckAdd',
+    command: 'StatusDomain',
+    changesState: false,
+    params: (ctx) => ({ DOMAIN: ctx.domain }),
+    success: ours(true),
+    permanent: resend('545 not ours: check availability', 'checkDomain', code(545)),
+  },
+  {
     name: 'statusAfterTaken',
     command: 'StatusDomain',
     changesState: false,
@@ -96,9 +107,11 @@ export const { machine: registerMachine, plan: registerPlan } = createOperation(
   steps: registerSteps,
   polls: { [PENDING]: 'pollRegistration' },
   // From the moment AddDomain may have reached the registrar: ends as it says (cancelled if it did not register).
-  cancel: { noted: [unknownState('addDomain'), 'reconcileAdd', 'statusAfterTaken', PENDING, 'pollRegistration'] },
-  // AddDomain's parameters come from the input, and StatusDomain tells whether the domain is ours: the check before it is an optimisation (a batch check skips it too).
+  cancel: { noted: [unknownState('addDomain'), 'reconcileAdd', 'recheckAdd', 'statusAfterTaken', PENDING, 'pollRegistration'] },
+  // AddDomain's parameters come from the input, and StatusDomain tells whether the domain is ours;
+  // a run resumed after a lost first run asks that first, then checks availability as at the start.
   firstEffect: () => 'addDomain',
+  firstEffectResume: 'recheckAdd',
   entries: [
     { step: 'addDomain', label: 'input.checked', when: (input) => input.type === 'register' && input.checked === true },
     { step: 'checkDomain', label: 'start', when: () => true },

@@ -76,8 +76,9 @@ export class Cancels {
       } else {
         // A worker holds it, or its run must take the cancel: the flag tells the run, which comes now;
         // the notice tells a first run that has written nothing yet (see Notices).
-        await this.redis.set(k.cancel(id), '1', 'EX', CANCEL_FLAG_TTL_S);
-        await this.redis.publish(k.noticeChannel, `c${id}`);
+        // (One transaction: a flag set is always announced.)
+        const set = await this.redis.multi().set(k.cancel(id), '1', 'EX', CANCEL_FLAG_TTL_S).publish(k.noticeChannel, `c${id}`).exec();
+        if (set?.[0]?.[0]) throw set[0][0];
         await this.wake(job);
       }
       return (await this.get(id)) as OperationView;

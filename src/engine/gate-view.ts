@@ -8,10 +8,18 @@
 // state-changing command passes the gate in Redis, except a first run's first
 // effect, which a fresh view lets go (Run.firstRunCheckpoint). The same
 // connection hears the account's notices (cancels, waiters: Notices).
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { Logger } from '../registrar/mask.ts';
 import type { Keys } from './keys.ts';
 import { Notices } from './notices.ts';
+
+/** How often the subscription is checked (a PING on it) and the gate read again. */
+const HEARTBEAT_MS = 500;
+/**
+ * Nothing heard on the subscription for this long (no pong, no message): the view is not
+ * trusted (a connection can die without closing); after twice as long it is made again.
+ */
+const SILENT_MS = 1_500;
 
 export class GateView {
   private subscriber: Redis | undefined;
@@ -22,6 +30,10 @@ export class GateView {
   private pausedUntil = 0;
   /** Since when both channels have been subscribed without a break (undefined: not now). */
   private since: number | undefined;
+  /** When the subscription last answered a PING or brought a message. */
+  private lastHeard = 0;
+  private pinging = false;
+  private heartbeat: NodeJS.Timeout | undefined;
   readonly notices = new Notices();
 
   constructor(
@@ -33,7 +45,7 @@ export class GateView {
 
   /** True only when the view is fresh and the gate is open: a run may start without asking Redis. */
   open(now = Date.now()): boolean {
-    return this.fresh && !this.breaker && now >= this.pausedUntil;
+    return this.fresh && !this.breaker && now >= this.pausedUntil && now - this.lastHeard < SILENT_MS;
   }
 
   /**
@@ -50,8 +62,8 @@ export class GateView {
    * Whether this process has heard every notice published since `at` (ms): subscribed since
    * then without a break. A notice takes a moment to come, as a write does to reach Redis.
    */
-  listeningSince(at: number): boolean {
-    return this.since !== undefined && this.since <= at;
+  listeningSince(at: number, now = Date.now()): boolean {
+    return this.since !== undefined && this.since <= at && now - this.lastHeard < SILENT_MS;
   }
 
   async start(): Promise<void> {
@@ -59,6 +71,7 @@ export class GateView {
     const sub = this.connect();
     this.subscriber = sub;
     sub.on('message', (channel: string, message: string) => {
+      this.lastHeard = Date.now();
       if (channel === this.keys.noticeChannel) this.notices.heard(message);
       else void this.refresh();
     });
@@ -73,12 +86,58 @@ export class GateView {
     sub.on('ready', () => void this.resubscribe(sub));
     await this.subscribe(sub);
     await this.refresh();
+    this.heartbeat = setInterval(() => void this.beat(sub), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  /**
+   * Check the subscription (PING) and read the gate again: a subscription that stopped answering
+   * is distrusted, and made again after twice SILENT_MS; a change whose message was lost shows
+   * within HEARTBEAT_MS.
+   */
+  private async beat(sub: Redis): Promise<void> {
+    if (this.subscriber !== sub || sub.status !== 'ready') return;
+    if (Date.now() - this.lastHeard > 2 * SILENT_MS) {
+      this.logger.warn({}, 'the account gate subscription went silent; connecting again');
+      this.since = undefined;
+      this.fresh = false;
+      this.lastHeard = Date.now();
+      sub.disconnect(true);
+      return;
+    }
+    if (!this.pinging) {
+      this.pinging = true;
+      sub.ping().then(
+        () => {
+          this.pinging = false;
+          this.lastHeard = Date.now();
+        },
+        () => {
+          this.pinging = false;
+        },
+      );
+    }
+    await this.poll();
+  }
+
+  /** Read the gate again without distrusting the view meanwhile (a message during the read wins). */
+  private async poll(): Promise<void> {
+    const generation = this.generation;
+    try {
+      const [breaker, pttl] = await Promise.all([this.redis.exists(this.keys.breaker), this.redis.pttl(this.keys.lockPause)]);
+      if (generation !== this.generation || !this.fresh) return;
+      this.breaker = breaker === 1;
+      this.pausedUntil = pttl > 0 ? Date.now() + pttl : 0;
+    } catch {
+      // the next beat reads it again; effects behind a checkpoint check the gate in Redis
+    }
   }
 
   private async subscribe(sub: Redis): Promise<void> {
     await sub.subscribe(this.keys.gateChannel, this.keys.noticeChannel);
     // From the confirmation on (not from the request: a message published in between is not heard).
-    if (this.subscriber === sub && sub.status === 'ready') this.since ??= Date.now();
+    this.lastHeard = Date.now();
+    if (this.subscriber === sub && sub.status === 'ready') this.since ??= this.lastHeard;
   }
 
   private async resubscribe(sub: Redis): Promise<void> {
@@ -110,14 +169,21 @@ export class GateView {
     this.subscriber = undefined;
     this.fresh = false;
     this.since = undefined;
+    clearInterval(this.heartbeat);
     await sub?.quit().catch(() => undefined);
   }
 }
 
 /**
- * Tell every process's GateView that the gate changed (after the change is written). Never
- * throws: the change itself is written, and every effect passes the gate in Redis anyway.
+ * Write a change of the account's gate and tell every process's GateView, in one transaction: a
+ * change never goes unannounced (a process stopping between the two, or a failed publish, would
+ * leave the views open on a shut gate, and a first run's first effect goes on the view). Returns
+ * the write's reply.
  */
-export async function announceGateChange(redis: Redis, keys: Keys): Promise<void> {
-  await redis.publish(keys.gateChannel, '1').catch(() => undefined);
+export async function changeGate(redis: Redis, keys: Keys, write: (tx: ChainableCommander) => ChainableCommander): Promise<unknown> {
+  const out = await write(redis.multi()).publish(keys.gateChannel, '1').exec();
+  if (!out) throw new Error('the gate change was not written (its transaction was discarded)');
+  const [err, reply] = out[0]!;
+  if (err) throw err;
+  return reply;
 }

@@ -147,16 +147,16 @@ export class Run {
     if (!snap) {
       const input = machineInput(this.data, this.deps.defaults, this.deps.policy, Date.now());
       this.input = input;
-      if (this.data.fl !== undefined || firstEffectInDoubt(this.data, this.runsBefore())) {
-        const start = this.plan.firstEffectStart(input);
-        const action = start && nextAction(start);
-        if (action?.kind === 'command' && action.changesState) {
-          this.snapshot = start!;
-          // As if the earlier run had checkpointed it in flight: proceed (or a cancel) makes its outcome unknown.
-          this.data.fl = { step: action.step, command: action.command, at: this.job.processedOn ?? Date.now() };
-          this.unwritten = this.data.fl;
-          return undefined;
-        }
+      const resume = this.data.fl !== undefined || firstEffectInDoubt(this.data, this.runsBefore()) ? this.plan.firstEffectResume(input) : undefined;
+      if (resume) {
+        this.snapshot = resume.snapshot;
+        const marker = { step: resume.step, command: resume.command, at: this.job.processedOn ?? Date.now() };
+        // Until this run writes, the data it gives up (domainLost) says the effect may have gone.
+        this.unwritten = marker;
+        // At the effect: as if the earlier run had checkpointed it in flight (proceed, or a cancel,
+        // makes its outcome unknown). At a step that reads what happened: nothing to make up.
+        this.data.fl = resume.unknown ? marker : undefined;
+        return undefined;
       }
       this.snapshot = this.plan.start(input);
       return undefined;

@@ -99,6 +99,8 @@ export class OperationStore {
         return { operation: existing, created: false };
       }
     }
+    // Connected first: a job's timestamp is taken once the queue has its connection (see claimFresh).
+    await this.queue.waitUntilReady();
     const claimedAt = Date.now();
     const [owns] = await this.domains.claimForSubmission([{ domain: spec.domain, id }], claimedAt);
     const added = await this.index.adding([id], async () => [await this.queue.add(spec.type, this.dataFor(spec, owns && claimFresh(claimedAt)), { jobId: id })]);
@@ -132,6 +134,7 @@ export class OperationStore {
   /** Submit many at once (a batch): two round trips (claims, jobs) a 500. */
   async submitMany(specs: readonly SubmitSpec[]): Promise<OperationView[]> {
     const views: OperationView[] = [];
+    await this.queue.waitUntilReady();
     // Claim and add 500 at a time: a claim holds for PENDING_CLAIM_MS before its job exists.
     for (let i = 0; i < specs.length; i += 500) {
       const chunk = specs.slice(i, i + 500);
@@ -284,9 +287,10 @@ export class OperationStore {
 
 /**
  * Whether jobs made now may carry their submission's claims (`o`): made within CLAIM_TO_ADD_MS of
- * them, as their timestamps (BullMQ's, taken as the job is made) then tell (see
- * Run.firstRunCheckpoint). Later, they claim their domains again as they run (begin-run finds
- * the claim theirs, or waits its turn).
+ * them, as their timestamps (BullMQ's, taken as the job is made, at once when the queue is
+ * connected) then tell (see Run.firstRunCheckpoint). Later, they claim their domains again as
+ * they run (begin-run finds the claim theirs, or waits its turn). A job that reaches Redis late
+ * has an early timestamp: its first run comes too late after it to skip the checkpoint.
  */
 function claimFresh(claimedAt: number): boolean {
   return Date.now() - claimedAt < CLAIM_TO_ADD_MS;

@@ -127,3 +127,38 @@ it('a gate view whose connection drops reads the gate again once subscribed, and
     await other.close();
   }
 });
+
+it('a gate view reads the gate again every half second: a change whose message was lost still shuts it', async () => {
+  const view = suite.h.engine.accountGate();
+  await waitFor(() => view.open(), 5_000, 'the view to be fresh');
+  // the breaker written with no announcement (as if its message were lost)
+  await suite.redis.set(suite.h.engine.keys.breaker, JSON.stringify({ reason: 'unannounced' }));
+  try {
+    await waitFor(() => !view.open(), 2_000, 'the view to read the breaker');
+    expect(view.shut()).toBe('breaker');
+  } finally {
+    await suite.redis.del(suite.h.engine.keys.breaker);
+  }
+  await waitFor(() => view.open(), 2_000, 'the view to open again');
+});
+
+it('a gate view whose subscription stops answering is not trusted, and subscribes again', async () => {
+  const view = suite.h.engine.accountGate();
+  await waitFor(() => view.listeningSince(Date.now()), 5_000, 'the notice channel');
+  const seen = view as unknown as { subscriber: Redis };
+  const sub = seen.subscriber;
+  const since = Date.now();
+  // a connection that died without closing: nothing answers on it any more
+  const ping = sub.ping.bind(sub);
+  (sub as unknown as { ping: () => Promise<never> }).ping = () => new Promise<never>(() => undefined);
+  const reconnected = new Promise<void>((resolve) => sub.once('ready', () => resolve()));
+  try {
+    await waitFor(() => !view.listeningSince(since) && !view.open(), 3_000, 'the silent view to be distrusted');
+    await reconnected;
+  } finally {
+    (sub as unknown as { ping: typeof ping }).ping = ping;
+  }
+  // connected again: listening from then on, not since before
+  await waitFor(() => view.listeningSince(Date.now()) && view.open(), 3_000, 'the view to listen again');
+  expect(view.listeningSince(since)).toBe(false);
+});

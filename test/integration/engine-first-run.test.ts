@@ -15,7 +15,7 @@ import { waitFor, type Harness } from '../helpers/engine-harness.ts';
 import { engineSimSuite } from '../helpers/engine-sim-suite.ts';
 import { processesPerTest } from '../helpers/test-processes.ts';
 
-const suite = engineSimSuite('first-run', ['--rate', '5000', '--latency-ms', '2']);
+const suite = engineSimSuite('first-run', ['--rate', '5000', '--latency-ms', '2', '--taken', 'lost-taken.com']);
 
 const processes = processesPerTest();
 
@@ -65,59 +65,93 @@ async function stallingProxy(target: string, command: string, forward: boolean):
 
 const commandsOf = async (domain: string) => (await suite.sim.log(`?domain=${domain}`)).map((e) => `${e.command} ${e.code}`);
 
-/** A worker process whose registrar never answers `command` is killed (SIGKILL) once it sent it; another worker goes on. */
-async function killedAt(h: Harness, command: string, forward: boolean): Promise<void> {
+/**
+ * Submit (`submit`, once the worker process listens to the account's channels, as a first run
+ * needs) to a worker process whose registrar never answers `command`, and kill it (SIGKILL) once
+ * it sent it (`forward`) or tried to.
+ */
+async function killedAt<T>(h: Harness, command: string, forward: boolean, submit: () => Promise<T>): Promise<T> {
   const proxy = await stallingProxy(suite.sim.url, command, forward);
   try {
     const child = processes.worker(h.prefix, proxy.url, { DOMAINFLOW_STALL_MS: '1000' }, 1);
+    await waitFor(async () => ((await suite.redis.pubsub('NUMSUB', h.engine.keys.noticeChannel)) as [string, number])[1] > 0, 10_000, 'the worker to listen');
+    // its gate view reads the gate once subscribed
+    await new Promise((r) => setTimeout(r, 300));
+    const submitted = await submit();
     await proxy.reached;
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
+    return submitted;
   } finally {
     await proxy.close();
   }
 }
 
-it('a first run killed after sending AddDomain, having written nothing, is resumed at it: the registration is found, not made twice', async () => {
-  const h = quickStall('first-run-lost-after');
-  const { operation } = await h.engine.store.submit({ type: 'register', domain: 'lost-after.com', period: 1 });
-  await killedAt(h, 'AddDomain', true);
-  // AddDomain went out with nothing in Redis saying so: the job as submitted, no history list, one run counted
-  const data = JSON.parse((await suite.redis.hget(h.engine.keys.job(operation.id), 'data'))!) as Record<string, unknown>;
+/** The job as submitted: no checkpoint, no history list, one run counted. */
+async function asSubmitted(h: Harness, id: string): Promise<void> {
+  const data = JSON.parse((await suite.redis.hget(h.engine.keys.job(id), 'data'))!) as Record<string, unknown>;
   expect(data).toMatchObject({ o: 1 });
   expect(data['snap'] ?? data['fl']).toBeUndefined();
-  expect(await suite.redis.llen(h.engine.keys.history(operation.id))).toBe(0);
-  expect(await suite.redis.hget(h.engine.keys.job(operation.id), 'ats')).toBe('1');
+  expect(await suite.redis.llen(h.engine.keys.history(id))).toBe(0);
+  expect(await suite.redis.hget(h.engine.keys.job(id), 'ats')).toBe('1');
+}
+
+it('a first run killed after sending AddDomain, having written nothing, is resumed at it: the registration is found, not made twice', async () => {
+  const h = quickStall('first-run-lost-after');
+  const { operation } = await killedAt(h, 'AddDomain', true, () => h.engine.store.submit({ type: 'register', domain: 'lost-after.com', period: 1 }));
+  // AddDomain went out with nothing in Redis saying so
+  await asSubmitted(h, operation.id);
   const second = h.engine.startWorker({ registrar: h.client(suite.sim.url), concurrency: 1 });
   const [done] = await h.waitAllFinal([operation.id], 15_000);
   await second.close();
   expect(done).toMatchObject({ status: 'succeeded', result: { reconciled: true } });
-  // the second run made the lost AddDomain's outcome unknown and asked the registrar
-  const history = await h.engine.store.history(operation.id);
-  expect(history.map((e) => [e.command, e.uncertain])).toEqual([
-    ['AddDomain', 'worker_lost'],
-    ['StatusDomain', undefined],
-  ]);
+  // the second run asked the registrar whether the domain is ours (recheckAdd): it is
+  expect((await h.engine.store.history(operation.id)).map((e) => [e.command, e.step, e.code])).toEqual([['StatusDomain', 'recheckAdd', 200]]);
   expect(await commandsOf('lost-after.com')).toEqual(['CheckDomain 210', 'AddDomain 200', 'StatusDomain 200']);
   expect((await suite.sim.effects())['lost-after.com']).toMatchObject({ registered: 1 });
 });
 
-it('a first run killed before its first effect: the next run cannot tell, asks the registrar, and registers once', async () => {
-  const h = quickStall('first-run-lost-before');
-  const { operation } = await h.engine.store.submit({ type: 'register', domain: 'lost-before.com', period: 1 });
-  await killedAt(h, 'CheckDomain', false);
+it.each([
+  ['lost-before.com', 'succeeded', undefined, ['StatusDomain 545', 'CheckDomain 210', 'AddDomain 200'], 1],
+  // a taken name fails as a fresh run would have failed it
+  ['lost-taken.com', 'failed', 'domain_not_available', ['StatusDomain 545', 'CheckDomain 211'], 0],
+])('a first run killed before its first effect (%s): the next run cannot tell, asks the registrar, and goes on as from the start', async (domain, status, failure, commands, registered) => {
+  const h = quickStall(`first-run-lost-before-${registered}`);
+  const { operation } = await killedAt(h, 'CheckDomain', false, () => h.engine.store.submit({ type: 'register', domain, period: 1 }));
+  await asSubmitted(h, operation.id);
   const second = h.engine.startWorker({ registrar: h.client(suite.sim.url), concurrency: 1 });
   const [done] = await h.waitAllFinal([operation.id], 15_000);
   await second.close();
-  expect(done!.status).toBe('succeeded');
-  expect(await commandsOf('lost-before.com')).toEqual(['StatusDomain 545', 'AddDomain 200']);
-  expect((await suite.sim.effects())['lost-before.com']).toMatchObject({ registered: 1 });
+  expect(done!.status).toBe(status);
+  expect(done!.failure?.type).toBe(failure);
+  expect(await commandsOf(domain)).toEqual(commands);
+  expect((await suite.sim.effects())[domain]?.registered ?? 0).toBe(registered);
+});
+
+it('a delete whose first run was killed after DeleteDomain went out is resumed at it, its outcome unknown: found done, not sent again', async () => {
+  const h = quickStall('first-run-lost-delete');
+  const worker = h.engine.startWorker({ registrar: h.client(suite.sim.url), concurrency: 1 });
+  const reg = await h.engine.store.submit({ type: 'register', domain: 'lost-delete.com', period: 1 });
+  await h.waitAllFinal([reg.operation.id], 10_000);
+  await worker.close();
+  const { operation } = await killedAt(h, 'DeleteDomain', true, () => h.engine.store.submit({ type: 'delete', domain: 'lost-delete.com' }));
+  await asSubmitted(h, operation.id);
+  const second = h.engine.startWorker({ registrar: h.client(suite.sim.url), concurrency: 1 });
+  const [done] = await h.waitAllFinal([operation.id], 15_000);
+  await second.close();
+  expect(done).toMatchObject({ status: 'succeeded', result: { reconciled: true } });
+  expect((await h.engine.store.history(operation.id)).map((e) => [e.command, e.uncertain])).toEqual([
+    ['DeleteDomain', 'worker_lost'],
+    ['StatusDomain', undefined],
+  ]);
+  expect((await commandsOf('lost-delete.com')).slice(-2)).toEqual(['DeleteDomain 200', 'StatusDomain 545']);
+  expect((await suite.sim.effects())['lost-delete.com']).toMatchObject({ deleted: 1 });
 });
 
 it('a cancel of an operation whose first run was lost goes through a run: it ends as the registrar says', async () => {
   const h = quickStall('first-run-lost-cancel');
-  const { operation } = await h.engine.store.submit({ type: 'register', domain: 'lost-cancel.com', period: 1 });
-  await killedAt(h, 'AddDomain', true);
+  const { operation } = await killedAt(h, 'AddDomain', true, () => h.engine.store.submit({ type: 'register', domain: 'lost-cancel.com', period: 1 }));
+  await asSubmitted(h, operation.id);
   // A worker's stall check puts the job back, as submitted (the queue paused: it stays there)
   await h.engine.queue.pause();
   const worker = h.engine.startWorker({ registrar: h.client(suite.sim.url), concurrency: 1 });
@@ -134,7 +168,8 @@ it('a cancel of an operation whose first run was lost goes through a run: it end
 });
 
 it('a cancel that comes while a first run reads sends its effect through a checkpoint, which takes the cancel: nothing is registered', async () => {
-  const h = quickStall('first-run-cancel');
+  // a long lock: the run's command is well within its time however slowly this machine goes
+  const h = processes.harness('first-run-cancel', { stallMs: 30_000 });
   const { operation } = await h.engine.store.submit({ type: 'register', domain: 'cancel-first.com', period: 1 });
   const inner = h.client(suite.sim.url);
   let release!: () => void;
@@ -191,7 +226,7 @@ it('an operation waiting for the domain is heard of: the first run hands the dom
   expect(await commandsOf('waiter-heard.com')).toEqual(['CheckDomain 210', 'AddDomain 200', 'StatusDomain 200', 'RenewDomain 200']);
 });
 
-it('a first effect goes through a checkpoint when the run could not hear every notice, or needs what it read before', async () => {
+it('a first effect goes through a checkpoint when the run needs what it read before', async () => {
   const h = quickStall('first-run-checkpointed');
   const worker = h.engine.startWorker({ registrar: h.client(suite.sim.url), concurrency: 2 });
   const view = h.engine.accountGate();
@@ -209,11 +244,23 @@ it('a first effect goes through a checkpoint when the run could not hear every n
   const [renewed] = await h.waitAllFinal([read.operation.id], 10_000);
   expect(renewed!.status).toBe('succeeded');
   expect((await suite.redis.lrange(h.engine.keys.history(read.operation.id), 0, -1)).map((l) => (JSON.parse(l) as { command: string }).command)).toEqual(['StatusDomain']);
-  // a process not listening to the account's channels: every effect behind a checkpoint
+  await worker.close();
+});
+
+it('with a rate limit (the slot checks the gate in Redis), a first effect goes without a checkpoint only while the process hears the notice channel', async () => {
+  const h = processes.harness('first-run-limited', { rateLimit: 1000, stallMs: 5_000 });
+  const worker = h.engine.startWorker({ registrar: h.client(suite.sim.url), concurrency: 1 });
+  const view = h.engine.accountGate();
+  await waitFor(() => view.listeningSince(Date.now()), 2_000, 'the notice channel');
+  const heard = await h.engine.store.submit({ type: 'register', domain: 'limited-heard.com', period: 1 });
+  await h.waitAllFinal([heard.operation.id], 10_000);
+  expect(await suite.redis.llen(h.engine.keys.history(heard.operation.id))).toBe(0);
+  // not listening (the gate itself is not asked of the view: the rate slot passed it)
   await view.close();
-  const deaf = await h.engine.store.submit({ type: 'register', domain: 'checkpointed-deaf.com', period: 1 });
+  const deaf = await h.engine.store.submit({ type: 'register', domain: 'limited-deaf.com', period: 1 });
   const [deafDone] = await h.waitAllFinal([deaf.operation.id], 10_000);
   await worker.close();
   expect(deafDone!.status).toBe('succeeded');
+  // the checkpoint before AddDomain wrote CheckDomain's line
   expect(await suite.redis.llen(h.engine.keys.history(deaf.operation.id))).toBe(1);
 });

@@ -10,37 +10,59 @@ import type { OpData } from '../../src/engine/operation.ts';
 import { asSubmitted, cancelNeedsRun, firstEffectInDoubt } from '../../src/engine/run-contract.ts';
 import { baseInput, OLD } from './machines-fixtures.ts';
 
-describe('the first effect a machine can start at', () => {
-  const cases: [string, OperationInput, string | undefined, string | undefined][] = [
-    // AddDomain needs the input only: the check before it is skipped on a resume
-    ['register', baseInput('register'), 'addDomain', 'AddDomain'],
-    ['register, checked by its batch', baseInput('register', { checked: true }), 'addDomain', 'AddDomain'],
-    ['delete', baseInput('delete'), 'deleteDomain', 'DeleteDomain'],
-    ['renew with its expiration given', baseInput('renew', { expiration: OLD }), 'renewDomain', 'RenewDomain'],
+describe('the first effect a machine can resume at', () => {
+  // [case, input, the first effect's step, its command, where a run resumes when an earlier one may have sent it unrecorded]
+  const cases: [string, OperationInput, string | undefined, string | undefined, string | undefined][] = [
+    // AddDomain needs the input only; a resumed run asks whether the domain is ours, then checks availability as at the start
+    ['register', baseInput('register'), 'addDomain', 'AddDomain', 'recheckAdd'],
+    ['register, checked by its batch', baseInput('register', { checked: true }), 'addDomain', 'AddDomain', 'recheckAdd'],
+    // the first command itself, its outcome unknown
+    ['delete', baseInput('delete'), 'deleteDomain', 'DeleteDomain', 'deleteDomain'],
+    ['renew with its expiration given', baseInput('renew', { expiration: OLD }), 'renewDomain', 'RenewDomain', 'renewDomain'],
     // the renewal's guard year and its reconcile rest on the date read first
-    ['renew without its expiration', baseInput('renew'), undefined, undefined],
+    ['renew without its expiration', baseInput('renew'), undefined, undefined, undefined],
     // the request rests on what the checks before it read
-    ['transfer', baseInput('transfer'), undefined, undefined],
+    ['transfer', baseInput('transfer'), undefined, undefined, undefined],
     // a redrive starts where it was sent
-    ['register, redriven', baseInput('register', { redrive: { step: 'addDomain' } }), undefined, undefined],
+    ['register, redriven', baseInput('register', { redrive: { step: 'addDomain' } }), undefined, undefined, undefined],
   ];
-  it.each(cases)('%s', (_, input, step, command) => {
+  it.each(cases)('%s', (_, input, step, command, resumeAt) => {
     const plan = PLANS[input.type];
     expect(plan.firstEffectStep(input)).toBe(step);
-    const start = plan.firstEffectStart(input);
+    const resume = plan.firstEffectResume(input);
     if (step === undefined) {
-      expect(start).toBeUndefined();
+      expect(resume).toBeUndefined();
       return;
     }
-    // at the step, its request made: a state-changing command
-    expect(start?.value).toBe(step);
-    expect(nextAction(start!)).toMatchObject({ kind: 'command', command, step, changesState: true });
-    // the same request as a fresh run makes once there (the parameters come from the input alone)
-    const fresh = plan.start(input);
-    let at = fresh;
-    for (let i = 0; at.value !== step && i < 3; i++) at = plan.send(at, { type: 'REPLY', reply: replyOf(210), now: input.startedAt, random: 0 });
-    expect(at.value).toBe(step);
-    expect(nextAction(at)).toEqual(nextAction(start!));
+    expect(resume).toMatchObject({ step, command, unknown: resumeAt === step });
+    expect(resume!.snapshot.value).toBe(resumeAt);
+    const action = nextAction(resume!.snapshot);
+    if (resume!.unknown) {
+      // at the effect, its request made: the same request as a fresh run makes once there
+      expect(action).toMatchObject({ kind: 'command', command, step, changesState: true });
+      let at = plan.start(input);
+      for (let i = 0; at.value !== step && i < 3; i++) at = plan.send(at, { type: 'REPLY', reply: replyOf(210), now: input.startedAt, random: 0 });
+      expect(nextAction(at)).toEqual(action);
+    } else {
+      // a read that tells what happened
+      expect(action).toMatchObject({ kind: 'command', changesState: false });
+    }
+  });
+
+  it('register resumed: ours already ends reconciled; not ours goes on as from the start, so a taken name fails as it would have', () => {
+    const plan = PLANS.register;
+    const input = baseInput('register');
+    const resumed = plan.firstEffectResume(input)!.snapshot;
+    const reply = (code: number, properties: Record<string, string[]> = {}) => ({ type: 'REPLY' as const, reply: replyOf(code, properties), now: input.startedAt, random: 0 });
+    expect(plan.send(resumed, reply(200, { STATUS: ['ACTIVE'], REGISTRATIONEXPIRATIONDATE: ['2027-01-01 00:00:00'] })).output).toMatchObject({ status: 'succeeded', result: { reconciled: true } });
+    const notOurs = plan.send(resumed, reply(545));
+    expect(nextAction(notOurs)).toMatchObject({ kind: 'command', command: 'CheckDomain' });
+    expect(plan.send(notOurs, reply(211)).output).toMatchObject({ status: 'failed', failure: { type: 'domain_not_available' } });
+    expect(nextAction(plan.send(notOurs, reply(210)))).toMatchObject({ kind: 'command', command: 'AddDomain' });
+    // a cancel there is noted: it ends as the registrar says, and adds nothing more
+    const cancelled = plan.send(resumed, { type: 'CANCEL', reason: 'test' });
+    expect(cancelled.value).toBe('recheckAdd');
+    expect(plan.send(cancelled, reply(545)).output).toMatchObject({ status: 'failed', failure: { type: 'cancelled' } });
   });
 });
 

@@ -22,6 +22,7 @@ const SUCCESS_CANCELS: ReadonlySet<string> = new Set(['cancelTransfer']);
 const PERMANENT_BRANCHES: Record<string, Record<number, Expect>> = {
   addDomain: { 554: { command: 'StatusDomain', step: 'statusAfterTaken' } },
   reconcileAdd: { 545: { command: 'AddDomain', step: 'addDomain' } },
+  recheckAdd: { 545: { command: 'CheckDomain', step: 'checkDomain' } },
   statusAfterTaken: { 545: { failed: 'domain_already_registered', code: 554 } },
   pollRegistration: { 545: { failed: 'registration_rejected' } },
   renewDomain: { 555: { command: 'StatusDomain', step: 'statusAfterRenewed' } },

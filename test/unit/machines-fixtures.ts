@@ -18,7 +18,7 @@ export const STATE_CHANGING: ReadonlySet<string> = new Set(['AddDomain', 'RenewD
 
 /** Every step of every machine and its command, as the specification lays them out. */
 export const STEPS: Readonly<Record<OperationType, Readonly<Record<string, string>>>> = {
-  register: { checkDomain: 'CheckDomain', addDomain: 'AddDomain', reconcileAdd: 'StatusDomain', statusAfterTaken: 'StatusDomain', pollRegistration: 'StatusDomain' },
+  register: { checkDomain: 'CheckDomain', addDomain: 'AddDomain', reconcileAdd: 'StatusDomain', recheckAdd: 'StatusDomain', statusAfterTaken: 'StatusDomain', pollRegistration: 'StatusDomain' },
   renew: { readExpiration: 'StatusDomain', renewDomain: 'RenewDomain', reconcileRenew: 'StatusDomain', statusAfterRenewed: 'StatusDomain' },
   transfer: {
     checkTransfer: 'CheckDomainTransfer',

@@ -56,6 +56,12 @@ const SPECIFIC: Record<string, Case[]> = {
     c('545', replyOf(545), 'addDomain'),
     c('545 late', replyOf(545), 'failed', 'retries_exhausted', true),
   ],
+  recheckAdd: [
+    c('200 active', replyOf(200, active), 'succeeded'),
+    c('200 pending', replyOf(200, pending), 'registrationPending'),
+    c('545', replyOf(545), 'checkDomain'),
+    c('545 late', replyOf(545), 'failed', 'retries_exhausted', true),
+  ],
   statusAfterTaken: [
     c('200 active', replyOf(200, active), 'succeeded'),
     c('200 pending', replyOf(200, pending), 'registrationPending'),
@@ -154,7 +160,7 @@ const CANCEL_AT_REGISTRAR: ReadonlySet<string> = new Set([
 ]);
 const NOTED: ReadonlySet<string> = new Set([
   ...['cancelTransfer', 'statusAfterCancel', 'domainAfterCancel'].flatMap((s) => [s, `${s}Wait`, `${s}Unknown`]),
-  ...['reconcileAdd', 'statusAfterTaken', 'pollRegistration', 'reconcileRenew', 'statusAfterRenewed', 'reconcileDelete'].flatMap((s) => [s, `${s}Wait`]),
+  ...['reconcileAdd', 'recheckAdd', 'statusAfterTaken', 'pollRegistration', 'reconcileRenew', 'statusAfterRenewed', 'reconcileDelete'].flatMap((s) => [s, `${s}Wait`]),
   'addDomainUnknown',
   'registrationPending',
   'renewDomainUnknown',
