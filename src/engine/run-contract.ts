@@ -62,8 +62,8 @@ export function asSubmitted(data: OpData): boolean {
  * Whether an operation's first effect may have been sent with nothing written of it: `runs`
  * runs of it started before (BullMQ's attemptsStarted counts them as it hands a job to a
  * worker), and none wrote anything, while its first run may send the first effect without a
- * checkpoint (its machine can start at that effect: MachinePlan.firstEffectStart, checked by
- * the caller). Such an operation resumes there, the effect's outcome unknown.
+ * checkpoint (its machine can resume so: MachinePlan.firstEffectResume, checked by
+ * the caller). Such an operation resumes where its machine says.
  */
 export function firstEffectInDoubt(data: OpData, runs: number): boolean {
   return runs > 0 && asSubmitted(data);

@@ -1,12 +1,13 @@
 // Runs one operation's job: restore its machine, perform the commands it asks
 // for, feed the replies back, and checkpoint before every command that changes
 // registrar state, so a worker killed at any instant is resumed elsewhere
-// without repeating an effect. Delays are BullMQ delayed jobs: no worker sleeps
-// through a 4xx backoff or a transfer poll.
+// without repeating an effect (a first run's first effect goes on the run's own
+// start, which BullMQ records: see firstRunCheckpoint). Delays are BullMQ
+// delayed jobs: no worker sleeps through a 4xx backoff or a transfer poll.
 //
 // Redis round trips are the cost of a run, so each step does as few as it can:
-// one checkpoint before each state-changing command (it also passes the gate and
-// checks the domain claim). begin-run (claim the domain, pass the gate) only when
+// one checkpoint before each state-changing command but a first run's first (it
+// also passes the gate and checks the domain claim). begin-run (claim the domain, pass the gate) only when
 // the operation does not own its domain yet or this process's gate view is not
 // known open; finish-run (history, hand the domain on) only when operations wait
 // for the domain; with a rate limit, a slot per command too.
@@ -137,9 +138,9 @@ export class Run {
   }
 
   /**
-   * The machine where the last checkpoint left it (it carries its context), or at its start: at
-   * its first effect, its outcome unknown, when an earlier run may have sent it with nothing
-   * written (see firstRunCheckpoint).
+   * The machine where the last checkpoint left it (it carries its context), or at its start; or,
+   * when an earlier run may have sent the first effect with nothing written (see
+   * firstRunCheckpoint), where the machine resumes then (MachinePlan.firstEffectResume).
    */
   private restore(): Promise<void> | undefined {
     const snap = this.data.snap as Record<string, unknown> | undefined;
@@ -244,10 +245,10 @@ export class Run {
   /**
    * Whether this first effect can go on the first run's own checkpoint: BullMQ counted the run
    * (attemptsStarted) in the same step as it gave this worker the job's lock, so a later run that
-   * finds one started with nothing written knows the effect may have been sent, and resumes at it,
-   * its outcome unknown (restore; cancel likewise: cancelNeedsRun). That holds for an operation as
-   * submitted whose machine can start at this effect (its parameters, and the reconcile of an
-   * unknown outcome, need nothing the run read before it: MachinePlan.firstEffectStart). What the
+   * finds one started with nothing written knows the effect may have been sent, and resumes where
+   * the machine says (restore; cancel likewise: cancelNeedsRun). That holds for an operation as
+   * submitted whose machine can resume so (the effect's parameters, and what a reconcile makes of
+   * it, need nothing the run read before it: MachinePlan.firstEffectResume). What the
    * checkpoint would check in Redis besides, this process knows well enough: the domain is the
    * operation's (claimed at submission, and run within FIRST_RUN_WITHIN_MS of its job's timestamp:
    * the job was there before the claim could be taken over, and no one takes a domain from a live
