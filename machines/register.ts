@@ -44,6 +44,11 @@ function ours(reconciled: boolean): Branch[] {
 
 const TAKEN = codeInfo(554);
 
+/** StatusDomain where AddDomain may have taken effect: ours, as a registration; 545 (not ours) as `notOurs` says. */
+function ownedYet(name: string, notOurs: Branch[]): StepSpec {
+  return { name, command: 'StatusDomain', changesState: false, params: (ctx) => ({ DOMAIN: ctx.domain }), success: ours(true), permanent: notOurs };
+}
+
 export const registerSteps: readonly StepSpec[] = [
   {
     name: 'checkDomain',
@@ -66,32 +71,11 @@ export const registerSteps: readonly StepSpec[] = [
     ],
     permanent: [{ label: '554', when: code(554), target: 'statusAfterTaken', update: () => ({}) }],
   },
-  {
-    name: 'reconcileAdd',
-    command: 'StatusDomain',
-    changesState: false,
-    params: (ctx) => ({ DOMAIN: ctx.domain }),
-    success: ours(true),
-    permanent: resend('545 not ours: add again', 'addDomain', code(545)),
-  },
-  {
-    // Resumed after a first run that may have sent AddDomain with nothing recorded (the engine's
-    // first-run checkpoint), its availability check included: ours already, or on as from the start.
-    name: 'recheckAdd',
-    command: 'StatusDomain',
-    changesState: false,
-    params: (ctx) => ({ DOMAIN: ctx.domain }),
-    success: ours(true),
-    permanent: resend('545 not ours: check availability', 'checkDomain', code(545)),
-  },
-  {
-    name: 'statusAfterTaken',
-    command: 'StatusDomain',
-    changesState: false,
-    params: (ctx) => ({ DOMAIN: ctx.domain }),
-    success: ours(true),
-    permanent: [failAs('545 someone else', code(545), 'domain_already_registered', () => ({ code: 554, description: TAKEN?.description ?? 'Domain already registered' }))],
-  },
+  ownedYet('reconcileAdd', resend('545 not ours: add again', 'addDomain', code(545))),
+  // Resumed after a first run that may have sent AddDomain with nothing recorded (the engine's
+  // first-run checkpoint), its availability check included: ours already, or on as from the start.
+  ownedYet('recheckAdd', resend('545 not ours: check availability', 'checkDomain', code(545))),
+  ownedYet('statusAfterTaken', [failAs('545 someone else', code(545), 'domain_already_registered', () => ({ code: 554, description: TAKEN?.description ?? 'Domain already registered' }))]),
   {
     name: 'pollRegistration',
     command: 'StatusDomain',

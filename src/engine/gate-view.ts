@@ -6,7 +6,7 @@
 // subscribed yet, connection lost, a message being handled) it says "ask Redis".
 // Effects stay behind the authoritative check: the checkpoint before a
 // state-changing command passes the gate in Redis, except a first run's first
-// effect, which a fresh view lets go (Run.firstRunCheckpoint). The same
+// effect, which a fresh view lets go (first-run.ts). The same
 // connection hears the account's notices (cancels, waiters: Notices).
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { Logger } from '../registrar/mask.ts';

@@ -3,7 +3,7 @@
 // was cancelled ('c' + id, published by Cancels), or an operation waits for
 // another's domain ('w' + the owner's id, published by the claim scripts). A run
 // that knows of neither may send its first effect without a checkpoint (see
-// Run.firstRunCheckpoint), and hands its domain on as it ends when it heard of a
+// first-run.ts), and hands its domain on as it ends when it heard of a
 // waiter. Notices are hints, never the authority: the cancel flag and the waiting
 // set in Redis are; a missed notice costs a checkpoint or a parked operation's
 // look again, not a guarantee.

@@ -27,7 +27,7 @@ export interface RunnerDeps {
   readonly domains: DomainLocks;
   /**
    * The account's gate as this process knows it (GateView): open lets an owner skip begin-run;
-   * with its notices, a first run's first effect goes without a checkpoint (Run.firstRunCheckpoint).
+   * with its notices, a first run's first effect goes without a checkpoint (first-run.ts).
    */
   readonly gate: Pick<GateView, 'open' | 'shut' | 'listeningSince' | 'notices'>;
   readonly registrar: Registrar;
@@ -52,7 +52,7 @@ export type JobResult = Extract<OperationOutput, { status: 'succeeded' }> & { re
 
 /**
  * Whether an operation's data is as submitted with its domain claimed then: what lets its first
- * run send the first effect before it writes anything (Run.firstRunCheckpoint).
+ * run send the first effect before it writes anything (first-run.ts).
  */
 export function asSubmitted(data: OpData): boolean {
   return data.o === 1 && data.snap === undefined && data.fl === undefined && data.rd === undefined;

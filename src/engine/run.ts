@@ -2,7 +2,7 @@
 // for, feed the replies back, and checkpoint before every command that changes
 // registrar state, so a worker killed at any instant is resumed elsewhere
 // without repeating an effect (a first run's first effect goes on the run's own
-// start, which BullMQ records: see firstRunCheckpoint). Delays are BullMQ
+// start, which BullMQ records: see first-run.ts). Delays are BullMQ
 // delayed jobs: no worker sleeps through a 4xx backoff or a transfer poll.
 //
 // Redis round trips are the cost of a run, so each step does as few as it can:
@@ -18,12 +18,13 @@ import { toStepReply } from '../../machines/step-reply.ts';
 import { PARK_MS } from './domain-lock.ts';
 import { historyEntry, UNCERTAIN_WORKER_LOST } from './history.ts';
 import { LockClock } from './lock-clock.ts';
-import { FIRST_RUN_WITHIN_MS, ownerRenewalDue } from './lua/run.ts';
+import { mayGoWithoutCheckpoint, resumeAfterLostRun, runsBefore } from './first-run.ts';
+import { ownerRenewalDue } from './lua/run.ts';
 import { machineInput } from './machine-input.ts';
 import type { HistoryEntry, InFlight, OpData } from './operation.ts';
 import { waitForSlot } from './rate-slot.ts';
 import { openSecrets } from './secret-box.ts';
-import { asSubmitted, CancelTaken, cancelNeedsRun, firstEffectInDoubt, LostJobError, parkDelay, type JobResult, type RunnerDeps } from './run-contract.ts';
+import { CancelTaken, cancelNeedsRun, LostJobError, parkDelay, type JobResult, type RunnerDeps } from './run-contract.ts';
 import { asLines, beginRun, giveUpDomain, handOnDomain, jobEnd } from './run-scripts.ts';
 
 export class Run {
@@ -78,7 +79,7 @@ export class Run {
       return this.proceed();
     }
     // A cancel that goes through the run may send commands, which needs the domain: claimed before it hears of a cancel.
-    const claimFirst = cancelNeedsRun(this.plan, this.data, this.runsBefore());
+    const claimFirst = cancelNeedsRun(this.plan, this.data, runsBefore(this.job));
     const begun = beginRun(this.deps, { id: this.id, domain: this.data.d, token: this.token, submittedAt: this.job.timestamp }, claimFirst);
     // Restoring the machine is CPU work: do it while Redis answers.
     let restored: Promise<void>;
@@ -132,15 +133,10 @@ export class Run {
     this.send({ type: 'REPLY', reply: UNCERTAIN_WORKER_LOST, now: Date.now(), random: Math.random() });
   }
 
-  /** Runs of this job that started before this one (BullMQ counts them as it hands the job to a worker). */
-  private runsBefore(): number {
-    return Math.max(0, (this.job.attemptsStarted ?? 1) - 1);
-  }
-
   /**
    * The machine where the last checkpoint left it (it carries its context), or at its start; or,
    * when an earlier run may have sent the first effect with nothing written (see
-   * firstRunCheckpoint), where the machine resumes then (MachinePlan.firstEffectResume).
+   * first-run.ts), where the machine resumes then.
    */
   private restore(): Promise<void> | undefined {
     const snap = this.data.snap as Record<string, unknown> | undefined;
@@ -148,15 +144,14 @@ export class Run {
     if (!snap) {
       const input = machineInput(this.data, this.deps.defaults, this.deps.policy, Date.now());
       this.input = input;
-      const resume = this.data.fl !== undefined || firstEffectInDoubt(this.data, this.runsBefore()) ? this.plan.firstEffectResume(input) : undefined;
+      const resume = resumeAfterLostRun(this.plan, this.data, input, this.job);
       if (resume) {
         this.snapshot = resume.snapshot;
-        const marker = { step: resume.step, command: resume.command, at: this.job.processedOn ?? Date.now() };
         // Until this run writes, the data it gives up (domainLost) says the effect may have gone.
-        this.unwritten = marker;
+        this.unwritten = resume.marker;
         // At the effect: as if the earlier run had checkpointed it in flight (proceed, or a cancel,
         // makes its outcome unknown). At a step that reads what happened: nothing to make up.
-        this.data.fl = resume.unknown ? marker : undefined;
+        this.data.fl = resume.unknown ? resume.marker : undefined;
         return undefined;
       }
       this.snapshot = this.plan.start(input);
@@ -205,7 +200,9 @@ export class Run {
       if (shut === 'breaker') return this.parkForBreaker();
       if (shut !== undefined) return this.handBack(shut);
     }
-    if (action.changesState && this.firstRunCheckpoint(action)) {
+    // A first run's first effect goes on the run's own start (first-run.ts), while it has written nothing.
+    const firstRun = action.changesState && this.written === undefined && this.unwritten === undefined && this.input !== undefined;
+    if (firstRun && mayGoWithoutCheckpoint(this.job, this.deps, this.plan, this.input!, action.step)) {
       this.unwritten = { step: action.step, command: action.command, at: Date.now() };
     } else if (action.changesState) {
       const at = Date.now();
@@ -240,28 +237,6 @@ export class Run {
     const heard = account.heard(outcome, action.operationCodes, this.id, this.deps.policy.lockPauseMs);
     if (heard && (await heard) === 'stopped already') return this.parkForBreaker();
     this.send({ type: 'REPLY', reply, now: Date.now(), random: Math.random() });
-  }
-
-  /**
-   * Whether this first effect can go on the first run's own checkpoint: BullMQ counted the run
-   * (attemptsStarted) in the same step as it gave this worker the job's lock, so a later run that
-   * finds one started with nothing written knows the effect may have been sent, and resumes where
-   * the machine says (restore; cancel likewise: cancelNeedsRun). That holds for an operation as
-   * submitted whose machine can resume so (the effect's parameters, and what a reconcile makes of
-   * it, need nothing the run read before it: MachinePlan.firstEffectResume). What the
-   * checkpoint would check in Redis besides, this process knows well enough: the domain is the
-   * operation's (claimed at submission, and run within FIRST_RUN_WITHIN_MS of its job's timestamp:
-   * the job was there before the claim could be taken over, and no one takes a domain from a live
-   * operation); the account's gate is open (the rate slot passed it in
-   * Redis just now, or the gate view is fresh: a 422 or a breaker is announced); no cancel came
-   * (the notice channel was heard all through the run). A round trip less per operation.
-   */
-  private firstRunCheckpoint(action: Extract<NextAction, { kind: 'command' }>): boolean {
-    const { job, deps } = this;
-    if (job.attemptsStarted !== 1 || this.written !== undefined || this.unwritten !== undefined || !asSubmitted(job.data) || !this.input) return false;
-    if ((job.processedOn ?? Infinity) - job.timestamp >= FIRST_RUN_WITHIN_MS || this.plan.firstEffectStep(this.input) !== action.step) return false;
-    if (!deps.account.limited && !deps.gate.open()) return false;
-    return deps.gate.listeningSince(job.processedOn ?? 0) && !deps.gate.notices.cancelled(this.id);
   }
 
   /**

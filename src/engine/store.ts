@@ -288,7 +288,7 @@ export class OperationStore {
 /**
  * Whether jobs made now may carry their submission's claims (`o`): made within CLAIM_TO_ADD_MS of
  * them, as their timestamps (BullMQ's, taken as the job is made, at once when the queue is
- * connected) then tell (see Run.firstRunCheckpoint). Later, they claim their domains again as
+ * connected) then tell (see first-run.ts). Later, they claim their domains again as
  * they run (begin-run finds the claim theirs, or waits its turn). A job that reaches Redis late
  * has an early timestamp: its first run comes too late after it to skip the checkpoint.
  */

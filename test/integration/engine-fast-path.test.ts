@@ -37,7 +37,7 @@ it('an operation that ended without waiters leaves its last history lines on its
   const reg = await suite.h.engine.store.submit({ type: 'register', domain: 'lazy-release.com', period: 1 });
   const [done] = await suite.h.waitAllFinal([reg.operation.id], 10_000);
   expect(done!.status).toBe('succeeded');
-  // a first run writes no checkpoint (Run.firstRunCheckpoint): both lines came with the completion
+  // a first run writes no checkpoint (first-run.ts): both lines came with the completion
   expect(await suite.redis.lrange(suite.h.engine.keys.history(reg.operation.id), 0, -1)).toHaveLength(0);
   expect((await suite.h.engine.store.history(reg.operation.id)).map((e) => [e.command, e.code])).toEqual([
     ['CheckDomain', 210],

@@ -1,5 +1,5 @@
 // An operation's first run sends its first effect without a checkpoint of its
-// own (Run.firstRunCheckpoint): BullMQ counted the run as it gave the worker the
+// own (first-run.ts): BullMQ counted the run as it gave the worker the
 // job, so a later run that finds that one lost with nothing written resumes at
 // the effect, its outcome unknown, and the registrar says what happened. What
 // the checkpoint would check in Redis besides comes from the process's gate view
@@ -73,8 +73,11 @@ const commandsOf = async (domain: string) => (await suite.sim.log(`?domain=${dom
 async function killedAt<T>(h: Harness, command: string, forward: boolean, submit: () => Promise<T>): Promise<T> {
   const proxy = await stallingProxy(suite.sim.url, command, forward);
   try {
+    // (this process's own gate view may listen too: the worker is one more)
+    const listeners = async () => ((await suite.redis.pubsub('NUMSUB', h.engine.keys.noticeChannel)) as [string, number])[1];
+    const before = await listeners();
     const child = processes.worker(h.prefix, proxy.url, { DOMAINFLOW_STALL_MS: '1000' }, 1);
-    await waitFor(async () => ((await suite.redis.pubsub('NUMSUB', h.engine.keys.noticeChannel)) as [string, number])[1] > 0, 10_000, 'the worker to listen');
+    await waitFor(async () => (await listeners()) > before, 10_000, 'the worker to listen');
     // its gate view reads the gate once subscribed
     await new Promise((r) => setTimeout(r, 300));
     const submitted = await submit();

@@ -13,7 +13,7 @@ ARGV[3] the job data the caller decided on ('' for any): when the data is not th
   moved the operation on meanwhile), nothing is done
 ARGV[4] how many runs had started (BullMQ's attemptsStarted) when the caller decided ('' for any):
   when another has started since, nothing is done (a first run may send an effect before it writes
-  anything: see Run.firstRunCheckpoint)
+  anything: see first-run.ts)
 Returns 1 when the job was moved to failed; 0 when it was in none of those states; -1 when its data
 or its runs changed.
 ]]

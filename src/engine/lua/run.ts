@@ -30,7 +30,7 @@ export const CLAIM_TO_ADD_MS = PENDING_CLAIM_MS / 6;
  * A claimed job that starts within this long of its timestamp was in Redis within
  * CLAIM_TO_ADD_MS + FIRST_RUN_WITHIN_MS of its claim, half of PENDING_CLAIM_MS (the other half
  * for the clocks of the submitting and the running host to differ): before the claim could be
- * taken over. After that no one takes the domain from a live operation (see Run.firstRunCheckpoint).
+ * taken over. After that no one takes the domain from a live operation (see first-run.ts).
  */
 export const FIRST_RUN_WITHIN_MS = PENDING_CLAIM_MS / 3;
 
