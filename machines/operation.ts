@@ -163,14 +163,14 @@ export function createOperation(spec: OperationSpec) {
   } as unknown as MachineConfig;
   const machine = base.createMachine(config);
   const firstEffect = spec.firstEffect;
-  const effectContext = firstEffect
+  const effect = firstEffect
     ? (input: OperationInput) => {
         const step = input.redrive ? undefined : firstEffect(input);
         const command = spec.steps.find((s) => s.name === step)?.command;
-        return step === undefined || command === undefined ? undefined : { effect: step, command, context: initialContext(input, spec.firstEffectResume ?? step) };
+        return step === undefined || command === undefined ? undefined : { step, command, resumeAt: spec.firstEffectResume ?? step };
       }
     : undefined;
-  const plan = new MachinePlan({ type: spec.type, initial: 'start', states, on: { CANCEL: [cancel] }, context, effectContext, output: (ctx) => output({ context: ctx }) });
+  const plan = new MachinePlan({ type: spec.type, initial: 'start', states, on: { CANCEL: [cancel] }, context, effect, output: (ctx) => output({ context: ctx }) });
   return { machine, plan };
 }
 

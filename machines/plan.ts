@@ -9,7 +9,7 @@
 // xstate's persisted shape, so either can restore the other's; the tests
 // (machines-plan.test.ts) hold the two to the same result on every machine.
 import type { OperationEvent, OperationInput, OperationOutput, OperationType } from './contract.ts';
-import { restoredContext, storedContext, type OpContext } from './context.ts';
+import { initialContext, restoredContext, storedContext, type OpContext } from './context.ts';
 import { MachineContractError } from './next-action.ts';
 import type { StateConfig, TransitionConfig } from './step.ts';
 
@@ -21,10 +21,10 @@ export interface PlanDefinition {
   readonly on: Readonly<Record<string, readonly TransitionConfig[]>>;
   readonly context: (input: OperationInput) => OpContext;
   /**
-   * Where OperationSpec.firstEffect allows one: the first state-changing step, and the context of
-   * a start where a run resumes when an earlier one may have sent it unrecorded.
+   * Where OperationSpec.firstEffect allows one: the first state-changing step, its command, and
+   * the step a run resumes at when an earlier one may have sent it unrecorded.
    */
-  readonly effectContext?: ((input: OperationInput) => { readonly effect: string; readonly command: string; readonly context: OpContext } | undefined) | undefined;
+  readonly effect?: ((input: OperationInput) => { readonly step: string; readonly command: string; readonly resumeAt: string } | undefined) | undefined;
   readonly output: (ctx: OpContext) => OperationOutput;
 }
 
@@ -112,7 +112,7 @@ export class MachinePlan {
 
   /** The step of the operation's first state-changing command when it needs nothing but the input (OperationSpec.firstEffect), or undefined. */
   firstEffectStep(input: OperationInput): string | undefined {
-    return this.definition.effectContext?.(input)?.effect;
+    return this.definition.effect?.(input)?.step;
   }
 
   /**
@@ -122,12 +122,12 @@ export class MachinePlan {
    * Undefined where the operation has no such command.
    */
   firstEffectResume(input: OperationInput): { readonly snapshot: PlanSnapshot; readonly unknown: boolean; readonly step: string; readonly command: string } | undefined {
-    const resume = this.definition.effectContext?.(input);
-    if (!resume) return undefined;
+    const effect = this.definition.effect?.(input);
+    if (!effect) return undefined;
     const initial = this.state(this.definition.initial);
-    const ctx = resume.context;
+    const ctx = initialContext(input, effect.resumeAt);
     const snapshot = this.settle(initial, initial.entry ? updated(ctx, initial.entry(ctx, NO_EVENT)) : ctx, NO_EVENT);
-    return { snapshot, unknown: snapshot.value === resume.effect, step: resume.effect, command: resume.command };
+    return { snapshot, unknown: snapshot.value === effect.step, step: effect.step, command: effect.command };
   }
 
   /** The snapshot after `event`; the same snapshot when no transition takes it or the machine is done. */

@@ -4,7 +4,7 @@
 import type { Queue } from 'bullmq';
 import { ABUSE_LOCK_CODE, ACCOUNT_LEVEL_CODES } from '../codes.ts';
 import type { Outcome } from '../registrar/outcome.ts';
-import { changeGate } from './gate-view.ts';
+import { announced } from './gate-view.ts';
 import type { Keys } from './keys.ts';
 import type { EngineRedis } from './scripts.ts';
 
@@ -132,12 +132,12 @@ export class Account {
 
   /** A 422: every worker stops sending for `ms`. */
   async startLockPause(ms: number): Promise<void> {
-    await changeGate(this.redis, this.keys, (tx) => tx.set(this.keys.lockPause, String(Date.now() + ms), 'PX', Math.max(1, Math.round(ms))));
+    await announced(this.redis, this.keys.gateChannel, '1', (tx) => tx.set(this.keys.lockPause, String(Date.now() + ms), 'PX', Math.max(1, Math.round(ms))));
   }
 
   /** Open the breaker unless it is open already; true when this call opened it. */
   async openBreaker(state: Omit<BreakerState, 'at'>): Promise<boolean> {
-    const opened = await changeGate(this.redis, this.keys, (tx) => tx.set(this.keys.breaker, JSON.stringify({ ...state, at: new Date().toISOString() }), 'NX'));
+    const opened = await announced(this.redis, this.keys.gateChannel, '1', (tx) => tx.set(this.keys.breaker, JSON.stringify({ ...state, at: new Date().toISOString() }), 'NX'));
     // Stop fetching too (idempotent), so idle workers do not pick jobs up only to hand them back.
     await this.queue.pause();
     return opened === 'OK';
@@ -145,7 +145,7 @@ export class Account {
 
   /** `domainflow pause`: stop dispatching by hand. */
   async pause(reason = 'paused by an operator'): Promise<void> {
-    await changeGate(this.redis, this.keys, (tx) => tx.set(this.keys.breaker, JSON.stringify({ reason, at: new Date().toISOString() })));
+    await announced(this.redis, this.keys.gateChannel, '1', (tx) => tx.set(this.keys.breaker, JSON.stringify({ reason, at: new Date().toISOString() })));
     await this.queue.pause();
   }
 
@@ -156,7 +156,7 @@ export class Account {
 
   /** `domainflow resume`: close the breaker and dispatch again. */
   async resume(): Promise<void> {
-    await changeGate(this.redis, this.keys, (tx) => tx.del(this.keys.breaker));
+    await announced(this.redis, this.keys.gateChannel, '1', (tx) => tx.del(this.keys.breaker));
     await this.queue.resume();
     const parked = await this.redis.smembers(this.keys.parked);
     await this.redis.del(this.keys.parked);

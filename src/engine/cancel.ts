@@ -8,6 +8,7 @@ import { Job, type Queue } from 'bullmq';
 import { planFor } from '../../machines/index.ts';
 import type { DomainLocks } from './domain-lock.ts';
 import { ConflictError, NotFoundError } from './errors.ts';
+import { announced } from './gate-view.ts';
 import type { Keys } from './keys.ts';
 import type { OpData, OperationView } from './operation.ts';
 import { parseFailedReason, statusOf } from './operation-view.ts';
@@ -76,9 +77,7 @@ export class Cancels {
       } else {
         // A worker holds it, or its run must take the cancel: the flag tells the run, which comes now;
         // the notice tells a first run that has written nothing yet (see Notices).
-        // (One transaction: a flag set is always announced.)
-        const set = await this.redis.multi().set(k.cancel(id), '1', 'EX', CANCEL_FLAG_TTL_S).publish(k.noticeChannel, `c${id}`).exec();
-        if (set?.[0]?.[0]) throw set[0][0];
+        await announced(this.redis, k.noticeChannel, `c${id}`, (tx) => tx.set(k.cancel(id), '1', 'EX', CANCEL_FLAG_TTL_S));
         await this.wake(job);
       }
       return (await this.get(id)) as OperationView;

@@ -1,6 +1,7 @@
 // A process's view of its account's gate (breaker, 422 cool-down), kept fresh by
 // a Redis channel: whoever opens or closes the breaker or starts a cool-down
-// publishes on it (Account), and every worker process re-reads the gate at once.
+// publishes on it in the same transaction (Account, announced), and every worker
+// process re-reads the gate at once; and read again every HEARTBEAT_MS besides.
 // An operation that owns its domain starts its run on this view instead of a
 // round trip to Redis (begin-run); while the view is not known to be fresh (not
 // subscribed yet, connection lost, a message being handled) it says "ask Redis".
@@ -73,7 +74,7 @@ export class GateView {
     sub.on('message', (channel: string, message: string) => {
       this.lastHeard = Date.now();
       if (channel === this.keys.noticeChannel) this.notices.heard(message);
-      else void this.refresh();
+      else void this.read(true);
     });
     // Anything may have changed while the connection was down: distrust the view until re-read.
     sub.on('close', () => {
@@ -85,7 +86,7 @@ export class GateView {
     // of ours is confirmed, so that no change falls between the read and the subscription.
     sub.on('ready', () => void this.resubscribe(sub));
     await this.subscribe(sub);
-    await this.refresh();
+    await this.read(true);
     this.heartbeat = setInterval(() => void this.beat(sub), HEARTBEAT_MS);
     this.heartbeat.unref();
   }
@@ -117,20 +118,7 @@ export class GateView {
         },
       );
     }
-    await this.poll();
-  }
-
-  /** Read the gate again without distrusting the view meanwhile (a message during the read wins). */
-  private async poll(): Promise<void> {
-    const generation = this.generation;
-    try {
-      const [breaker, pttl] = await Promise.all([this.redis.exists(this.keys.breaker), this.redis.pttl(this.keys.lockPause)]);
-      if (generation !== this.generation || !this.fresh) return;
-      this.breaker = breaker === 1;
-      this.pausedUntil = pttl > 0 ? Date.now() + pttl : 0;
-    } catch {
-      // the next beat reads it again; effects behind a checkpoint check the gate in Redis
-    }
+    await this.read(false);
   }
 
   private async subscribe(sub: Redis): Promise<void> {
@@ -147,20 +135,26 @@ export class GateView {
       this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not subscribe to the account gate; runs ask Redis');
       return;
     }
-    await this.refresh();
+    await this.read(true);
   }
 
-  private async refresh(): Promise<void> {
-    const generation = ++this.generation;
-    this.fresh = false;
+  /**
+   * Read the gate. `distrust` (a message came, or a subscription was made): the view says "ask
+   * Redis" until the read is in. Otherwise (the heartbeat's read) it stands meanwhile, and a read
+   * of a view that is not fresh changes nothing. Either way a message during the read wins.
+   */
+  private async read(distrust: boolean): Promise<void> {
+    const generation = distrust ? ++this.generation : this.generation;
+    if (distrust) this.fresh = false;
     try {
       const [breaker, pttl] = await Promise.all([this.redis.exists(this.keys.breaker), this.redis.pttl(this.keys.lockPause)]);
-      if (generation !== this.generation || this.subscriber?.status !== 'ready') return;
+      if (generation !== this.generation || this.subscriber?.status !== 'ready' || (!distrust && !this.fresh)) return;
       this.breaker = breaker === 1;
       this.pausedUntil = pttl > 0 ? Date.now() + pttl : 0;
       this.fresh = true;
     } catch (err) {
-      this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not read the account gate; runs ask Redis');
+      // (the heartbeat reads again in HEARTBEAT_MS: not logged twice a second)
+      if (distrust) this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not read the account gate; runs ask Redis');
     }
   }
 
@@ -175,14 +169,14 @@ export class GateView {
 }
 
 /**
- * Write a change of the account's gate and tell every process's GateView, in one transaction: a
- * change never goes unannounced (a process stopping between the two, or a failed publish, would
- * leave the views open on a shut gate, and a first run's first effect goes on the view). Returns
- * the write's reply.
+ * Write a change and announce it on `channel`, in one transaction: a change never goes
+ * unannounced (a process stopping between the two, or a failed publish, would leave every view
+ * on the old state, and a first run's first effect goes on the views: first-run.ts). Returns the
+ * write's reply. The gate's changes (Account) and cancels (Cancels) are written so.
  */
-export async function changeGate(redis: Redis, keys: Keys, write: (tx: ChainableCommander) => ChainableCommander): Promise<unknown> {
-  const out = await write(redis.multi()).publish(keys.gateChannel, '1').exec();
-  if (!out) throw new Error('the gate change was not written (its transaction was discarded)');
+export async function announced(redis: Redis, channel: string, message: string, write: (tx: ChainableCommander) => ChainableCommander): Promise<unknown> {
+  const out = await write(redis.multi()).publish(channel, message).exec();
+  if (!out) throw new Error('the change was not written (its transaction was discarded)');
   const [err, reply] = out[0]!;
   if (err) throw err;
   return reply;
